@@ -1,0 +1,135 @@
+"""python manage.py crawl: run a discovery pass (and the detail crawls it calls for) now."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from catalog import choices
+from catalog.budget import waiting_allowed
+from catalog.models import AIModel, CodeRepository, Dataset
+from catalog.services import crawl
+from catalog.sources.huggingface import HubError, requests_made
+
+
+def _parse_since(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(f"--since {value!r} is not an ISO date (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Command(BaseCommand):
+    help = "Crawl the Hub: discovery (models listed), then detail crawls of popular new or changed models."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--limit", type=int, help="stop after this many listed models")
+        parser.add_argument("--author", help="only this organization or user")
+        parser.add_argument("--since", help="incremental: models modified after this date (ISO 8601)")
+        parser.add_argument("--incremental", action="store_true", help="newest first, down to the last crawl")
+        parser.add_argument("--models", help="comma-separated repository ids: crawl exactly these")
+        parser.add_argument("--no-details", action="store_true", help="discovery only")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when the catalog has models")
+
+    def handle(self, *args, **options):
+        if options["limit"] is not None and options["limit"] <= 0:
+            raise CommandError("--limit must be positive")
+        if options["if_empty"] and AIModel.objects.filter(is_placeholder=False).exists():
+            self.stdout.write("catalog already filled; not crawling (drop --if-empty to crawl anyway)")
+            return
+        self.quiet = options["no_progress"]
+        started = time.monotonic()
+        requests_before = requests_made()
+        summary = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        detail_ids: list[int] = []
+        with waiting_allowed(settings.HUB_REQUEST_WINDOW_SECONDS + 5):
+            if options["models"]:
+                ids = [m.strip() for m in options["models"].split(",") if m.strip()]
+                if not ids:
+                    raise CommandError("--models needs at least one repository id")
+                detail_ids = [crawl.model_get_or_placeholder(repo_id).pk for repo_id in ids]
+            else:
+                detail_ids = self._discover(options, summary)
+            if not options["no_details"]:
+                self._details(detail_ids, force=bool(options["models"]), summary=summary)
+        self._rescore()
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(
+            f"crawl finished in {elapsed:.1f} s: {summary['new']} new, {summary['updated']} updated, "
+            f"{summary['unchanged']} unchanged, {summary['failed']} failed; "
+            f"{requests_made() - requests_before} Hub requests"
+        ))
+        for key in ("details", "details_failed", "datasets", "repositories"):
+            if key in summary:
+                self.stdout.write(f"  {key.replace('_', ' ')}: {summary[key]}")
+
+    def _bar(self, **kwargs):
+        return tqdm(disable=self.quiet, dynamic_ncols=True, **kwargs)
+
+    def _discover(self, options, summary) -> list[int]:
+        mode = crawl.INCREMENTAL if options["incremental"] or options["since"] else crawl.FULL
+        since = _parse_since(options["since"]) if options["since"] else None
+        detail_ids: list[int] = []
+        self.discovered_datasets: list[int] = []
+        bar = self._bar(total=options["limit"], desc="discover", unit="model")
+
+        def on_page(run, outcome):
+            bar.update(outcome.new + outcome.updated + outcome.unchanged + outcome.failed)
+            bar.set_postfix(new=run.new_count, updated=run.updated_count, failed=run.failed_count, refresh=False)
+
+        hooks = crawl.DiscoverHooks(on_page=on_page, on_detail=detail_ids.extend,
+                                    on_datasets=self.discovered_datasets.extend)
+        try:
+            run = crawl.discover(mode=mode, limit=options["limit"], author=options["author"], since=since, hooks=hooks)
+        except HubError as exc:
+            raise CommandError(f"discovery stopped: {exc.code}: {exc} (the next run resumes from the cursor)") from exc
+        finally:
+            bar.close()
+        if run is None:
+            raise CommandError("another discovery pass is running; try again when it has finished")
+        summary.update(new=run.new_count, updated=run.updated_count, unchanged=run.unchanged_count,
+                       failed=run.failed_count)
+        return detail_ids
+
+    def _details(self, model_ids: list[int], *, force: bool, summary) -> None:
+        from catalog.services import repositories
+
+        failed = 0
+        dataset_ids: set[int] = set(getattr(self, "discovered_datasets", []))
+        repository_ids: set[int] = set()
+        for model in self._bar(iterable=list(AIModel.objects.filter(pk__in=model_ids).order_by("repo_id")),
+                               desc="details", unit="model"):
+            try:
+                result = crawl.model_crawl(model=model, force=force)
+            except HubError as exc:
+                failed += 1
+                self.stderr.write(f"{model.repo_id}: {exc.code}: {exc}")
+                continue
+            failed += result.status == "failed"
+            dataset_ids.update(result.dataset_ids)
+            repository_ids.update(result.repository_ids)
+        datasets = Dataset.objects.filter(pk__in=dataset_ids, status=choices.DatasetStatus.UNVERIFIED)
+        for dataset in self._bar(iterable=list(datasets), desc="datasets", unit="dataset"):
+            try:
+                crawl.dataset_crawl(dataset=dataset)
+            except HubError as exc:
+                self.stderr.write(f"dataset {dataset.repo_id}: {exc.code}: {exc}")
+        repos = CodeRepository.objects.filter(pk__in=repository_ids)
+        for repository in self._bar(iterable=list(repos), desc="repositories", unit="repo"):
+            try:
+                repositories.repository_crawl(repository=repository)
+            except Exception as exc:  # recorded by the service; one repository never stops the crawl
+                self.stderr.write(f"repository {repository.full_name}: {exc}")
+        summary.update(details=len(model_ids), details_failed=failed, datasets=len(dataset_ids),
+                       repositories=len(repository_ids))
+
+    def _rescore(self) -> None:
+        from scoring.services import rescore_all
+
+        rescore_all(progress=not self.quiet, reason="crawl")

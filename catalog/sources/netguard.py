@@ -1,0 +1,97 @@
+"""Which hosts the crawler may contact, checked on every request (redirects included).
+
+Only the configured endpoints are ever fetched: the Hub (``HF_ENDPOINT``), the GitHub API
+(``GITHUB_API_URL``) and any ``CRAWL_EXTRA_ALLOWED_HOSTS``. A host that resolves to a
+private, loopback, link-local, reserved or multicast address is refused, unless it is
+exactly a configured endpoint that itself points at such an address (the stand-in hub on
+127.0.0.1, an internal mirror an operator chose on purpose).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class HostNotAllowed(Exception):
+    """The crawler refused to contact a URL."""
+
+
+_cache: dict[str, tuple[float, list[str]]] = {}
+_lock = threading.Lock()
+_TTL = 60.0
+
+
+def _origin(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return host, port
+
+
+def configured_origins() -> set[tuple[str, int]]:
+    origins = {_origin(settings.HF_ENDPOINT), _origin(settings.GITHUB_API_URL)}
+    for extra in settings.CRAWL_EXTRA_ALLOWED_HOSTS:
+        origins.add(_origin(extra if "://" in extra else f"https://{extra}"))
+    return origins
+
+
+def resolve(host: str) -> list[str]:
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(host)
+        if cached and now - cached[0] < _TTL:
+            return cached[1]
+    try:
+        addresses = sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+    except socket.gaierror as exc:
+        raise HostNotAllowed(f"{host} does not resolve: {exc}") from None
+    with _lock:
+        _cache[host] = (now, addresses)
+    return addresses
+
+
+def is_internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
+
+
+def check_url(url: str) -> None:
+    """Raise ``HostNotAllowed`` unless the crawler may fetch ``url``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise HostNotAllowed(f"scheme {parts.scheme!r} is never fetched: {url}")
+    origin = _origin(url)
+    allowed = configured_origins()
+    if origin not in allowed:
+        raise HostNotAllowed(f"{origin[0]}:{origin[1]} is not a configured crawl endpoint")
+    internal = [a for a in resolve(origin[0]) if is_internal(a)]
+    if internal and not _configured_as_internal(origin):
+        raise HostNotAllowed(f"{origin[0]} resolves to internal address {internal[0]}")
+
+
+def _configured_as_internal(origin: tuple[str, int]) -> bool:
+    """True when the configured endpoint is itself written as an internal address (the stand-in).
+
+    A configured *name* that resolves to an internal address is refused: that is what a
+    hijacked resolver or a poisoned configuration would look like.
+    """
+    host = origin[0]
+    if host == "localhost":
+        return True
+    try:
+        return is_internal(host.strip("[]"))
+    except ValueError:
+        return False
+
+
+def request_hook(request) -> None:
+    """httpx2 request event hook: refuse anything outside the allowlist."""
+    check_url(str(request.url))

@@ -1,0 +1,163 @@
+"""Celery tasks: thin. Ids in, one service call, retries for transient upstream errors.
+
+Every task is late-acknowledged and rejected on worker loss (settings), so a killed worker's
+task is delivered again; the services are idempotent, so running twice is harmless. A
+transient failure (429, 5xx, timeout, spent request budget) is retried with exponential
+backoff and full jitter, or after exactly the ``Retry-After`` / ``RateLimit`` reset when the
+Hub gave one; when the retries run out, the failure is written to the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+
+from catalog import choices
+from catalog.models import AIModel, CodeRepository, CrawlRun, Dataset
+from catalog.services import crawl
+from catalog.services.failures import dataset_failure_record, model_failure_record, repository_failure_record
+from catalog.sources.huggingface import HubError
+
+log = logging.getLogger(__name__)
+RETRYING = {"bind": True, "max_retries": None, "acks_late": True, "reject_on_worker_lost": True}
+
+
+def retry_countdown(retries: int, retry_after: float | None) -> float:
+    """Seconds before the next attempt: the upstream's own figure, else backoff with full jitter."""
+    if retry_after is not None:
+        return min(float(retry_after) + 1, settings.CELERY_VISIBILITY_TIMEOUT_SAFE)
+    ceiling = min(settings.CRAWL_RETRY_BACKOFF_MAX, 2 ** (retries + 1))
+    return random.uniform(1, ceiling)
+
+
+def _retry_or_record(task, exc: HubError, record_exhausted) -> None:
+    """Retry a transient error; once the retries are spent, write the failure and stop."""
+    attempts = task.request.retries + 1
+    if task.request.retries >= settings.CRAWL_MAX_RETRIES:
+        record_exhausted(attempts)
+        return
+    try:
+        raise task.retry(exc=exc, countdown=retry_countdown(task.request.retries, exc.retry_after),
+                         max_retries=settings.CRAWL_MAX_RETRIES)
+    except MaxRetriesExceededError:
+        record_exhausted(attempts)
+
+
+def enqueue_after_commit(task, ids: list[int]) -> None:
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: task.delay(pk))
+
+
+def enqueue_scoring(ids: list[int]) -> None:
+    from scoring.tasks import score_models  # the scoring app consumes catalog facts, not the reverse
+
+    if ids:
+        transaction.on_commit(lambda: score_models.delay(ids))
+
+
+def discover_hooks(*, details: bool = True) -> crawl.DiscoverHooks:
+    return crawl.DiscoverHooks(
+        on_changed=enqueue_scoring,
+        on_detail=(lambda ids: enqueue_after_commit(crawl_model, ids)) if details else None,
+        on_datasets=(lambda ids: enqueue_after_commit(crawl_dataset, ids)) if details else None,
+    )
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None,
+             soft_time_limit=settings.DISCOVER_SOFT_TIME_LIMIT, time_limit=settings.DISCOVER_SOFT_TIME_LIMIT + 60)
+def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
+    """One discovery pass (singleton); a pass cut short resumes from its cursor next time."""
+    try:
+        run = crawl.discover(mode=mode, hooks=discover_hooks())
+    except SoftTimeLimitExceeded:
+        running = CrawlRun.objects.filter(status=choices.CrawlStatus.RUNNING).order_by("-started_at").first()
+        if running:
+            crawl.discover_interrupt(run=running, reason="time limit reached; the next pass resumes here")
+        return None
+    except HubError as exc:
+        if not exc.transient:
+            return None
+        _retry_or_record(self, exc, lambda attempts: log.error("discovery gave up after %d attempts", attempts))
+        return None
+    return run.pk if run else None
+
+
+@shared_task(**RETRYING)
+def crawl_model(self, model_id: int, force: bool = False) -> str | None:
+    model = AIModel.objects.filter(pk=model_id).first()
+    if model is None:
+        return None
+    try:
+        result = crawl.model_crawl(model=model, force=force)
+    except HubError as exc:
+        _retry_or_record(self, exc, lambda attempts: model_failure_record(
+            model=model, stage=choices.CrawlStage.DETAIL, error_code="retries_exhausted",
+            message=f"gave up after {attempts} attempts: {exc.code}: {exc}", http_status=exc.http_status,
+            attempts=attempts))
+        return None
+    enqueue_after_commit(crawl_dataset, result.dataset_ids)
+    enqueue_after_commit(crawl_repo, result.repository_ids)
+    if result.status in ("crawled", "missing", "renamed", "disabled"):
+        enqueue_scoring([model.pk])
+    return result.status
+
+
+@shared_task(**RETRYING)
+def crawl_dataset(self, dataset_id: int) -> str | None:
+    dataset = Dataset.objects.filter(pk=dataset_id).first()
+    if dataset is None:
+        return None
+    try:
+        status = crawl.dataset_crawl(dataset=dataset)
+    except HubError as exc:
+        _retry_or_record(self, exc, lambda attempts: dataset_failure_record(
+            dataset=dataset, error_code="retries_exhausted", message=f"{exc.code}: {exc}",
+            http_status=exc.http_status, attempts=attempts))
+        return None
+    model_ids = list(dataset.model_links.values_list("model_id", flat=True))
+    enqueue_scoring(model_ids)
+    return status
+
+
+@shared_task(**RETRYING)
+def crawl_repo(self, repository_id: int) -> str | None:
+    from catalog.services import repositories
+    from catalog.sources.github import GitHubError
+
+    repository = CodeRepository.objects.filter(pk=repository_id).first()
+    if repository is None:
+        return None
+    try:
+        status = repositories.repository_crawl(repository=repository)
+    except GitHubError as exc:
+        _retry_or_record(self, exc, lambda attempts: repository_failure_record(
+            repository=repository, error_code="retries_exhausted", message=f"{exc.code}: {exc}",
+            http_status=exc.http_status, attempts=attempts))
+        return None
+    if status != "unchanged":
+        enqueue_scoring(list(repository.model_links.values_list("model_id", flat=True)))
+    return status
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recrawl_stale_datasets(limit: int = 500) -> int:
+    ids = crawl.stale_datasets(limit=limit, older_than=timedelta(days=7))
+    for pk in ids:
+        crawl_dataset.delay(pk)
+    return len(ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def recrawl_stale_repos(limit: int = 500) -> int:
+    from catalog.services import repositories
+
+    ids = repositories.stale_repositories(limit=limit, older_than=timedelta(days=1))
+    for pk in ids:
+        crawl_repo.delay(pk)
+    return len(ids)

@@ -1,0 +1,137 @@
+"""Scores, their history, methodology versions, and the license knowledge base as a table.
+
+One ``Score`` row per (model, methodology version): publishing a new version adds rows and
+keeps the old ones. Leaderboard columns (organization, popularity, modality, release date,
+...) are copied onto the row when it is computed, so the leaderboard and the API read one
+table through composite indexes; every fact change rescores the model, which keeps the
+copies current.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import AIModel
+from scoring.levels import LEVEL_CHOICES
+
+
+class MethodologyVersion(models.Model):
+    version = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=120)
+    published_on = models.DateField()
+    weights = models.JSONField(help_text="Weight of each dimension in the total")
+    changelog = models.TextField()
+    is_current = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_methodology")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.name})"
+
+
+class License(models.Model):
+    """A knowledge-base entry, mirrored from scoring/data/licenses.yaml for queries and the API."""
+
+    key = models.CharField(max_length=100, unique=True)
+    spdx_id = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=200)
+    hub_tag = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=32, blank=True)
+    grade = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    grade_reason = models.CharField(max_length=300)
+    attributes = models.JSONField(default=dict)
+    restrictions = models.JSONField(default=list)
+    aliases = models.JSONField(default=list)
+    link_patterns = models.JSONField(default=list)
+    text_url = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+    kb_digest = models.CharField(max_length=32, help_text="Version of the data file this row came from")
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Score(models.Model):
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="scores")
+    methodology = models.ForeignKey(MethodologyVersion, on_delete=models.PROTECT, related_name="scores")
+    weights = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    training_data = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    training_code = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    license = models.CharField(max_length=10, choices=LEVEL_CHOICES)
+    total = models.FloatField()
+    unknown_count = models.PositiveSmallIntegerField(default=0)
+    judgments = models.JSONField(help_text="Per dimension: level, points, rationale, origin, evidence")
+    license_key = models.CharField(max_length=100, blank=True, help_text="Effective license (after lineage)")
+    license_label = models.CharField(max_length=300, blank=True, help_text="The license as declared")
+    license_conflict = models.TextField(blank=True)
+    mof_class = models.PositiveSmallIntegerField(default=0, help_text="1, 2, 3; 0 = unclassified")
+    mof_progress = models.JSONField(default=dict)
+    mof_missing = models.JSONField(default=list)
+    osaid_ready = models.BooleanField(default=False)
+    osaid_failing = models.JSONField(default=list)
+    outputs_hash = models.CharField(max_length=32)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    # copies of model columns for the leaderboard (refreshed on every rescore)
+    repo_id = models.CharField(max_length=200)
+    organization_name = models.CharField(max_length=96, blank=True)
+    pipeline_tag = models.CharField(max_length=64, blank=True)
+    modality = models.CharField(max_length=16, blank=True)
+    downloads = models.PositiveBigIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    parameters = models.PositiveBigIntegerField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    last_crawled_at = models.DateTimeField(null=True, blank=True)
+    is_listed = models.BooleanField(default=True, help_text="False for placeholders")
+    is_derivative = models.BooleanField(default=False)
+    is_notable = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model", "methodology"], name="score_model_methodology")]
+        indexes = [
+            models.Index(fields=["methodology", "is_listed", "-total", "repo_id"], name="score_board_total"),
+            models.Index(fields=["methodology", "is_notable", "-total", "repo_id"], name="score_board_notable"),
+            models.Index(fields=["methodology", "repo_id"], name="score_board_name"),
+            models.Index(fields=["methodology", "-downloads", "repo_id"], name="score_board_downloads"),
+            models.Index(fields=["methodology", "organization_name", "-total"], name="score_board_org"),
+            models.Index(fields=["methodology", "license_key"], name="score_board_license"),
+            models.Index(fields=["methodology", "released_at"], name="score_board_released"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repo_id}: {self.total} (v{self.methodology_id})"
+
+
+class ScoreChange(models.Model):
+    """A change of a model's judgments or total, with what caused it."""
+
+    CAUSES = [("crawl", "crawl"), ("correction", "maintainer correction"), ("methodology", "methodology change"),
+              ("lineage", "a base model changed"), ("knowledge_base", "license knowledge base change"),
+              ("manual", "manual rescore")]
+
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="score_changes")
+    methodology = models.ForeignKey(MethodologyVersion, on_delete=models.PROTECT, related_name="changes")
+    changed_at = models.DateTimeField(default=timezone.now)
+    cause = models.CharField(max_length=16, choices=CAUSES)
+    old = models.JSONField(null=True, blank=True, help_text="Levels and total before (null: first score)")
+    new = models.JSONField(help_text="Levels and total after")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["model", "-changed_at"], name="scorechange_model"),
+            models.Index(fields=["-changed_at", "-id"], name="scorechange_feed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} {self.cause} {self.changed_at:%Y-%m-%d}"

@@ -1,0 +1,437 @@
+"""Methodology v1 as pure functions: the facts of a model (and its lineage) in, four judgments out.
+
+No ORM and no I/O here: ``scoring.facts`` builds the inputs from the catalog, and
+``scoring.services`` stores the outputs. Every judgment carries its level, points, a
+one-sentence rationale naming the deciding fact, the evidence it rests on, and its origin
+(crawled, inferred through lineage, maintainer-corrected). docs/methodology.md is the
+prose version of these rules; keep both in step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scoring.levels import CLOSED, OPEN, PARTIAL, POINTS, UNKNOWN, mean_level, strictest
+from scoring.licenses import LicenseResolution
+
+WEIGHTS = "weights"
+DATA = "training_data"
+CODE = "training_code"
+LICENSE = "license"
+DIMENSIONS = (WEIGHTS, DATA, CODE, LICENSE)
+DIMENSION_LABELS = {WEIGHTS: "Weights", DATA: "Training data", CODE: "Training code", LICENSE: "License"}
+CRAWLED, INFERRED, CORRECTED = "crawled", "inferred", "corrected"
+OSI_CODE_LICENSES_FALLBACK = {"NOASSERTION": None, "": None}
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    fact: str
+    subject: str  # "model:org/name", "dataset:org/name", "repository:owner/name", "correction:12"
+    source_url: str
+    revision: str = ""
+    fetched_at: str = ""  # ISO 8601
+    origin: str = CRAWLED
+    evidence_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+
+
+@dataclass(frozen=True)
+class DatasetFact:
+    name: str
+    status: str  # available / gated / private / missing / external / unverified / error
+    license_grade: str  # grade of the dataset's declared license (unknown when none)
+    license_label: str
+    evidence: EvidenceRef | None = None
+
+
+@dataclass(frozen=True)
+class RepoFact:
+    full_name: str
+    status: str  # available / missing / empty / refused / error / unverified / renamed
+    classification: str  # training / finetuning / inference / none / unknown
+    license_spdx: str
+    license_open: bool | None  # OSI-approved (or free) license per the knowledge base; None if unknown
+    has_configs: bool = False
+    has_data_processing: bool = False
+    has_evaluation: bool = False
+    evidence: EvidenceRef | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    level: str
+    rationale: str
+    correction_id: int
+    evidence_url: str
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    model_id: int
+    repo_id: str
+    listed: bool = True  # False for placeholders known only as someone's base
+    missing: bool = False  # the Hub answers 404 / the repository was renamed away
+    private: bool = False
+    disabled: bool = False
+    gated: str = ""
+    weight_files: tuple[str, ...] | None = None  # None: files not crawled
+    weight_formats: tuple[str, ...] = ()
+    relation: str | None = None  # finetune / adapter / quantized / merge / unknown; None for a base model
+    base_ids: tuple[int, ...] = ()
+    datasets: tuple[DatasetFact, ...] = ()
+    datasets_known: bool = True  # card metadata was read (listing or detail)
+    repos: tuple[RepoFact, ...] = ()
+    repos_known: bool = False  # README links were read (detail crawl) or corrected
+    license: LicenseResolution | None = None
+    has_card: bool | None = None
+    papers: tuple[str, ...] = ()
+    eval_results: bool = False
+    evidence: dict[str, EvidenceRef] = field(default_factory=dict)
+    corrected_facts: frozenset[str] = frozenset()  # facts whose values come from approved corrections
+    overrides: dict[str, Override] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BaseSummary:
+    """What a derivative needs to know of one base model's score."""
+
+    model_id: int
+    repo_id: str
+    weights: str
+    data: str
+    code: str
+    license: str
+    license_label: str
+    license_key: str | None
+    reason: str = ""  # why the base is unknown (missing, private, cycle)
+
+
+@dataclass(frozen=True)
+class Judgment:
+    dimension: str
+    level: str
+    rationale: str
+    origin: str = CRAWLED
+    evidence: tuple[EvidenceRef, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def points(self) -> float:
+        return POINTS[self.level]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level, "points": self.points, "rationale": self.rationale, "origin": self.origin,
+            "evidence": [e.as_dict() for e in self.evidence], "details": self.details,
+        }
+
+
+@dataclass(frozen=True)
+class Methodology:
+    version: str
+    weights: dict[str, float]
+
+    def total(self, judgments: dict[str, Judgment]) -> float:
+        weight_sum = sum(self.weights.values())
+        return round(100 * sum(self.weights[d] * judgments[d].points for d in DIMENSIONS) / weight_sum, 1)
+
+
+METHODOLOGY_V1 = Methodology("1.0", {WEIGHTS: 1.0, DATA: 1.0, CODE: 1.0, LICENSE: 1.0})
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    judgments: dict[str, Judgment]
+    total: float
+    license_key: str | None
+    license_label: str
+    license_conflict: str
+    is_derivative: bool
+
+    @property
+    def unknown_count(self) -> int:
+        return sum(1 for j in self.judgments.values() if j.level == UNKNOWN)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _ev(facts: ModelFacts, *names: str) -> tuple[EvidenceRef, ...]:
+    return tuple(facts.evidence[n] for n in names if n in facts.evidence)
+
+
+def _origin(facts: ModelFacts, fact: str, default: str = CRAWLED) -> str:
+    return CORRECTED if fact in facts.corrected_facts else default
+
+
+# --- weights --------------------------------------------------------------------------------
+def judge_weights(facts: ModelFacts, bases: list[BaseSummary]) -> Judgment:
+    evidence = _ev(facts, "access", "weight_files", "weight_formats")
+    if not facts.listed and not facts.missing:
+        return Judgment(WEIGHTS, UNKNOWN, f"{facts.repo_id} is known only as a base model named by others; it has "
+                        "not been listed on the Hub", CRAWLED, evidence)
+    if facts.missing:
+        return Judgment(WEIGHTS, CLOSED, "The repository no longer exists on the Hub (404), so no weights can be "
+                        "downloaded.", CRAWLED, evidence)
+    if facts.private:
+        return Judgment(WEIGHTS, CLOSED, "The repository is private: no weights are public.", CRAWLED, evidence)
+    if facts.disabled:
+        return Judgment(WEIGHTS, CLOSED, "The Hub has disabled the repository: its files cannot be downloaded.",
+                        CRAWLED, evidence)
+    files = facts.weight_files
+    if files is not None and not files:
+        if facts.weight_formats:
+            files = None  # the listing saw weight formats; the file list we got was incomplete
+        else:
+            return Judgment(WEIGHTS, CLOSED, "The repository holds no weight files (safetensors, bin, gguf, "
+                            "onnx, ...): a placeholder or API-only release.", CRAWLED, evidence)
+    if files is None and not facts.weight_formats:
+        return Judgment(WEIGHTS, UNKNOWN, "Neither the file list nor the Hub's format tags show weight files.",
+                        CRAWLED, evidence)
+    described = (f"{_plural(len(files), 'weight file')} ({', '.join(files[:2])}{', ...' if len(files) > 2 else ''})"
+                 if files else f"weights in {', '.join(facts.weight_formats)} format")
+    if facts.gated:
+        kind = "manual approval" if facts.gated == "manual" else "a click-through form"
+        return Judgment(WEIGHTS, PARTIAL, f"The {described} are behind a gate ({kind}) on the Hub.",
+                        CRAWLED, evidence, {"gated": facts.gated})
+    if facts.relation in ("adapter", "quantized") and bases:
+        closed_bases = [b for b in bases if b.weights != OPEN]
+        if closed_bases:
+            base = closed_bases[0]
+            what = "an adapter" if facts.relation == "adapter" else "a quantization"
+            return Judgment(WEIGHTS, PARTIAL, f"Only {what} is published; its base {base.repo_id} is not openly "
+                            f"downloadable ({base.weights}).", INFERRED, evidence, {"base": base.repo_id})
+    return Judgment(WEIGHTS, OPEN, f"The {described} download without any gate.", CRAWLED, evidence)
+
+
+# --- training data ------------------------------------------------------------------------------
+OBTAINABLE = "available"
+NAMED_ONLY = {"gated", "external"}
+NOT_OBTAINABLE = {"missing", "private", "error"}
+
+
+def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
+    """The level of the datasets this model itself names (its own training data)."""
+    datasets = facts.datasets
+    if not facts.datasets_known:
+        return UNKNOWN, "its card metadata has not been read", {}
+    if not datasets:
+        return CLOSED, "names no training dataset", {}
+    open_sets = [d for d in datasets if d.status == OBTAINABLE and d.license_grade != CLOSED and d.license_label]
+    unlicensed = [d for d in datasets if d.status == OBTAINABLE and d not in open_sets]
+    named_only = [d for d in datasets if d.status in NAMED_ONLY]
+    unverified = [d for d in datasets if d.status == "unverified"]
+    lost = [d for d in datasets if d.status in NOT_OBTAINABLE]
+    details = {"obtainable": [d.name for d in open_sets], "no_license": [d.name for d in unlicensed],
+               "gated_or_external": [d.name for d in named_only], "unresolved": [d.name for d in lost],
+               "unverified": [d.name for d in unverified]}
+    total = len(datasets)
+    if len(open_sets) == total:
+        return OPEN, f"names {_plural(total, 'dataset')}, all public, ungated and licensed", details
+    if unverified and not open_sets and not named_only and not unlicensed:
+        return UNKNOWN, f"names {_plural(total, 'dataset')} not checked yet", details
+    if open_sets or unlicensed or named_only:
+        problems = []
+        if unlicensed:
+            problems.append(f"{_plural(len(unlicensed), 'dataset')} without a license ({unlicensed[0].name})")
+        if named_only:
+            problems.append(f"{len(named_only)} gated or hosted elsewhere ({named_only[0].name})")
+        if lost:
+            problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
+        if unverified:
+            problems.append(f"{len(unverified)} not checked yet")
+        return PARTIAL, f"{len(open_sets)} of {_plural(total, 'named dataset')} openly obtainable; " \
+            + "; ".join(problems), details
+    return CLOSED, f"none of the {_plural(total, 'named dataset')} can be obtained ({lost[0].name}: {lost[0].status})", \
+        details
+
+
+def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
+    evidence = _ev(facts, "datasets") + tuple(d.evidence for d in facts.datasets if d.evidence)[:10]
+    origin = _origin(facts, "datasets")
+    own, own_reason, details = data_part(facts)
+    if not facts.listed and not facts.missing:
+        return Judgment(DATA, UNKNOWN, f"{facts.repo_id} is known only as a base model; its card has not been read.",
+                        CRAWLED, evidence)
+    if facts.relation is None:
+        return Judgment(DATA, own, f"This model {own_reason}.", origin, evidence, details)
+    if lineage_problem:
+        return Judgment(DATA, UNKNOWN, f"Pretraining data cannot be traced: {lineage_problem}.", INFERRED, evidence,
+                        details)
+    base_level = strictest([b.data for b in bases]) if bases else UNKNOWN
+    base_names = ", ".join(b.repo_id for b in bases) or "an unnamed base"
+    base_reason = next((b.reason for b in bases if b.reason), "")
+    if facts.relation in ("quantized", "merge"):
+        what = "a quantization" if facts.relation == "quantized" else "a merge"
+        reason = f"As {what}, it was trained on exactly its base's data: {base_names} is {base_level}"
+        return Judgment(DATA, base_level, reason + (f" ({base_reason})." if base_reason else "."), INFERRED,
+                        evidence, details)
+    level = mean_level([base_level, own])
+    rationale = (f"Mean of the base's data ({base_names}: {base_level}{f', {base_reason}' if base_reason else ''}) "
+                 f"and its own fine-tuning data ({own}: it {own_reason}).")
+    return Judgment(DATA, level, rationale, CORRECTED if origin == CORRECTED else INFERRED, evidence, details)
+
+
+# --- training code ----------------------------------------------------------------------------
+def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFact | None]:
+    if not facts.repos_known and not facts.repos:
+        return UNKNOWN, "the card's links have not been read yet", None
+    repos = [r for r in facts.repos if r.status != "renamed"]
+    if not repos:
+        return CLOSED, "the card links no code repository", None
+    if all(r.status == "unverified" for r in repos):
+        return UNKNOWN, f"the card links {_plural(len(repos), 'repository')} not checked yet", None
+    ranked: list[tuple[int, str, str, RepoFact]] = []
+    for repo in repos:
+        license_ok = repo.license_open is True
+        if repo.classification == "training" or (derivative and repo.classification == "finetuning"):
+            kind = "training" if repo.classification == "training" else "fine-tuning"
+            if license_ok:
+                ranked.append((3, OPEN, f"{repo.full_name} has {kind} code under {repo.license_spdx}", repo))
+            else:
+                why = f"under {repo.license_spdx}, not an OSI-approved license" if repo.license_spdx else \
+                    "without a license"
+                ranked.append((2, PARTIAL, f"{repo.full_name} has {kind} code but {why}", repo))
+        elif repo.classification == "finetuning":
+            ranked.append((2, PARTIAL, f"{repo.full_name} has fine-tuning code but no pretraining code", repo))
+        elif repo.has_configs and repo.status == "available":
+            ranked.append((1, PARTIAL, f"{repo.full_name} holds training configs or recipes only", repo))
+        elif repo.status == "available":
+            what = "inference code only" if repo.classification == "inference" else "no code"
+            ranked.append((0, CLOSED, f"{repo.full_name} holds {what}", repo))
+        else:
+            ranked.append((0, CLOSED, f"{repo.full_name} is not available ({repo.status})", repo))
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    _, level, reason, repo = ranked[0]
+    unverified = [r for r in repos if r.status == "unverified"]
+    if level != OPEN and unverified:
+        return UNKNOWN, reason + f"; {_plural(len(unverified), 'repository')} not checked yet", repo
+    return level, reason, repo
+
+
+def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
+    evidence = _ev(facts, "code_repositories") + tuple(r.evidence for r in facts.repos if r.evidence)[:10]
+    origin = _origin(facts, "code_repositories")
+    derivative = facts.relation is not None
+    own, own_reason, repo = code_part(facts, derivative=derivative)
+    details = {"deciding_repository": repo.full_name if repo else None}
+    if not facts.listed and not facts.missing:
+        return Judgment(CODE, UNKNOWN, f"{facts.repo_id} is known only as a base model; its links have not been "
+                        "read.", CRAWLED, evidence)
+    if not derivative:
+        return Judgment(CODE, own, f"{own_reason[0].upper()}{own_reason[1:]}.", origin, evidence, details)
+    if lineage_problem:
+        return Judgment(CODE, UNKNOWN, f"The base's training code cannot be traced: {lineage_problem}.", INFERRED,
+                        evidence, details)
+    base_level = strictest([b.code for b in bases]) if bases else UNKNOWN
+    base_names = ", ".join(b.repo_id for b in bases) or "an unnamed base"
+    if facts.relation == "quantized":
+        return Judgment(CODE, base_level, f"As a quantization, its training code is its base's: {base_names} is "
+                        f"{base_level}.", INFERRED, evidence, details)
+    level = mean_level([base_level, own])
+    return Judgment(CODE, level, f"Mean of the base's training code ({base_names}: {base_level}) and the code that "
+                    f"made this {facts.relation if facts.relation != 'unknown' else 'derivative'} ({own}: "
+                    f"{own_reason}).", CORRECTED if origin == CORRECTED else INFERRED, evidence, details)
+
+
+# --- license ------------------------------------------------------------------------------------
+def judge_license(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> tuple[Judgment, str, str]:
+    """The license judgment, the effective license key, and a conflict note ('' if none)."""
+    evidence = _ev(facts, "license")
+    origin = _origin(facts, "license")
+    resolution = facts.license
+    if resolution is None or (not facts.listed and not facts.missing):
+        return Judgment(LICENSE, UNKNOWN, f"{facts.repo_id} has not been listed; its license is not known.", CRAWLED,
+                        evidence), "", ""
+    own = resolution.grade
+    own_text = f"{resolution.label} ({resolution.reason})" if resolution.entry else resolution.reason
+    details = {"declared": resolution.declared, "license_key": resolution.key, "own_grade": own}
+    if resolution.entry:
+        details["restrictions"] = resolution.entry.restrictions()
+    if facts.relation is None or not bases:
+        if facts.relation is not None and not bases:
+            return Judgment(LICENSE, UNKNOWN, "A derivative whose base model is not known: its effective license "
+                            "cannot be checked.", INFERRED, evidence, details), resolution.key or "", ""
+        rationale = f"Declared license: {own_text}." if resolution.entry else f"{own_text[0].upper()}{own_text[1:]}."
+        return Judgment(LICENSE, own, rationale, origin, evidence, details), resolution.key or "", ""
+    if lineage_problem:
+        return Judgment(LICENSE, UNKNOWN, f"The base's license cannot be traced: {lineage_problem}.", INFERRED,
+                        evidence, details), resolution.key or "", ""
+    base_level = strictest([b.license for b in bases])
+    strict_base = next((b for b in bases if b.license == base_level), bases[0])
+    conflict = ""
+    if own in (OPEN, PARTIAL, CLOSED) and base_level in (OPEN, PARTIAL, CLOSED) and POINTS[own] > POINTS[base_level]:
+        conflict = (f"declared {resolution.label} is more permissive than its base {strict_base.repo_id}'s "
+                    f"{strict_base.license_label} ({base_level})")
+    level = strictest([own, base_level])
+    details["base_grade"] = base_level
+    details["base"] = strict_base.repo_id
+    if conflict:
+        details["conflict"] = conflict
+        return Judgment(LICENSE, level, f"License conflict: the {conflict}; graded by the stricter base license.",
+                        INFERRED, evidence, details), strict_base.license_key or "", conflict
+    if base_level == UNKNOWN and own != CLOSED:
+        reason = next((b.reason for b in bases if b.reason), "its license is unknown")
+        return Judgment(LICENSE, UNKNOWN, f"Declared {resolution.label}, but the base {strict_base.repo_id} cannot be "
+                        f"checked ({reason}).", INFERRED, evidence, details), resolution.key or "", ""
+    if level == own:
+        return Judgment(LICENSE, level, f"Declared license: {own_text}; no more permissive than its base "
+                        f"({strict_base.license_label}).", origin, evidence, details), resolution.key or "", ""
+    return Judgment(LICENSE, level, f"Declared {resolution.label}, limited by the base {strict_base.repo_id}'s "
+                    f"{strict_base.license_label} ({base_level}).", INFERRED, evidence, details), \
+        strict_base.license_key or resolution.key or "", ""
+
+
+# --- the whole score --------------------------------------------------------------------------
+def _apply_override(judgment: Judgment, override: Override | None) -> Judgment:
+    if override is None:
+        return judgment
+    evidence = (EvidenceRef(fact=judgment.dimension, subject=f"correction:{override.correction_id}",
+                            source_url=override.evidence_url, origin=CORRECTED),)
+    return Judgment(judgment.dimension, override.level, override.rationale, CORRECTED, evidence,
+                    {"crawled_level": judgment.level, "crawled_rationale": judgment.rationale,
+                     "correction": override.correction_id})
+
+
+def score_model(facts: ModelFacts, bases: list[BaseSummary], *, methodology: Methodology = METHODOLOGY_V1,
+                lineage_problem: str = "") -> ScoreResult:
+    license_judgment, license_key, conflict = judge_license(facts, bases, lineage_problem)
+    judgments = {
+        WEIGHTS: judge_weights(facts, bases),
+        DATA: judge_data(facts, bases, lineage_problem),
+        CODE: judge_code(facts, bases, lineage_problem),
+        LICENSE: license_judgment,
+    }
+    judgments = {d: _apply_override(j, facts.overrides.get(d)) for d, j in judgments.items()}
+    label = facts.license.label if facts.license else "unknown"
+    return ScoreResult(judgments=judgments, total=methodology.total(judgments), license_key=license_key or None,
+                       license_label=label, license_conflict=conflict, is_derivative=facts.relation is not None)
+
+
+def summarize(facts: ModelFacts, result: ScoreResult, reason: str = "") -> BaseSummary:
+    j = result.judgments
+    if not reason and not facts.listed:
+        reason = "the base is not on the Hub or is private" if facts.missing or not facts.listed else ""
+    return BaseSummary(facts.model_id, facts.repo_id, j[WEIGHTS].level, j[DATA].level, j[CODE].level,
+                       j[LICENSE].level, result.license_label, result.license_key, reason)
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of the inputs: unchanged inputs mean the stored score needs no write."""
+    payload = json.dumps(parts, sort_keys=True, default=_jsonable)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    if isinstance(value, frozenset | set | tuple):
+        return sorted(value, key=str) if isinstance(value, frozenset | set) else list(value)
+    return str(value)

@@ -1,0 +1,279 @@
+"""Writes of the scoring app: rescoring, methodology versions, the license table.
+
+Rescoring walks the lineage graph bases-first (a base's score decides part of its
+derivatives'), in chunks, keeping only a small summary per scored model in memory. A score
+whose outputs did not change is not written; one whose levels or total changed also gets
+a history row saying what caused it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from catalog.models import AIModel, LineageEdge
+from scoring import facts as facts_builder
+from scoring.labels import mof_label, osaid_verdict
+from scoring.levels import UNKNOWN
+from scoring.licenses import knowledge_base
+from scoring.models import License, MethodologyVersion, Score, ScoreChange
+from scoring.rubric import (
+    CODE,
+    DATA,
+    DIMENSIONS,
+    LICENSE,
+    WEIGHTS,
+    BaseSummary,
+    Methodology,
+    fingerprint,
+    score_model,
+    summarize,
+)
+
+log = logging.getLogger(__name__)
+CHUNK = 1000
+V1_CHANGELOG = (
+    "First published methodology. Four dimensions (weights, training data, training code, license "
+    "permissiveness), each open / partial / closed / unknown, equally weighted; derivatives capped by their "
+    "base for data and code; effective license never more permissive than the base's."
+)
+
+
+# --- methodology ------------------------------------------------------------------------------
+def methodology_current() -> MethodologyVersion:
+    current = MethodologyVersion.objects.filter(is_current=True).first()
+    if current is None:
+        current, _ = MethodologyVersion.objects.get_or_create(
+            version="1.0",
+            defaults={"name": "Methodology v1", "published_on": dt.date(2026, 11, 21),
+                      "weights": {d: 1.0 for d in DIMENSIONS}, "changelog": V1_CHANGELOG, "is_current": True},
+        )
+        if not current.is_current:
+            MethodologyVersion.objects.filter(pk=current.pk).update(is_current=True)
+            current.is_current = True
+    return current
+
+
+def as_methodology(version: MethodologyVersion) -> Methodology:
+    return Methodology(version.version, {d: float(version.weights.get(d, 1.0)) for d in DIMENSIONS})
+
+
+@transaction.atomic
+def methodology_publish(*, version: str, name: str, weights: dict[str, float], changelog: str,
+                        published_on: dt.date | None = None) -> MethodologyVersion:
+    """Make a new version current. Old score rows stay; call ``rescore`` to fill the new one."""
+    if set(weights) != set(DIMENSIONS) or any(w < 0 for w in weights.values()) or not sum(weights.values()):
+        raise ValueError(f"weights need a non-negative number for each of {', '.join(DIMENSIONS)}")
+    MethodologyVersion.objects.filter(is_current=True).update(is_current=False)
+    return MethodologyVersion.objects.create(version=version, name=name, weights=weights, changelog=changelog,
+                                             published_on=published_on or timezone.now().date(), is_current=True)
+
+
+# --- license table ----------------------------------------------------------------------------
+def license_table_sync() -> int:
+    """Mirror the knowledge-base file into the License table (idempotent; removes stale keys)."""
+    kb = knowledge_base()
+    rows = [
+        License(key=e.key, spdx_id=e.spdx_id or "", name=e.name[:200], hub_tag=e.hub_tag or "", kind=e.kind or "",
+                grade=e.grade, grade_reason=e.grade_reason[:300], attributes=e.attributes,
+                restrictions=e.restrictions(), aliases=list(e.aliases), link_patterns=list(e.link_patterns),
+                text_url=e.text_url or "", notes=e.notes, kb_digest=kb.digest)
+        for e in kb.entries.values()
+    ]
+    if License.objects.filter(kb_digest=kb.digest).count() == len(rows):
+        return 0
+    with transaction.atomic():
+        License.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["key"],
+            update_fields=["spdx_id", "name", "hub_tag", "kind", "grade", "grade_reason", "attributes",
+                           "restrictions", "aliases", "link_patterns", "text_url", "notes", "kb_digest"],
+        )
+        License.objects.exclude(key__in=[r.key for r in rows]).delete()
+    return len(rows)
+
+
+# --- rescoring ----------------------------------------------------------------------------------
+@dataclass
+class RescoreReport:
+    scored: int = 0
+    written: int = 0
+    changed: int = 0
+    cycles: int = 0
+
+
+def _descendants(ids: Iterable[int]) -> set[int]:
+    found = set(ids)
+    frontier = list(found)
+    while frontier:
+        children = set(LineageEdge.objects.filter(parent_id__in=frontier[:5000]).values_list("child_id", flat=True))
+        frontier = frontier[5000:] + [c for c in children if c not in found]
+        found |= children
+    return found
+
+
+def _graph(ids: set[int] | None) -> dict[int, list[int]]:
+    """child -> parents for the models being scored (all models when ``ids`` is None)."""
+    edges = LineageEdge.objects.all() if ids is None else LineageEdge.objects.filter(child_id__in=ids)
+    parents: dict[int, list[int]] = defaultdict(list)
+    for child, parent in edges.values_list("child_id", "parent_id").iterator(chunk_size=10000):
+        parents[child].append(parent)
+    return parents
+
+
+def _levels(ids: list[int], parents: dict[int, list[int]]) -> tuple[list[list[int]], set[int]]:
+    """Kahn's algorithm over the models being scored: bases first. Returns levels and cycle members."""
+    in_set = set(ids)
+    pending = {i: sum(1 for p in parents.get(i, ()) if p in in_set and p != i) for i in ids}
+    children: dict[int, list[int]] = defaultdict(list)
+    for child in ids:
+        for parent in parents.get(child, ()):
+            if parent in in_set and parent != child:
+                children[parent].append(child)
+    ready = deque(sorted(i for i, n in pending.items() if n == 0))
+    levels: list[list[int]] = []
+    done = 0
+    while ready:
+        level = list(ready)
+        ready.clear()
+        levels.append(level)
+        done += len(level)
+        for node in level:
+            for child in children.get(node, ()):
+                pending[child] -= 1
+                if pending[child] == 0:
+                    ready.append(child)
+    cyclic = {i for i, n in pending.items() if n > 0}
+    return levels, cyclic
+
+
+def _stored_summaries(ids: Iterable[int], methodology: MethodologyVersion) -> dict[int, BaseSummary]:
+    out = {}
+    query = Score.objects.filter(methodology=methodology, model_id__in=list(ids)).values(
+        "model_id", "repo_id", "weights", "training_data", "training_code", "license", "license_label", "license_key",
+        "is_listed")
+    for row in query:
+        out[row["model_id"]] = BaseSummary(
+            row["model_id"], row["repo_id"], row["weights"], row["training_data"], row["training_code"],
+            row["license"], row["license_label"], row["license_key"] or None,
+            "" if row["is_listed"] else "the base is not on the Hub or is private")
+    return out
+
+
+def _summary_of_missing(model_id: int) -> BaseSummary:
+    return BaseSummary(model_id, f"#{model_id}", UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, "unknown", None,
+                       "the base model is not in the catalog")
+
+
+def rescore(*, model_ids: Iterable[int] | None = None, cause: str = "crawl", progress: bool = False,
+            methodology: MethodologyVersion | None = None) -> RescoreReport:
+    """Score these models (and everything derived from them), or every model when ``model_ids`` is None."""
+    methodology = methodology or methodology_current()
+    license_table_sync()
+    rules = as_methodology(methodology)
+    if model_ids is None:
+        targets = list(AIModel.objects.order_by("id").values_list("id", flat=True))
+        parents = _graph(None)
+    else:
+        targets = sorted(_descendants(model_ids))
+        parents = _graph(set(targets))
+    levels, cyclic = _levels(targets, parents)
+    outside = {p for t in targets for p in parents.get(t, ()) if p not in set(targets)}
+    summaries: dict[int, BaseSummary] = _stored_summaries(outside, methodology) if outside else {}
+    report = RescoreReport(cycles=len(cyclic))
+    bar = tqdm(total=len(targets), desc="rescore", unit="model", disable=not progress, dynamic_ncols=True)
+    order = [level for level in levels] + ([sorted(cyclic)] if cyclic else [])
+    for level in order:
+        for start in range(0, len(level), CHUNK):
+            chunk = level[start : start + CHUNK]
+            _score_chunk(chunk, methodology, rules, summaries, cyclic, cause, report)
+            bar.update(len(chunk))
+    bar.close()
+    return report
+
+
+def _lineage_problem(model_id: int, cyclic: set[int]) -> str:
+    return "its lineage forms a cycle (a model is its own ancestor)" if model_id in cyclic else ""
+
+
+def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Methodology,
+                 summaries: dict[int, BaseSummary], cyclic: set[int], cause: str, report: RescoreReport) -> None:
+    model_facts, rows, base_ids = facts_builder.build_facts(chunk)
+    existing = {
+        row["model_id"]: row for row in Score.objects.filter(methodology=methodology, model_id__in=chunk).values(
+            "id", "model_id", "outputs_hash", "weights", "training_data", "training_code", "license", "total")
+    }
+    now = timezone.now()
+    notable_downloads, notable_likes = settings.NOTABLE_MIN_DOWNLOADS, settings.NOTABLE_MIN_LIKES
+    to_write: list[Score] = []
+    changes: list[ScoreChange] = []
+    for model_id in chunk:
+        facts = model_facts.get(model_id)
+        if facts is None:  # deleted meanwhile
+            continue
+        bases = [summaries.get(b) or _summary_of_missing(b) for b in base_ids.get(model_id, [])]
+        result = score_model(facts, bases, methodology=rules, lineage_problem=_lineage_problem(model_id, cyclic))
+        summaries[model_id] = summarize(facts, result)
+        mof = mof_label(facts, result)
+        osaid = osaid_verdict(result)
+        row = rows[model_id]
+        judgments = {d: j.as_dict() for d, j in result.judgments.items()}
+        levels = {d: result.judgments[d].level for d in DIMENSIONS}
+        fields = dict(
+            weights=levels[WEIGHTS], training_data=levels[DATA], training_code=levels[CODE], license=levels[LICENSE],
+            total=result.total, unknown_count=result.unknown_count, judgments=judgments,
+            license_key=result.license_key or "", license_label=result.license_label[:300],
+            license_conflict=result.license_conflict, mof_class=mof.mof_class,
+            mof_progress={str(k): v for k, v in mof.progress.items()}, mof_missing=list(mof.missing_for_next),
+            osaid_ready=osaid.ready, osaid_failing=list(osaid.failing),
+            repo_id=row.repo_id, organization_name=row.organization_name[:96], pipeline_tag=row.pipeline_tag,
+            modality=row.modality, downloads=row.downloads, likes=row.likes, parameters=row.parameters,
+            released_at=row.released_at, last_crawled_at=row.last_crawled_at, is_listed=row.is_listed,
+            is_derivative=result.is_derivative,
+            is_notable=row.is_listed and (row.downloads >= notable_downloads or row.likes >= notable_likes),
+        )
+        outputs_hash = fingerprint(fields)
+        report.scored += 1
+        stored = existing.get(model_id)
+        if stored and stored["outputs_hash"] == outputs_hash:
+            continue
+        to_write.append(Score(model_id=model_id, methodology=methodology, outputs_hash=outputs_hash,
+                              computed_at=now, **fields))
+        new_summary = {**levels, "total": result.total}
+        old_summary = ({d: stored[d] for d in DIMENSIONS} | {"total": stored["total"]}) if stored else None
+        if old_summary != new_summary:
+            changes.append(ScoreChange(model_id=model_id, methodology=methodology, changed_at=now, cause=cause,
+                                       old=old_summary, new=new_summary))
+    if not to_write:
+        return
+    with transaction.atomic():
+        Score.objects.bulk_create(
+            to_write, update_conflicts=True, unique_fields=["model", "methodology"],
+            update_fields=[f for f in _SCORE_FIELDS], batch_size=500,
+        )
+        ScoreChange.objects.bulk_create(changes, batch_size=1000)
+    report.written += len(to_write)
+    report.changed += len(changes)
+
+
+_SCORE_FIELDS = [
+    "weights", "training_data", "training_code", "license", "total", "unknown_count", "judgments", "license_key",
+    "license_label", "license_conflict", "mof_class", "mof_progress", "mof_missing", "osaid_ready", "osaid_failing",
+    "outputs_hash", "computed_at", "repo_id", "organization_name", "pipeline_tag", "modality", "downloads", "likes",
+    "parameters", "released_at", "last_crawled_at", "is_listed", "is_derivative", "is_notable",
+]
+
+
+def rescore_all(*, progress: bool = False, reason: str = "manual") -> RescoreReport:
+    return rescore(model_ids=None, cause=reason if reason in dict(ScoreChange.CAUSES) else "manual", progress=progress)
+
+
+def rescore_models(*, model_ids: list[int], cause: str) -> RescoreReport:
+    return rescore(model_ids=model_ids, cause=cause)

@@ -1,0 +1,21 @@
+"""Celery tasks of the scoring app: thin."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=3, autoretry_for=(Exception,),
+             retry_backoff=True, retry_jitter=True)
+def score_models(model_ids: list[int], cause: str = "crawl") -> int:
+    """Rescore these models and everything derived from them (idempotent)."""
+    from scoring.services import rescore
+
+    return rescore(model_ids=model_ids, cause=cause).written
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def export_dump() -> str:
+    from scoring.exports import export_write
+
+    return str(export_write())

@@ -1,0 +1,123 @@
+"""GitHub REST routes of the stand-in: repository, license and recursive git tree.
+
+Every answer carries the ``x-ratelimit-*`` headers and an ``ETag``; a matching
+``If-None-Match`` gets a bodiless 304 that, as on GitHub, does not use up the quota.
+Renamed repositories answer 301 to ``/repositories/<id>``; an empty repository answers 409
+on its tree; a record may mark its tree as truncated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from standin.server import StandinHandler, StandinHTTPServer
+
+NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
+QUOTA = 5000
+
+
+def repo_number(full_name: str) -> int:
+    return int(hashlib.sha1(full_name.lower().encode(), usedforsecurity=False).hexdigest()[:8], 16)
+
+
+class GitHubRoutes:
+    def __init__(self, server: StandinHTTPServer) -> None:
+        self.server = server
+        self._lock = threading.Lock()
+        self.remaining = QUOTA
+        self.reset_at = int(time.time()) + 3600
+
+    def _rate_headers(self, spend: bool) -> dict[str, str]:
+        with self._lock:
+            now = int(time.time())
+            if now >= self.reset_at:
+                self.remaining, self.reset_at = QUOTA, now + 3600
+            if spend and self.remaining > 0:
+                self.remaining -= 1
+            return {
+                "x-ratelimit-limit": str(QUOTA),
+                "x-ratelimit-remaining": str(self.remaining),
+                "x-ratelimit-used": str(QUOTA - self.remaining),
+                "x-ratelimit-reset": str(self.reset_at),
+                "x-ratelimit-resource": "core",
+            }
+
+    def _answer(self, handler: StandinHandler, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+        etag = 'W/"%s"' % hashlib.sha1(body, usedforsecurity=False).hexdigest()
+        if status == 200 and handler.headers.get("If-None-Match") == etag:
+            self.server.stats["github_304"] += 1
+            handler._send(304, b"", {"ETag": etag, **self._rate_headers(spend=False)})
+            return
+        headers = {"ETag": etag, **self._rate_headers(spend=True), **(extra or {})}
+        handler._send(status, body, headers)
+
+    def _record(self, full_name: str) -> dict[str, Any] | None:
+        return self.server.hub.github_repo(full_name)
+
+    def _by_number(self, number: int) -> dict[str, Any] | None:
+        repos = getattr(self.server.hub, "repos", {})
+        for record in repos.values():
+            if "repo" in record and repo_number(record["repo"]["full_name"]) == number:
+                return record
+        return None
+
+    def _repo_payload(self, record: dict[str, Any]) -> dict[str, Any]:
+        repo = dict(record["repo"])
+        repo.setdefault("id", repo_number(repo["full_name"]))
+        repo.setdefault("private", False)
+        repo.setdefault("html_url", f"https://github.com/{repo['full_name']}")
+        return repo
+
+    def handle(self, handler: StandinHandler, path: str, query: dict[str, list[str]]) -> None:
+        match = re.fullmatch(r"/repositories/(\d+)", path)
+        if match:
+            record = self._by_number(int(match.group(1)))
+            self._answer(handler, *((200, self._repo_payload(record)) if record else (404, NOT_FOUND)))
+            return
+        match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/license|/git/trees/[^/]+)?", path)
+        if not match:
+            self._answer(handler, 404, NOT_FOUND)
+            return
+        owner, name, sub = match.groups()
+        record = self._record(f"{owner}/{name}")
+        if record is None:
+            self._answer(handler, 404, NOT_FOUND)
+            return
+        if "moved_to" in record:
+            target = self._record(record["moved_to"])
+            number = repo_number(target["repo"]["full_name"]) if target else 0
+            base = handler._base_url() + self.server.github_prefix
+            location = f"{base}/repositories/{number}{sub or ''}"
+            self._answer(handler, 301, {"message": "Moved Permanently", "url": location}, {"Location": location})
+            return
+        if sub is None:
+            self._answer(handler, 200, self._repo_payload(record))
+        elif sub == "/license":
+            license_info = record["repo"].get("license")
+            if not license_info:
+                self._answer(handler, 404, NOT_FOUND)
+                return
+            self._answer(handler, 200, {"name": "LICENSE", "path": "LICENSE", "type": "file", "license": license_info})
+        else:
+            self._tree(handler, record)
+
+    def _tree(self, handler: StandinHandler, record: dict[str, Any]) -> None:
+        if record.get("empty"):
+            self._answer(handler, 409, {"message": "Git Repository is empty.",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            return
+        paths = record.get("tree", [])
+        directories = sorted({"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)})
+        entries = [{"path": d, "mode": "040000", "type": "tree"} for d in directories]
+        entries += [{"path": p, "mode": "100644", "type": "blob", "size": 1000} for p in paths]
+        for entry in entries:
+            entry["sha"] = hashlib.sha1(entry["path"].encode(), usedforsecurity=False).hexdigest()
+        tree_sha = hashlib.sha1("\n".join(paths).encode(), usedforsecurity=False).hexdigest()
+        self._answer(handler, 200, {"sha": tree_sha, "tree": entries, "truncated": bool(record.get("truncated"))})

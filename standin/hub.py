@@ -1,0 +1,218 @@
+"""What the stand-in hub knows: model, dataset and GitHub repository records.
+
+Two providers share one interface. ``SnapshotHub`` serves the bundled snapshot (or any
+directory / in-memory records in the same shape, which is how tests build odd cases);
+``SyntheticHub`` generates N models on the fly, so a 100,000-model hub costs no disk and
+little memory. Records are plain dicts in the Hub's JSON shapes; the server decides which
+fields each route returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshot"
+DEFAULT_DATE = "2026-11-01T00:00:00.000Z"
+
+# Sort keys the Hub accepts on /api/models, mapped to the record field they read.
+SORT_FIELDS = {
+    "downloads": "downloads",
+    "likes": "likes",
+    "lastModified": "lastModified",
+    "last_modified": "lastModified",
+    "createdAt": "createdAt",
+    "created_at": "createdAt",
+    "trendingScore": "trendingScore",
+    "trending_score": "trendingScore",
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    search: str | None = None
+    author: str | None = None
+    filters: tuple[str, ...] = ()
+    pipeline_tag: str | None = None
+    gated: bool | None = None
+    sort: str | None = None
+
+
+@dataclass
+class FileBody:
+    """A file served from /resolve/: bytes, plus whether the repo gates it."""
+
+    content: bytes
+    gated: bool = False
+
+
+class Hub(Protocol):
+    def list_models(self, query: ListQuery, start: int) -> Iterator[tuple[int, dict[str, Any]]]: ...
+    def model(self, repo_id: str) -> dict[str, Any] | None: ...
+    def model_file(self, repo_id: str, path: str) -> FileBody | None: ...
+    def dataset(self, repo_id: str) -> dict[str, Any] | None: ...
+    def redirect(self, kind: str, repo_id: str) -> str | None: ...
+    def github_repo(self, full_name: str) -> dict[str, Any] | None: ...
+    def touch(self, repo_ids: list[str], when: str) -> int: ...
+
+
+def revision_of(record: dict[str, Any]) -> str:
+    """A stable 40-hex revision for records that carry no ``sha`` of their own."""
+    payload = json.dumps(record, sort_keys=True, default=str).encode()
+    return hashlib.sha1(payload, usedforsecurity=False).hexdigest()
+
+
+def card_front_matter(card_data: dict[str, Any] | None) -> str:
+    if not card_data:
+        return ""
+    return "---\n" + yaml.safe_dump(card_data, sort_keys=False, allow_unicode=True) + "---\n"
+
+
+def matches(record: dict[str, Any], query: ListQuery) -> bool:
+    repo_id = record["id"]
+    if query.author and repo_id.split("/", 1)[0] != query.author:
+        return False
+    if query.search and query.search.lower() not in repo_id.lower():
+        return False
+    if query.pipeline_tag and record.get("pipeline_tag") != query.pipeline_tag:
+        return False
+    if query.gated is not None and bool(record.get("gated")) != query.gated:
+        return False
+    tags = record.get("tags") or []
+    return all(wanted in tags for wanted in query.filters)
+
+
+def _sort_value(record: dict[str, Any], sort_field: str) -> Any:
+    value = record.get(sort_field)
+    if value is None:
+        return "" if sort_field in ("lastModified", "createdAt") else 0
+    return value
+
+
+@dataclass
+class SnapshotHub:
+    """Records held in memory; loaded from a snapshot directory or given directly."""
+
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    readmes: dict[str, bytes] = field(default_factory=dict)
+    datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    repos: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # repo ids whose README is served exactly as given (no generated front matter)
+    raw_readmes: set[str] = field(default_factory=set)
+    # renamed repositories and legacy one-part dataset names -> where the Hub redirects them
+    model_redirects: dict[str, str] = field(default_factory=dict)
+    dataset_redirects: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path = SNAPSHOT_DIR) -> SnapshotHub:
+        hub = cls()
+        for path in sorted((directory / "models").glob("*/*.json")):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            hub.add_model(record)
+            readme = path.with_suffix(".README.md")
+            if readme.exists():
+                hub.readmes[record["id"]] = readme.read_bytes()
+        for path in sorted((directory / "datasets").glob("*/*.json")):
+            hub.add_dataset(json.loads(path.read_text(encoding="utf-8")))
+        for kind, target in (("models", hub.model_redirects), ("datasets", hub.dataset_redirects)):
+            redirects = directory / kind / "_redirects.json"
+            if redirects.exists():
+                target.update(json.loads(redirects.read_text(encoding="utf-8")))
+        for path in sorted((directory / "github").glob("*/*.json")):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            hub.add_repo(record)
+        return hub
+
+    def add_model(self, record: dict[str, Any], readme: bytes | str | None = None, *, raw: bool = False) -> None:
+        record = dict(record)
+        record.setdefault("author", record["id"].split("/", 1)[0] if "/" in record["id"] else None)
+        record.setdefault("lastModified", DEFAULT_DATE)
+        record.setdefault("createdAt", record["lastModified"])
+        record.setdefault("private", False)
+        record.setdefault("disabled", False)
+        record.setdefault("gated", False)
+        record.setdefault("downloads", 0)
+        record.setdefault("likes", 0)
+        record.setdefault("tags", [])
+        record.setdefault("sha", revision_of(record))
+        self.models[record["id"]] = record
+        if readme is not None:
+            self.readmes[record["id"]] = readme.encode() if isinstance(readme, str) else readme
+            if raw:
+                self.raw_readmes.add(record["id"])
+
+    def add_dataset(self, record: dict[str, Any]) -> None:
+        record = dict(record)
+        record.setdefault("author", record["id"].split("/", 1)[0] if "/" in record["id"] else None)
+        record.setdefault("private", False)
+        record.setdefault("disabled", False)
+        record.setdefault("gated", False)
+        record.setdefault("tags", [])
+        record.setdefault("lastModified", DEFAULT_DATE)
+        record.setdefault("sha", revision_of(record))
+        self.datasets[record["id"]] = record
+
+    def add_repo(self, record: dict[str, Any]) -> None:
+        full_name = record["repo"]["full_name"]
+        self.repos[full_name.lower()] = record
+        for old in record.get("renamed_from", []):
+            self.repos.setdefault(old.lower(), {"moved_to": full_name})
+
+    # --- Hub interface ---------------------------------------------------------------
+    def list_models(self, query: ListQuery, start: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        records = [r for r in self.models.values() if not r.get("private") and matches(r, query)]
+        sort_field = SORT_FIELDS.get(query.sort or "", "downloads")
+        records.sort(key=lambda r: r["id"])
+        records.sort(key=lambda r: _sort_value(r, sort_field), reverse=True)
+        for position in range(start, len(records)):
+            yield position, records[position]
+
+    def model(self, repo_id: str) -> dict[str, Any] | None:
+        return self.models.get(repo_id)
+
+    def model_file(self, repo_id: str, path: str) -> FileBody | None:
+        record = self.models.get(repo_id)
+        if record is None:
+            return None
+        gated = bool(record.get("gated"))
+        if path == "README.md":
+            body = self.readmes.get(repo_id)
+            if repo_id in self.raw_readmes and body is not None:
+                return FileBody(body, gated)
+            if body is None and not record.get("cardData"):
+                return None
+            return FileBody(card_front_matter(record.get("cardData")).encode() + (body or b""), gated)
+        names = {s.get("rfilename") for s in record.get("siblings") or []}
+        if path in names:
+            return FileBody(b"", gated)
+        return None
+
+    def dataset(self, repo_id: str) -> dict[str, Any] | None:
+        return self.datasets.get(repo_id)
+
+    def redirect(self, kind: str, repo_id: str) -> str | None:
+        return (self.model_redirects if kind == "models" else self.dataset_redirects).get(repo_id)
+
+    def github_repo(self, full_name: str) -> dict[str, Any] | None:
+        return self.repos.get(full_name.lower())
+
+    def touch(self, repo_ids: list[str], when: str) -> int:
+        touched = 0
+        for repo_id in repo_ids:
+            record = self.models.get(repo_id)
+            if record is None:
+                continue
+            record["lastModified"] = when
+            record["sha"] = revision_of({**record, "sha": None, "touched": when})
+            touched += 1
+        return touched
+
+    def model_ids(self) -> list[str]:
+        return sorted(self.models)
+
