@@ -12,6 +12,8 @@ miss, are written up in docs/methodology.md ("Training code detection"). In shor
   like a training config);
 * data-processing pipelines: ``preprocess*``, ``tokenize*``, ``dedup*``, ``prepare_data*``,
   scripts under ``data_processing/`` / ``data_prep/``;
+* evaluation code: ``eval*``, ``evaluate*``, ``benchmark*``, scripts under ``eval/``,
+  ``evaluation/`` or ``benchmarks/`` (recorded, not a classification of its own);
 * inference-only code: ``inference*``, ``generate*``, ``demo*``, ``serve*``, ``chat*``,
   ``app.py``, ``predict*``.
 
@@ -44,6 +46,8 @@ CONFIG_NAME = re.compile(r"(train|pretrain|sft|dpo|finetune|fine_tune|deepspeed|
                          re.IGNORECASE)
 INFERENCE = re.compile(r"(^|[_\-/])(inference\w*|infer\w*|generate\w*|generation\w*|demo\w*|serve\w*|server\w*|"
                        r"chat\w*|app|predict\w*|eval_?only|cli_demo|web_demo|api|run_inference\w*)\.(py|sh|ipynb|js|ts)$")
+EVALUATION = re.compile(r"(^|[_\-/])(eval\w*|evaluat\w*|benchmark\w*|lm_eval\w*)\.(py|sh|ipynb)$")
+EVAL_DIRS = {"eval", "evals", "evaluation", "benchmarks", "benchmark", "lm_eval"}
 MAX_PATHS_PER_KIND = 20
 
 
@@ -64,7 +68,7 @@ def _ignored(parts: list[str]) -> bool:
 
 def classify_tree(paths: list[str]) -> CodeReport:
     found: dict[str, list[str]] = {k: [] for k in ("pretraining", "finetuning", "configs", "data_processing",
-                                                     "inference", "code")}
+                                                     "evaluation", "inference", "code")}
     for path in paths:
         parts = path.split("/")
         if _ignored(parts):
@@ -80,6 +84,8 @@ def classify_tree(paths: list[str]) -> CodeReport:
             found["pretraining"].append(path)
         elif is_code and (DATA_FILE.search(lower) or folders & DATA_DIRS):
             found["data_processing"].append(path)
+        elif is_code and (EVALUATION.search(lower) or folders & EVAL_DIRS):
+            found["evaluation"].append(path)
         elif is_code and INFERENCE.search(lower):
             found["inference"].append(path)
         if lower.endswith(CONFIG_SUFFIXES) and (folders & CONFIG_DIRS or CONFIG_NAME.search(parts[-1])):

@@ -360,6 +360,7 @@ class Correction(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         indexes = [models.Index(fields=["status", "-submitted_at"], name="correction_queue")]
+        permissions = [("review_correction", "Can approve or reject corrections")]
 
     def __str__(self) -> str:
         return f"{self.model} {self.fact} ({self.status})"

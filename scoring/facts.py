@@ -183,6 +183,8 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
         relation = None
         if edges:
             relation = next((r for r in ("adapter", "quantized", "merge", "finetune") if r in relations), "unknown")
+        elif is_adapter_only(m["weight_files"]):
+            relation = "adapter"  # adapter weights without a named base: a derivative of an unknown model
 
         license_value = corrected.get((mid, "license"))
         if license_value is not None:
@@ -217,6 +219,13 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids
+
+
+def is_adapter_only(weight_files: list[str] | None) -> bool:
+    """Only PEFT adapter weights (adapter_model.*) in the repository."""
+    if not weight_files:
+        return False
+    return all(name.rsplit("/", 1)[-1].startswith("adapter_model") for name in weight_files)
 
 
 def _first_ref(rows: list[dict] | None, subject: str, fact: str | None = None) -> EvidenceRef | None:
