@@ -153,6 +153,8 @@ class CrawlFailureAdmin(ReadOnlyAdmin):
 
 class CorrectionForm(forms.ModelForm):
     value = forms.JSONField(help_text=VALUE_HELP)
+    evidence_url = forms.URLField(max_length=500, assume_scheme="https",
+                                  help_text="Public page that supports the correction")
 
     class Meta:
         model = Correction
