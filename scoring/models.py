@@ -70,15 +70,11 @@ class Score(models.Model):
     license = models.CharField(max_length=10, choices=LEVEL_CHOICES)
     total = models.FloatField()
     unknown_count = models.PositiveSmallIntegerField(default=0)
-    judgments = models.JSONField(help_text="Per dimension: level, points, rationale, origin, evidence")
     license_key = models.CharField(max_length=100, blank=True, help_text="Effective license (after lineage)")
     license_label = models.CharField(max_length=300, blank=True, help_text="The license as declared")
-    license_conflict = models.TextField(blank=True)
+    has_license_conflict = models.BooleanField(default=False)
     mof_class = models.PositiveSmallIntegerField(default=0, help_text="1, 2, 3; 0 = unclassified")
-    mof_progress = models.JSONField(default=dict)
-    mof_missing = models.JSONField(default=list)
     osaid_ready = models.BooleanField(default=False)
-    osaid_failing = models.JSONField(default=list)
     outputs_hash = models.CharField(max_length=32)
     computed_at = models.DateTimeField(default=timezone.now)
 
@@ -98,18 +94,39 @@ class Score(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model", "methodology"], name="score_model_methodology")]
+        # The leaderboard's default orders (notable or all, by total, name or downloads) walk
+        # one of these; ending in id lets a deep page be found from the index alone.
         indexes = [
-            models.Index(fields=["methodology", "is_listed", "-total", "repo_id"], name="score_board_total"),
-            models.Index(fields=["methodology", "is_notable", "-total", "repo_id"], name="score_board_notable"),
-            models.Index(fields=["methodology", "repo_id"], name="score_board_name"),
-            models.Index(fields=["methodology", "-downloads", "repo_id"], name="score_board_downloads"),
+            models.Index(fields=["methodology", "is_listed", "-total", "repo_id", "id"], name="score_board_total"),
+            models.Index(fields=["methodology", "is_notable", "-total", "repo_id", "id"], name="score_board_notable"),
+            models.Index(fields=["methodology", "is_listed", "repo_id", "id"], name="score_board_name"),
+            models.Index(fields=["methodology", "is_listed", "-downloads", "repo_id", "id"], name="score_board_downloads"),
             models.Index(fields=["methodology", "organization_name", "-total"], name="score_board_org"),
             models.Index(fields=["methodology", "license_key"], name="score_board_license"),
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
+            models.Index(fields=["methodology", "pipeline_tag"], name="score_board_pipeline"),
         ]
 
     def __str__(self) -> str:
         return f"{self.repo_id}: {self.total} (v{self.methodology_id})"
+
+    @property
+    def judgments(self) -> dict:
+        return self.detail.judgments
+
+
+class ScoreDetail(models.Model):
+    """The bulky part of a score (rationales, evidence, MOF components), kept off the leaderboard table."""
+
+    score = models.OneToOneField(Score, on_delete=models.CASCADE, primary_key=True, related_name="detail")
+    judgments = models.JSONField(help_text="Per dimension: level, points, rationale, origin, evidence")
+    license_conflict = models.TextField(blank=True)
+    mof_progress = models.JSONField(default=dict)
+    mof_missing = models.JSONField(default=list)
+    osaid_failing = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"detail of {self.score_id}"
 
 
 class ScoreChange(models.Model):

@@ -24,7 +24,7 @@ from scoring import facts as facts_builder
 from scoring.labels import mof_label, osaid_verdict
 from scoring.levels import UNKNOWN
 from scoring.licenses import knowledge_base
-from scoring.models import License, MethodologyVersion, Score, ScoreChange
+from scoring.models import License, MethodologyVersion, Score, ScoreChange, ScoreDetail
 from scoring.rubric import (
     CODE,
     DATA,
@@ -213,6 +213,7 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
     now = timezone.now()
     notable_downloads, notable_likes = settings.NOTABLE_MIN_DOWNLOADS, settings.NOTABLE_MIN_LIKES
     to_write: list[Score] = []
+    details: dict[int, dict] = {}
     changes: list[ScoreChange] = []
     for model_id in chunk:
         facts = model_facts.get(model_id)
@@ -226,26 +227,28 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
         row = rows[model_id]
         judgments = {d: j.as_dict() for d, j in result.judgments.items()}
         levels = {d: result.judgments[d].level for d in DIMENSIONS}
+        detail = dict(judgments=judgments, license_conflict=result.license_conflict,
+                      mof_progress={str(k): v for k, v in mof.progress.items()},
+                      mof_missing=list(mof.missing_for_next), osaid_failing=list(osaid.failing))
         fields = dict(
             weights=levels[WEIGHTS], training_data=levels[DATA], training_code=levels[CODE], license=levels[LICENSE],
-            total=result.total, unknown_count=result.unknown_count, judgments=judgments,
+            total=result.total, unknown_count=result.unknown_count,
             license_key=result.license_key or "", license_label=result.license_label[:300],
-            license_conflict=result.license_conflict, mof_class=mof.mof_class,
-            mof_progress={str(k): v for k, v in mof.progress.items()}, mof_missing=list(mof.missing_for_next),
-            osaid_ready=osaid.ready, osaid_failing=list(osaid.failing),
+            has_license_conflict=bool(result.license_conflict), mof_class=mof.mof_class, osaid_ready=osaid.ready,
             repo_id=row.repo_id, organization_name=row.organization_name[:96], pipeline_tag=row.pipeline_tag,
             modality=row.modality, downloads=row.downloads, likes=row.likes, parameters=row.parameters,
             released_at=row.released_at, last_crawled_at=row.last_crawled_at, is_listed=row.is_listed,
             is_derivative=result.is_derivative,
             is_notable=row.is_listed and (row.downloads >= notable_downloads or row.likes >= notable_likes),
         )
-        outputs_hash = fingerprint(fields)
+        outputs_hash = fingerprint(fields, detail)
         report.scored += 1
         stored = existing.get(model_id)
         if stored and stored["outputs_hash"] == outputs_hash:
             continue
         to_write.append(Score(model_id=model_id, methodology=methodology, outputs_hash=outputs_hash,
                               computed_at=now, **fields))
+        details[model_id] = detail
         new_summary = {**levels, "total": result.total}
         old_summary = ({d: stored[d] for d in DIMENSIONS} | {"total": stored["total"]}) if stored else None
         if old_summary != new_summary:
@@ -256,7 +259,15 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
     with transaction.atomic():
         Score.objects.bulk_create(
             to_write, update_conflicts=True, unique_fields=["model", "methodology"],
-            update_fields=[f for f in _SCORE_FIELDS], batch_size=500,
+            update_fields=_SCORE_FIELDS, batch_size=500,
+        )
+        score_ids = dict(Score.objects.filter(methodology=methodology, model_id__in=list(details))
+                         .values_list("model_id", "id"))
+        ScoreDetail.objects.bulk_create(
+            [ScoreDetail(score_id=score_ids[mid], **detail) for mid, detail in details.items()],
+            update_conflicts=True, unique_fields=["score"],
+            update_fields=["judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing"],
+            batch_size=500,
         )
         ScoreChange.objects.bulk_create(changes, batch_size=1000)
     report.written += len(to_write)
@@ -264,9 +275,8 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
 
 
 _SCORE_FIELDS = [
-    "weights", "training_data", "training_code", "license", "total", "unknown_count", "judgments", "license_key",
-    "license_label", "license_conflict", "mof_class", "mof_progress", "mof_missing", "osaid_ready", "osaid_failing",
-    "outputs_hash", "computed_at", "repo_id", "organization_name", "pipeline_tag", "modality", "downloads", "likes",
+    "weights", "training_data", "training_code", "license", "total", "unknown_count", "license_key",
+    "license_label", "has_license_conflict", "mof_class", "osaid_ready", "outputs_hash", "computed_at", "repo_id", "organization_name", "pipeline_tag", "modality", "downloads", "likes",
     "parameters", "released_at", "last_crawled_at", "is_listed", "is_derivative", "is_notable",
 ]
 
