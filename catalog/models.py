@@ -74,6 +74,7 @@ class AIModel(models.Model):
     # detail crawl
     weight_files = models.JSONField(null=True, blank=True, help_text="Weight files found; null until crawled")
     other_links = models.JSONField(default=list, blank=True, help_text="Links kept as text, never fetched")
+    card_html = models.TextField(blank=True, help_text="README body rendered and sanitised at crawl time")
     detail_sha = models.CharField(max_length=64, blank=True, help_text="Commit the detail crawl read")
     detail_crawled_at = models.DateTimeField(null=True, blank=True)
 

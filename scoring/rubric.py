@@ -176,7 +176,7 @@ def judge_weights(facts: ModelFacts, bases: list[BaseSummary]) -> Judgment:
     evidence = _ev(facts, "access", "weight_files", "weight_formats")
     if not facts.listed and not facts.missing:
         return Judgment(WEIGHTS, UNKNOWN, f"{facts.repo_id} is known only as a base model named by others; it has "
-                        "not been listed on the Hub", CRAWLED, evidence)
+                        "not been listed on the Hub.", CRAWLED, evidence)
     if facts.missing:
         return Judgment(WEIGHTS, CLOSED, "The repository no longer exists on the Hub (404), so no weights can be "
                         "downloaded.", CRAWLED, evidence)
@@ -201,11 +201,14 @@ def judge_weights(facts: ModelFacts, bases: list[BaseSummary]) -> Judgment:
         kind = "manual approval" if facts.gated == "manual" else "a click-through form"
         return Judgment(WEIGHTS, PARTIAL, f"The {described} are behind a gate ({kind}) on the Hub.",
                         CRAWLED, evidence, {"gated": facts.gated})
-    if facts.relation in ("adapter", "quantized") and bases:
+    if facts.relation in ("adapter", "quantized"):
+        what = "an adapter" if facts.relation == "adapter" else "a quantization"
+        if not bases:  # like a base that is not in the catalog: the full weights cannot be shown to be open
+            return Judgment(WEIGHTS, PARTIAL, f"Only {what} is published, and its base model is not named, so the "
+                            "full weights cannot be shown to be downloadable.", INFERRED, evidence, {"base": None})
         closed_bases = [b for b in bases if b.weights != OPEN]
         if closed_bases:
             base = closed_bases[0]
-            what = "an adapter" if facts.relation == "adapter" else "a quantization"
             return Judgment(WEIGHTS, PARTIAL, f"Only {what} is published; its base {base.repo_id} is not openly "
                             f"downloadable ({base.weights}).", INFERRED, evidence, {"base": base.repo_id})
     return Judgment(WEIGHTS, OPEN, f"The {described} download without any gate.", CRAWLED, evidence)
@@ -221,7 +224,7 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
     """The level of the datasets this model itself names (its own training data)."""
     datasets = facts.datasets
     if not facts.datasets_known:
-        return UNKNOWN, "its card metadata has not been read", {}
+        return UNKNOWN, "has not had its card metadata read yet", {}
     if not datasets:
         return CLOSED, "names no training dataset", {}
     open_sets = [d for d in datasets if d.status == OBTAINABLE and d.license_grade != CLOSED and d.license_label]
@@ -247,10 +250,10 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
             problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
         if unverified:
             problems.append(f"{len(unverified)} not checked yet")
-        return PARTIAL, f"{len(open_sets)} of {_plural(total, 'named dataset')} openly obtainable; " \
+        return PARTIAL, f"names {_plural(total, 'dataset')}, {len(open_sets)} of them openly obtainable; " \
             + "; ".join(problems), details
-    return CLOSED, f"none of the {_plural(total, 'named dataset')} can be obtained ({lost[0].name}: {lost[0].status})", \
-        details
+    return CLOSED, f"names {_plural(total, 'dataset')}, none of which can be obtained ({lost[0].name}: " \
+        f"{lost[0].status})", details
 
 
 def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
@@ -294,20 +297,22 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
         if repo.classification == "training" or (derivative and repo.classification == "finetuning"):
             kind = "training" if repo.classification == "training" else "fine-tuning"
             if license_ok:
-                ranked.append((3, OPEN, f"{repo.full_name} has {kind} code under {repo.license_spdx}", repo))
+                ranked.append((3, OPEN, f"repository {repo.full_name} has {kind} code under {repo.license_spdx}",
+                               repo))
             else:
                 why = f"under {repo.license_spdx}, not an OSI-approved license" if repo.license_spdx else \
                     "without a license"
-                ranked.append((2, PARTIAL, f"{repo.full_name} has {kind} code but {why}", repo))
+                ranked.append((2, PARTIAL, f"repository {repo.full_name} has {kind} code but {why}", repo))
         elif repo.classification == "finetuning":
-            ranked.append((2, PARTIAL, f"{repo.full_name} has fine-tuning code but no pretraining code", repo))
+            ranked.append((2, PARTIAL, f"repository {repo.full_name} has fine-tuning code but no pretraining code",
+                           repo))
         elif repo.has_configs and repo.status == "available":
-            ranked.append((1, PARTIAL, f"{repo.full_name} holds training configs or recipes only", repo))
+            ranked.append((1, PARTIAL, f"repository {repo.full_name} holds training configs or recipes only", repo))
         elif repo.status == "available":
             what = "inference code only" if repo.classification == "inference" else "no code"
-            ranked.append((0, CLOSED, f"{repo.full_name} holds {what}", repo))
+            ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
         else:
-            ranked.append((0, CLOSED, f"{repo.full_name} is not available ({repo.status})", repo))
+            ranked.append((0, CLOSED, f"repository {repo.full_name} is not available ({repo.status})", repo))
     ranked.sort(key=lambda item: item[0], reverse=True)
     _, level, reason, repo = ranked[0]
     unverified = [r for r in repos if r.status == "unverified"]
@@ -326,7 +331,7 @@ def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
         return Judgment(CODE, UNKNOWN, f"{facts.repo_id} is known only as a base model; its links have not been "
                         "read.", CRAWLED, evidence)
     if not derivative:
-        return Judgment(CODE, own, f"{own_reason[0].upper()}{own_reason[1:]}.", origin, evidence, details)
+        return Judgment(CODE, own, f"Training code: {own_reason}.", origin, evidence, details)
     if lineage_problem:
         return Judgment(CODE, UNKNOWN, f"The base's training code cannot be traced: {lineage_problem}.", INFERRED,
                         evidence, details)

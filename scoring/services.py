@@ -174,15 +174,20 @@ def _summary_of_missing(model_id: int) -> BaseSummary:
 
 def rescore(*, model_ids: Iterable[int] | None = None, cause: str = "crawl", progress: bool = False,
             methodology: MethodologyVersion | None = None) -> RescoreReport:
-    """Score these models (and everything derived from them), or every model when ``model_ids`` is None."""
+    """Score these models (and everything derived from them), or every model when ``model_ids`` is None.
+
+    A derivative rescored only because one of its bases was asked for records its change
+    with the cause ``lineage`` (a base model changed), not the base's own cause.
+    """
     methodology = methodology or methodology_current()
+    requested = None if model_ids is None else set(model_ids)
     license_table_sync()
     rules = as_methodology(methodology)
     if model_ids is None:
         targets = list(AIModel.objects.order_by("id").values_list("id", flat=True))
         parents = _graph(None)
     else:
-        targets = sorted(_descendants(model_ids))
+        targets = sorted(_descendants(requested))
         parents = _graph(set(targets))
     levels, cyclic = _levels(targets, parents)
     outside = {p for t in targets for p in parents.get(t, ()) if p not in set(targets)}
@@ -193,7 +198,7 @@ def rescore(*, model_ids: Iterable[int] | None = None, cause: str = "crawl", pro
     for level in order:
         for start in range(0, len(level), CHUNK):
             chunk = level[start : start + CHUNK]
-            _score_chunk(chunk, methodology, rules, summaries, cyclic, cause, report)
+            _score_chunk(chunk, methodology, rules, summaries, cyclic, cause, report, requested)
             bar.update(len(chunk))
     bar.close()
     return report
@@ -204,7 +209,8 @@ def _lineage_problem(model_id: int, cyclic: set[int]) -> str:
 
 
 def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Methodology,
-                 summaries: dict[int, BaseSummary], cyclic: set[int], cause: str, report: RescoreReport) -> None:
+                 summaries: dict[int, BaseSummary], cyclic: set[int], cause: str, report: RescoreReport,
+                 requested: set[int] | None = None) -> None:
     model_facts, rows, base_ids = facts_builder.build_facts(chunk)
     existing = {
         row["model_id"]: row for row in Score.objects.filter(methodology=methodology, model_id__in=chunk).values(
@@ -252,7 +258,8 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
         new_summary = {**levels, "total": result.total}
         old_summary = ({d: stored[d] for d in DIMENSIONS} | {"total": stored["total"]}) if stored else None
         if old_summary != new_summary:
-            changes.append(ScoreChange(model_id=model_id, methodology=methodology, changed_at=now, cause=cause,
+            why = cause if requested is None or model_id in requested else "lineage"
+            changes.append(ScoreChange(model_id=model_id, methodology=methodology, changed_at=now, cause=why,
                                        old=old_summary, new=new_summary))
     if not to_write:
         return

@@ -132,8 +132,7 @@ class SnapshotHub:
     def add_model(self, record: dict[str, Any], readme: bytes | str | None = None, *, raw: bool = False) -> None:
         record = dict(record)
         record.setdefault("author", record["id"].split("/", 1)[0] if "/" in record["id"] else None)
-        record.setdefault("lastModified", DEFAULT_DATE)
-        record.setdefault("createdAt", record["lastModified"])
+        record.setdefault("lastModified", DEFAULT_DATE)  # the snapshot's date; createdAt stays absent if unknown
         record.setdefault("private", False)
         record.setdefault("disabled", False)
         record.setdefault("gated", False)

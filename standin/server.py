@@ -325,7 +325,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             if (query.get("cardData") or ["false"])[0].lower() == "true":
                 keys = (*keys, "cardData")
         item = {key: record[key] for key in keys if key in record}
-        item.setdefault("modelId", record["id"])
+        if not expand:  # with expand the Hub sends only _id, id and the listed properties
+            item.setdefault("modelId", record["id"])
         return item
 
     def _repo_info(self, kind: str, repo_id: str, revision: str | None, query: dict[str, list[str]],
@@ -354,7 +355,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         if expand:
             payload = {key: payload[key] for key in ("_id", "id", *expand) if key in payload}
         payload.setdefault("id", record["id"])
-        if kind == "models":
+        if kind == "models" and not expand:
             payload.setdefault("modelId", record["id"])
         body = json.dumps(payload, separators=(",", ":")).encode()
         if truncate:
@@ -434,7 +435,9 @@ class StandinServer:
         return self.httpd.hub
 
     def start(self) -> StandinServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="standin", daemon=True)
+        # a short poll interval: stop() waits for it, and tests stop a server after every test
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="standin", daemon=True)
         self._thread.start()
         return self
 

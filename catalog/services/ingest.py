@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import choices
-from catalog.links import ExtractedLinks, normalize_arxiv_id
+from catalog.cards import render_card
+from catalog.links import ExtractedLinks, normalize_arxiv_id, strip_front_matter
 from catalog.models import (
     AIModel,
     CodeRepository,
@@ -348,6 +349,8 @@ def model_detail_ingest(*, model: AIModel, record: ModelRecord, readme: Readme |
         model.crawl_error = "; ".join(problems)[:2000]
         model.crawl_error_at = now if problems else None
         model.other_links = (links.other_urls + links.dataset_urls)[:50] if links else model.other_links
+        if readme is not None:
+            model.card_html = render_card(strip_front_matter(readme.text))
         model.save()
 
         lineage_replace({model.pk: record})

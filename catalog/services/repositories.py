@@ -41,6 +41,9 @@ def repository_crawl(*, repository: CodeRepository) -> str:
     if fetched.not_modified:
         return "unchanged"
     info: github.RepoInfo = fetched.value
+    if info.private:  # visible only to the token in use: not public code
+        return _unavailable(repository, choices.RepoStatus.MISSING,
+                            github.GitHubNotFound("the repository is private"))
     canonical_name = info.full_name.lower()
     if canonical_name != repository.full_name:
         return _renamed(repository, info, fetched.etag)
@@ -56,6 +59,10 @@ def repository_crawl(*, repository: CodeRepository) -> str:
         tree_error = str(exc)
     except github.GitHubNotFound:
         tree_error = f"default branch {info.default_branch!r} has no tree"
+    except github.GitHubError as exc:
+        if exc.transient:
+            raise
+        return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     license_path = ""
     if info.license_spdx == "NOASSERTION":
         try:
@@ -63,6 +70,10 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             license_path = license_fetch.value.path if license_fetch.value else ""
         except github.GitHubNotFound:
             pass
+        except github.GitHubError as exc:
+            if exc.transient:
+                raise
+            return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     report = classify_tree(tree.paths if tree else [])
     status = choices.RepoStatus.EMPTY if tree_error and "empty" in tree_error else choices.RepoStatus.AVAILABLE
     now = timezone.now()
@@ -100,7 +111,7 @@ def _unavailable(repository: CodeRepository, status: str, exc: github.GitHubErro
     now = timezone.now()
     with transaction.atomic():
         CodeRepository.objects.filter(pk=repository.pk).update(
-            status=status, crawled_at=now, crawl_error=f"{exc.code}: {exc}"[:2000],
+            status=status, crawled_at=now, crawl_error=f"{exc.code}: {exc}"[:2000], etags={},
             classification=choices.CodeClassification.UNKNOWN if status != choices.RepoStatus.MISSING
             else choices.CodeClassification.NONE,
         )

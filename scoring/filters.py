@@ -1,0 +1,125 @@
+"""The one FilterSet behind the leaderboard page, the CSV/JSON downloads and the REST API.
+
+A filter means the same thing everywhere. Parameters it does not know, and values it
+cannot parse, are reported (the API answers 400 with the message; the page shows it).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from catalog.choices import Modality
+from scoring.levels import LEVEL_CHOICES
+from scoring.models import Score
+
+# sort key -> order_by fields (a deterministic tiebreak always follows)
+SORTS = {
+    "total": ("-total",),
+    "name": ("repo_id",),
+    "organization": ("organization_name",),
+    "weights": ("-weights_rank", "-total"),
+    "training_data": ("-training_data_rank", "-total"),
+    "training_code": ("-training_code_rank", "-total"),
+    "license": ("-license_rank", "-total"),
+    "mof": ("-mof_rank", "-total"),
+    "downloads": ("-downloads",),
+    "likes": ("-likes",),
+    "parameters": ("-parameters",),
+    "released": ("-released_at",),
+    "crawled": ("-last_crawled_at",),
+}
+DEFAULT_SORT = "total"
+TIEBREAK = ("repo_id", "id")
+DERIVATIVE_CHOICES = [("base", "base models only"), ("derivative", "derivatives only")]
+SHOW_CHOICES = [("notable", "notable models"), ("all", "all models")]
+MAX_QUERY_LENGTH = 100
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    out = []
+    for key in SORTS:
+        label = key.replace("_", " ")
+        out += [(key, label), (f"-{key}", f"{label} (reversed)")]
+    return out
+
+
+class ScoreFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", max_length=MAX_QUERY_LENGTH, label="Search model or organization")
+    show = django_filters.ChoiceFilter(choices=SHOW_CHOICES, method="filter_show", empty_label=None,
+                                       label="Show")
+    modality = django_filters.ChoiceFilter(choices=[c for c in Modality.choices if c[0]], label="Modality")
+    pipeline_tag = django_filters.CharFilter(max_length=64, label="Task (pipeline tag)")
+    organization = django_filters.CharFilter(field_name="organization_name", max_length=96, label="Organization")
+    license = django_filters.CharFilter(field_name="license_key", max_length=100, label="License (key)")
+    license_grade = django_filters.ChoiceFilter(field_name="license", choices=LEVEL_CHOICES, label="License grade")
+    weights = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Weights")
+    training_data = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training data")
+    training_code = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training code")
+    mof_class = django_filters.TypedChoiceFilter(choices=[(1, "Class I"), (2, "Class II"), (3, "Class III"),
+                                                          (0, "unclassified")], coerce=int, label="MOF class",
+                                                 empty_label="any")
+    osaid_ready = django_filters.TypedChoiceFilter(choices=[("true", "yes"), ("false", "no")], label="OSAID ready",
+                                                   coerce=lambda value: value == "true", empty_label="any")
+    lineage = django_filters.ChoiceFilter(choices=DERIVATIVE_CHOICES, method="filter_lineage", label="Lineage")
+    min_downloads = django_filters.NumberFilter(field_name="downloads", lookup_expr="gte", min_value=0,
+                                                label="At least this many downloads (30 days)")
+    released_after = django_filters.DateFilter(field_name="released_at", lookup_expr="date__gte",
+                                               label="Released on or after")
+    released_before = django_filters.DateFilter(field_name="released_at", lookup_expr="date__lte",
+                                                label="Released on or before")
+    sort = django_filters.ChoiceFilter(choices=sort_choices(), method="no_op", label="Sort by")
+
+    class Meta:
+        model = Score
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        if hasattr(data, "setdefault"):
+            data.setdefault("show", "notable")
+        super().__init__(data, *args, **kwargs)
+        for name, field in self.form.fields.items():
+            if isinstance(field, forms.ChoiceField) and name != "show":
+                field.choices = [("", "any") if value == "" else (value, label) for value, label in field.choices]
+
+    # --- methods ---------------------------------------------------------------------
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(repo_id__icontains=value) | Q(organization_name__icontains=value))
+
+    def filter_show(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(is_notable=True) if value == "notable" else queryset
+
+    def filter_lineage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(is_derivative=value == "derivative")
+
+    def no_op(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset
+
+    # --- helpers used by the views -------------------------------------------------------
+    @classmethod
+    def known_parameters(cls) -> set[str]:
+        return set(cls.base_filters)
+
+    def sort_key(self) -> str:
+        value = self.form.cleaned_data.get("sort") if self.is_bound and self.form.is_valid() else None
+        return value or DEFAULT_SORT
+
+    def ordering(self) -> list[str]:
+        key = self.sort_key()
+        reverse = key.startswith("-")
+        fields = list(SORTS[key.lstrip("-")])
+        if reverse:
+            fields = [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
+        return fields + [f for f in TIEBREAK if f not in fields]
+
+    def error_messages(self) -> list[str]:
+        messages = []
+        for field, errors in self.form.errors.items():
+            for error in errors:
+                messages.append(f"{field}: {error}")
+        return messages

@@ -1,0 +1,233 @@
+"""Reads for the public pages, downloads and the API.
+
+The leaderboard reads the narrow ``Score`` table only. A page is found in two steps: the
+ids of the page (``ORDER BY ... LIMIT/OFFSET`` over an index that ends in ``id``, so a
+deep page costs an index walk, not a walk over rows), then the rows for those ids. Counts
+and aggregates are cached briefly; they change only when a rescore writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Avg, Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models.functions import TruncQuarter
+
+from catalog.models import AIModel, Correction, LineageEdge, ModelCodeRepository, ModelDataset, ModelPaper
+from scoring.filters import ScoreFilterSet
+from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
+from scoring.models import License, MethodologyVersion, Score, ScoreChange
+
+LEVEL_RANK = {OPEN: 3, PARTIAL: 2, UNKNOWN: 1, CLOSED: 0}
+COUNT_TTL = 60
+AGGREGATE_TTL = 300
+MAX_LINEAGE_DEPTH = 12
+
+
+def current_methodology() -> MethodologyVersion:
+    cached = cache.get("methodology:current")
+    if cached is None:
+        from scoring.services import methodology_current
+
+        cached = methodology_current()
+        cache.set("methodology:current", cached, 300)
+    return cached
+
+
+def _rank(field_name: str) -> Case:
+    return Case(*(When(**{field_name: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()),
+                default=Value(0), output_field=IntegerField())
+
+
+def scores_current(methodology: MethodologyVersion | None = None) -> QuerySet[Score]:
+    return Score.objects.filter(methodology=methodology or current_methodology(), is_listed=True)
+
+
+def with_ranks(queryset: QuerySet[Score], ordering: list[str]) -> QuerySet[Score]:
+    """Annotate the rank columns an ordering needs (levels sort by openness, not alphabetically)."""
+    wanted = {f.lstrip("-") for f in ordering}
+    for name in ("weights", "training_data", "training_code", "license"):
+        if f"{name}_rank" in wanted:
+            queryset = queryset.annotate(**{f"{name}_rank": _rank(name)})
+    if "mof_rank" in wanted:
+        queryset = queryset.annotate(mof_rank=Case(When(mof_class=1, then=Value(3)), When(mof_class=2, then=Value(2)),
+                                                   When(mof_class=3, then=Value(1)), default=Value(0),
+                                                   output_field=IntegerField()))
+    return queryset
+
+
+def filtered_scores(params, methodology: MethodologyVersion | None = None) -> tuple[ScoreFilterSet, QuerySet[Score]]:
+    filterset = ScoreFilterSet(params, queryset=scores_current(methodology))
+    queryset = filterset.qs if filterset.is_valid() else scores_current(methodology).none()
+    ordering = filterset.ordering()
+    return filterset, with_ranks(queryset, ordering).order_by(*ordering)
+
+
+def _count(queryset: QuerySet[Score]) -> int:
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    key = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:24]
+    value = cache.get(key)
+    if value is None:
+        value = queryset.order_by().count()
+        cache.set(key, value, COUNT_TTL)
+    return value
+
+
+@dataclass
+class LeaderboardPage:
+    filterset: ScoreFilterSet
+    rows: list[Score]
+    number: int
+    page_size: int
+    count: int
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def first_rank(self) -> int:
+        return (self.number - 1) * self.page_size + 1
+
+
+def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
+    filterset, queryset = filtered_scores(params)
+    count = _count(queryset)
+    pages = max(1, -(-count // page_size))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * page_size
+    ids = list(queryset.values_list("id", flat=True)[start : start + page_size])
+    by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
+    rows = [by_id[i] for i in ids if i in by_id]
+    return LeaderboardPage(filterset, rows, page, page_size, count, filterset.error_messages())
+
+
+# --- one model --------------------------------------------------------------------------------
+@dataclass
+class ModelPage:
+    model: AIModel
+    score: Score | None
+    lineage_up: list[tuple[AIModel, str]]  # (base, relation), nearest first
+    lineage_cycle: bool
+    derivative_count: int
+    datasets: list[ModelDataset]
+    repositories: list[ModelCodeRepository]
+    papers: list[ModelPaper]
+    history: list[ScoreChange]
+    license: License | None
+    pending_corrections: int
+
+
+def model_page(repo_id: str) -> ModelPage | None:
+    model = AIModel.objects.select_related("organization").filter(repo_id=repo_id).first()
+    if model is None:
+        return None
+    methodology = current_methodology()
+    score = Score.objects.select_related("detail").filter(model=model, methodology=methodology).first()
+    chain: list[tuple[AIModel, str]] = []
+    seen = {model.pk}
+    frontier = [model.pk]
+    cycle = False
+    for _ in range(MAX_LINEAGE_DEPTH):
+        edges = list(LineageEdge.objects.filter(child_id__in=frontier).select_related("parent").order_by("parent__repo_id"))
+        frontier = []
+        for edge in edges:
+            if edge.parent_id in seen:
+                cycle = True
+                continue
+            seen.add(edge.parent_id)
+            chain.append((edge.parent, edge.relation))
+            frontier.append(edge.parent_id)
+        if not frontier:
+            break
+    license_row = License.objects.filter(key=score.license_key).first() if score and score.license_key else None
+    return ModelPage(
+        model=model, score=score, lineage_up=chain, lineage_cycle=cycle,
+        derivative_count=LineageEdge.objects.filter(parent=model).count(),
+        datasets=list(model.dataset_links.select_related("dataset").order_by("dataset__repo_id")),
+        repositories=list(model.repository_links.select_related("repository", "repository__canonical")
+                          .order_by("repository__full_name")),
+        papers=list(model.paper_links.select_related("paper").order_by("paper__arxiv_id")),
+        history=list(ScoreChange.objects.filter(model=model, methodology=methodology).order_by("changed_at", "id")[:200]),
+        license=license_row,
+        pending_corrections=Correction.objects.filter(model=model, status="pending").count(),
+    )
+
+
+def compare_rows(repo_ids: list[str]) -> list[Score]:
+    methodology = current_methodology()
+    rows = {s.repo_id: s for s in Score.objects.select_related("detail").filter(methodology=methodology,
+                                                                               repo_id__in=repo_ids)}
+    return [rows[r] for r in repo_ids if r in rows]
+
+
+def score_for_badge(repo_id: str) -> Score | None:
+    return Score.objects.filter(methodology=current_methodology(), repo_id=repo_id).only(
+        "repo_id", "weights", "training_data", "training_code", "license", "total", "computed_at").first()
+
+
+# --- aggregates for the charts ------------------------------------------------------------------
+def _cached(key: str, compute):
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, AGGREGATE_TTL)
+    return value
+
+
+def score_distribution(*, notable_only: bool = True) -> list[tuple[float, int]]:
+    def compute():
+        qs = scores_current()
+        if notable_only:
+            qs = qs.filter(is_notable=True)
+        return list(qs.values_list("total").annotate(n=Count("id")).order_by("total"))
+
+    return _cached(f"agg:distribution:{current_methodology().pk}:{notable_only}", compute)
+
+
+def openness_by_organization(*, top: int = 15) -> list[dict[str, Any]]:
+    def compute():
+        qs = scores_current().filter(is_notable=True).exclude(organization_name="")
+        rows = (qs.values("organization_name").annotate(models=Count("id"), mean=Avg("total"))
+                .order_by("-models", "organization_name")[:top])
+        return [dict(r) for r in rows]
+
+    return _cached(f"agg:orgs:{current_methodology().pk}:{top}", compute)
+
+
+def openness_over_time() -> list[dict[str, Any]]:
+    def compute():
+        qs = scores_current().filter(is_notable=True, released_at__isnull=False)
+        rows = (qs.annotate(quarter=TruncQuarter("released_at")).values("quarter")
+                .annotate(models=Count("id"), mean=Avg("total")).order_by("quarter"))
+        return [{"quarter": r["quarter"].date() if hasattr(r["quarter"], "date") else r["quarter"],
+                 "models": r["models"], "mean": r["mean"]} for r in rows]
+
+    return _cached(f"agg:time:{current_methodology().pk}", compute)
+
+
+def catalog_summary() -> dict[str, Any]:
+    def compute():
+        qs = scores_current()
+        data = qs.aggregate(models=Count("id"))
+        data["notable"] = qs.filter(is_notable=True).count()
+        data["last_computed"] = qs.order_by("-computed_at").values_list("computed_at", flat=True).first()
+        return data
+
+    return _cached(f"agg:summary:{current_methodology().pk}", compute)

@@ -1,0 +1,70 @@
+"""Template helpers: level marks readable without colour, permalinks that keep the view's state."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import template
+from django.utils.html import format_html
+
+from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
+
+register = template.Library()
+MARKS = {OPEN: ("●", "open"), PARTIAL: ("◐", "partial"), CLOSED: ("○", "closed"), UNKNOWN: ("?", "unknown")}
+MOF_NAMES = {1: "Class I", 2: "Class II", 3: "Class III", 0: "none"}
+
+
+@register.filter
+def level_mark(level: str):
+    symbol, word = MARKS.get(level, MARKS[UNKNOWN])
+    return format_html('<span class="mark mark-{}"><span aria-hidden="true">{}</span> {}</span>', word, symbol, word)
+
+
+@register.filter
+def mof_name(value) -> str:
+    return MOF_NAMES.get(value, "none")
+
+
+@register.filter
+def compact(number) -> str:
+    """1234567 -> 1.2M (for downloads and parameter counts)."""
+    if number is None or number == "":
+        return "–"
+    number = float(number)
+    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= threshold:
+            return f"{number / threshold:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{number:.0f}"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (None removes one)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    pairs = [(k, v) for k in params for v in params.getlist(k) if v != ""]
+    return "?" + urlencode(pairs) if pairs else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key: str) -> str:
+    """Link for a column header: sort by it, or reverse the order when it already is the sort."""
+    current = context.get("sort_key", "total")
+    target = f"-{key}" if current == key else key
+    return query_with(context, sort=target, page=None)
+
+
+@register.simple_tag(takes_context=True)
+def aria_sort(context, key: str) -> str:
+    current = context.get("sort_key", "total")
+    if current == key:
+        return "descending" if key in ("total", "downloads", "likes", "parameters", "released", "crawled",
+                                       "weights", "training_data", "training_code", "license", "mof") else "ascending"
+    if current == f"-{key}":
+        return "ascending" if key not in ("name", "organization") else "descending"
+    return "none"
