@@ -3,14 +3,16 @@
 Pure functions over the paths of a repository's default branch. The rules, and what they
 miss, are written up in docs/methodology.md ("Training code detection"). In short:
 
-* pretraining / training entry points: ``train.py``, ``pretrain*.py``, ``run_clm.py``,
+* pretraining / training entry points: ``train.py``, ``pretrain*.py`` (not ``pretrained*``:
+  code that loads pretrained weights), ``run_clm.py``,
   ``pretrain_gpt.py``, scripts in ``train/``, ``training/`` or ``pretraining/`` folders,
   launch scripts whose name says train;
 * fine-tuning entry points: ``finetune*``, ``fine_tune*``, ``sft*``, ``dpo*``, ``ppo*``,
   ``rlhf*``, ``lora*`` / ``qlora*``, ``reward_model*``, ``instruction_tuning``;
 * training configs and recipes: YAML/JSON/TOML under ``configs/`` or ``recipes/`` (or named
   like a training config);
-* data-processing pipelines: ``preprocess*``, ``tokenize*``, ``dedup*``, ``prepare_data*``,
+* data-processing pipelines: ``preprocess*``, ``tokenize*`` (not ``tokenizer*``, the tokenizer
+  itself), ``dedup*``, ``prepare_data*``,
   scripts under ``data_processing/`` / ``data_prep/``;
 * evaluation code: ``eval*``, ``evaluate*``, ``benchmark*``, scripts under ``eval/``,
   ``evaluation/`` or ``benchmarks/`` (recorded, not a classification of its own);
@@ -29,8 +31,8 @@ CODE_SUFFIXES = (".py", ".sh", ".ipynb", ".jl", ".lua", ".cpp", ".cu", ".rs", ".
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".gin", ".cfg", ".ini")
 IGNORED_DIRS = {"tests", "test", "docs", "doc", ".github", "third_party", "vendor", "node_modules", "site-packages",
                 "__pycache__", "assets", "images", "img"}
-PRETRAIN = re.compile(r"(^|[_\-/])(pre[_\-]?train\w*|train|training|trainer|run_(clm|mlm|train|pretrain)\w*|"
-                      r"pretrain_\w+|main_train\w*|train_\w+)\.(py|sh|jl|lua|ipynb)$")
+PRETRAIN = re.compile(r"(^|[_\-/])(pre[_\-]?train(?!ed)\w*|train|training|trainer|run_(clm|mlm|train|"
+                      r"pretrain)\w*|pretrain_\w+|main_train\w*|train_\w+)\.(py|sh|jl|lua|ipynb)$")
 FINETUNE = re.compile(r"(^|[_\-/])(fine[_\-]?tun\w*|sft\w*|dpo\w*|ppo\w*|rlhf\w*|grpo\w*|orpo\w*|kto\w*|q?lora\w*|"
                       r"reward[_\-]?model\w*|instruction[_\-]?tun\w*|run_(sft|dpo|orpo|ppo)\w*|train_(sft|dpo|rm|"
                       r"ppo|lora|reward)\w*|align\w*)\.(py|sh|ipynb)$")
@@ -38,7 +40,7 @@ TRAIN_DIRS = {"train", "training", "pretrain", "pretraining", "trainer"}
 FINETUNE_DIRS = {"finetune", "finetuning", "fine-tune", "fine_tune", "fine-tuning", "sft", "dpo", "rlhf", "alignment",
                  "lora"}
 DATA_DIRS = {"data_processing", "data_prep", "data-prep", "preprocessing", "data_pipeline", "dataprep", "tokenization"}
-DATA_FILE = re.compile(r"(^|[_\-/])(pre[_\-]?process\w*|tokeni[sz]e\w*|dedup\w*|prepare[_\-]?data\w*|"
+DATA_FILE = re.compile(r"(^|[_\-/])(pre[_\-]?process\w*|tokeni[sz]e(?!r)\w*|dedup\w*|prepare[_\-]?data\w*|"
                        r"data[_\-]?(prep|processing|pipeline)\w*|filter[_\-]?data\w*|build[_\-]?dataset\w*|"
                        r"make[_\-]?dataset\w*|download[_\-]?data\w*)\.(py|sh|ipynb)$")
 CONFIG_DIRS = {"configs", "config", "recipes", "recipe", "conf", "hparams", "yamls"}

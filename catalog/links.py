@@ -54,10 +54,15 @@ class ExtractedLinks:
 
 
 def clean_url(raw: str) -> str:
-    url = raw.strip().rstrip(TRAILING)
-    # a closing parenthesis belongs to the URL only when it opened one inside it
-    while url.endswith(")") and url.count("(") < url.count(")"):
-        url = url[:-1].rstrip(TRAILING)
+    url = raw.strip()
+    while True:
+        trimmed = url.rstrip(TRAILING.replace(")", ""))
+        # a closing parenthesis belongs to the URL only when it closes one opened inside it
+        if trimmed.endswith(")") and trimmed.count("(") < trimmed.count(")"):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            break
+        url = trimmed
     if url.lower().startswith("www."):
         url = "https://" + url
     return url
@@ -77,7 +82,7 @@ def normalize_github_repo(url: str) -> str | None:
         if len(segments) < 2:
             return None
         owner, name = segments[0], segments[1]
-    name = name.removesuffix(".git").rstrip(TRAILING)
+    name = name.rstrip(TRAILING).removesuffix(".git")
     if owner.lower() in GITHUB_RESERVED or not GITHUB_OWNER_RE.match(owner) or not GITHUB_NAME_RE.match(name):
         return None
     if name in (".", ".."):
@@ -114,27 +119,29 @@ def _hub_path(parts) -> tuple[str, str] | None:
     return None
 
 
-def _add(bucket: list[str], seen: set[str], value: str) -> None:
+def _add(found: ExtractedLinks, bucket: list[str], seen: set[str], value: str, max_links: int) -> None:
+    """Keep a new link, or count it as dropped once the card's cap is reached; repeats cost nothing."""
     key = value.lower()
-    if key not in seen:
-        seen.add(key)
+    if key in seen:
+        return
+    seen.add(key)
+    if found.total() >= max_links:
+        found.dropped += 1
+    else:
         bucket.append(value)
 
 
 def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
-    """Classify every link in ``text``; at most ``max_links`` are kept, the rest counted."""
+    """Classify every link in ``text``; at most ``max_links`` are kept, the other distinct ones counted."""
     found = ExtractedLinks()
     seen: set[str] = set()
     candidates = [m.group(0) for m in URL_RE.finditer(text)]
     candidates += [m.group(0) for m in SSH_GITHUB_RE.finditer(text)]
     for raw in candidates:
-        if found.total() >= max_links:
-            found.dropped += 1
-            continue
         url = clean_url(raw)
         repo = normalize_github_repo(url)
         if repo:
-            _add(found.github_repos, seen, repo)
+            _add(found, found.github_repos, seen, repo, max_links)
             continue
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().removeprefix("www.")
@@ -143,24 +150,21 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
         if host in ("arxiv.org", "export.arxiv.org"):
             arxiv_id = _arxiv_from_url(parts)
             if arxiv_id:
-                _add(found.arxiv_ids, seen, arxiv_id)
+                _add(found, found.arxiv_ids, seen, arxiv_id, max_links)
                 continue
         if host in ("huggingface.co", "hf.co"):
             hub = _hub_path(parts)
             if hub:
-                _add(found.hub_datasets if hub[0] == "datasets" else found.hub_models, seen, hub[1])
+                _add(found, found.hub_datasets if hub[0] == "datasets" else found.hub_models, seen, hub[1], max_links)
                 continue
         if any(marker in (host + parts.path).lower() for marker in DATASET_HOSTS):
-            _add(found.dataset_urls, seen, url)
+            _add(found, found.dataset_urls, seen, url, max_links)
             continue
         if host == "github.com":
             continue  # site pages of github.com (orgs, topics...) are not references
-        _add(found.other_urls, seen, url)
+        _add(found, found.other_urls, seen, url, max_links)
     for match in ARXIV_TEXT_RE.finditer(text):
-        if found.total() >= max_links:
-            found.dropped += 1
-            continue
-        _add(found.arxiv_ids, seen, match.group(1))
+        _add(found, found.arxiv_ids, seen, match.group(1), max_links)
     return found
 
 

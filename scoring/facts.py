@@ -13,7 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from catalog import choices
-from catalog.models import AIModel, CodeRepository, Correction, Evidence, LineageEdge, ModelCodeRepository, ModelDataset
+from catalog.models import (
+    AIModel,
+    CodeRepository,
+    Correction,
+    Evidence,
+    LineageEdge,
+    ModelCodeRepository,
+    ModelDataset,
+    ModelPaper,
+)
 from scoring.levels import UNKNOWN
 from scoring.licenses import KnowledgeBase, knowledge_base
 from scoring.rubric import DATA, LICENSE, WEIGHTS, CODE, DatasetFact, EvidenceRef, ModelFacts, Override, RepoFact
@@ -126,6 +135,11 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
         "id", "full_name", "status", "classification", "license_spdx", "evidence_paths")}
     repo_evidence = _evidence(choices.SubjectType.REPOSITORY, repo_ids)
     model_evidence = _evidence(choices.SubjectType.MODEL, model_ids)
+    linked_papers: dict[int, list[str]] = defaultdict(list)
+    for model_id, arxiv_id in ModelPaper.objects.filter(model_id__in=model_ids).values_list(
+        "model_id", "paper__arxiv_id"
+    ):
+        linked_papers[model_id].append(arxiv_id)
 
     overrides: dict[int, dict[str, Override]] = defaultdict(dict)
     for correction in Correction.objects.filter(model_id__in=model_ids, status=choices.CorrectionStatus.APPROVED,
@@ -207,7 +221,8 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
             datasets_known=not m["is_placeholder"] or "datasets" in corrected_facts, repos=tuple(repo_facts),
             repos_known=m["detail_crawled_at"] is not None or "code_repositories" in corrected_facts,
             license=license_resolution, has_card=has_card,
-            papers=tuple(t[len("arxiv:"):] for t in tags if t.startswith("arxiv:")),
+            papers=tuple(dict.fromkeys([t[len("arxiv:"):] for t in tags if t.startswith("arxiv:")]
+                                       + sorted(linked_papers.get(mid, [])))),
             eval_results="model-index" in tags or "eval-results" in tags, evidence=evidence,
             corrected_facts=frozenset(corrected_facts & (LINK_FACTS | {"license"})), overrides=overrides.get(mid, {}),
         )

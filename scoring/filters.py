@@ -57,11 +57,10 @@ class ScoreFilterSet(django_filters.FilterSet):
     weights = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Weights")
     training_data = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training data")
     training_code = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training code")
-    mof_class = django_filters.TypedChoiceFilter(choices=[(1, "Class I"), (2, "Class II"), (3, "Class III"),
-                                                          (0, "unclassified")], coerce=int, label="MOF class",
-                                                 empty_label="any")
-    osaid_ready = django_filters.TypedChoiceFilter(choices=[("true", "yes"), ("false", "no")], label="OSAID ready",
-                                                   coerce=lambda value: value == "true", empty_label="any")
+    mof_class = django_filters.ChoiceFilter(choices=[("1", "Class I"), ("2", "Class II"), ("3", "Class III"),
+                                                     ("0", "unclassified")], method="filter_mof", label="MOF class")
+    osaid_ready = django_filters.ChoiceFilter(choices=[("true", "yes"), ("false", "no")], method="filter_osaid",
+                                              label="OSAID ready")
     lineage = django_filters.ChoiceFilter(choices=DERIVATIVE_CHOICES, method="filter_lineage", label="Lineage")
     min_downloads = django_filters.NumberFilter(field_name="downloads", lookup_expr="gte", min_value=0,
                                                 label="At least this many downloads (30 days)")
@@ -96,6 +95,12 @@ class ScoreFilterSet(django_filters.FilterSet):
 
     def filter_lineage(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(is_derivative=value == "derivative")
+
+    def filter_mof(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(mof_class=int(value))
+
+    def filter_osaid(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(osaid_ready=value == "true")
 
     def no_op(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset

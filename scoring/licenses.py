@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +235,8 @@ class KnowledgeBase:
             parsed = get_spdx_licensing().parse(raw, validate=False, simple=False)
         except ExpressionError:
             return LicenseResolution(raw, None, UNKNOWN, f"'{raw}' is not a valid license expression", "none")
-        return self._combine_expression(raw, parsed)
+        result = self._combine_expression(raw, parsed)
+        return result if result.declared == raw else replace(result, declared=raw)  # "X WITH exception" -> X
 
     def _combine_expression(self, raw: str, node) -> LicenseResolution:
         operator = getattr(node, "operator", None)

@@ -124,6 +124,7 @@ class ScoreDetail(models.Model):
     mof_progress = models.JSONField(default=dict)
     mof_missing = models.JSONField(default=list)
     osaid_failing = models.JSONField(default=list)
+    sources = models.JSONField(default=dict, help_text="What the score rests on: bases, datasets, repositories, papers")
 
     def __str__(self) -> str:
         return f"detail of {self.score_id}"

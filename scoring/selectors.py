@@ -28,6 +28,28 @@ AGGREGATE_TTL = 300
 MAX_LINEAGE_DEPTH = 12
 
 
+DATA_VERSION_KEY = "scores:version"
+
+
+def data_version() -> float:
+    """When the scores last changed (epoch seconds): the validator behind ETags and Last-Modified.
+
+    ``scoring.services`` bumps it after every write; a cold cache falls back to the newest score.
+    """
+    value = cache.get(DATA_VERSION_KEY)
+    if value is None:
+        latest = Score.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
+        value = float(int(latest.timestamp())) if latest else 0.0
+        cache.set(DATA_VERSION_KEY, value, None)
+    return value
+
+
+def data_version_bump() -> None:
+    import time
+
+    cache.set(DATA_VERSION_KEY, time.time(), None)
+
+
 def current_methodology() -> MethodologyVersion:
     cached = cache.get("methodology:current")
     if cached is None:

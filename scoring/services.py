@@ -25,6 +25,7 @@ from scoring.labels import mof_label, osaid_verdict
 from scoring.levels import UNKNOWN
 from scoring.licenses import knowledge_base
 from scoring.models import License, MethodologyVersion, Score, ScoreChange, ScoreDetail
+from scoring.selectors import data_version_bump
 from scoring.rubric import (
     CODE,
     DATA,
@@ -235,7 +236,8 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
         levels = {d: result.judgments[d].level for d in DIMENSIONS}
         detail = dict(judgments=judgments, license_conflict=result.license_conflict,
                       mof_progress={str(k): v for k, v in mof.progress.items()},
-                      mof_missing=list(mof.missing_for_next), osaid_failing=list(osaid.failing))
+                      mof_missing=list(mof.missing_for_next), osaid_failing=list(osaid.failing),
+                      sources=_sources(facts, bases))
         fields = dict(
             weights=levels[WEIGHTS], training_data=levels[DATA], training_code=levels[CODE], license=levels[LICENSE],
             total=result.total, unknown_count=result.unknown_count,
@@ -273,12 +275,24 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
         ScoreDetail.objects.bulk_create(
             [ScoreDetail(score_id=score_ids[mid], **detail) for mid, detail in details.items()],
             update_conflicts=True, unique_fields=["score"],
-            update_fields=["judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing"],
+            update_fields=["judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing", "sources"],
             batch_size=500,
         )
         ScoreChange.objects.bulk_create(changes, batch_size=1000)
     report.written += len(to_write)
     report.changed += len(changes)
+    transaction.on_commit(data_version_bump)
+
+
+def _sources(facts, bases: list[BaseSummary]) -> dict:
+    """The catalog entries a score rests on, kept with it so readers need no further queries."""
+    return {
+        "bases": [{"id": b.repo_id, "relation": facts.relation or "unknown"} for b in bases],
+        "datasets": [{"id": d.name, "status": d.status, "license": d.license_label} for d in facts.datasets],
+        "repositories": [{"full_name": r.full_name, "status": r.status, "classification": r.classification,
+                          "license": r.license_spdx} for r in facts.repos],
+        "papers": [f"arXiv:{p}" for p in facts.papers],
+    }
 
 
 _SCORE_FIELDS = [

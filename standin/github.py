@@ -76,17 +76,17 @@ class GitHubRoutes:
         return repo
 
     def handle(self, handler: StandinHandler, path: str, query: dict[str, list[str]]) -> None:
-        match = re.fullmatch(r"/repositories/(\d+)", path)
-        if match:
+        match = re.fullmatch(r"/repositories/(\d+)(/license|/git/trees/[^/]+)?", path)
+        if match:  # where a renamed repository's routes redirect, sub-resources included
             record = self._by_number(int(match.group(1)))
-            self._answer(handler, *((200, self._repo_payload(record)) if record else (404, NOT_FOUND)))
-            return
-        match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/license|/git/trees/[^/]+)?", path)
-        if not match:
-            self._answer(handler, 404, NOT_FOUND)
-            return
-        owner, name, sub = match.groups()
-        record = self._record(f"{owner}/{name}")
+            sub = match.group(2)
+        else:
+            match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/license|/git/trees/[^/]+)?", path)
+            if not match:
+                self._answer(handler, 404, NOT_FOUND)
+                return
+            owner, name, sub = match.groups()
+            record = self._record(f"{owner}/{name}")
         if record is None:
             self._answer(handler, 404, NOT_FOUND)
             return

@@ -110,6 +110,9 @@ def iso_now() -> str:
 
 class StandinHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: with Nagle on, each keep-alive answer waits ~40 ms
+    # for the client's delayed ACK
+    disable_nagle_algorithm = True
     server: StandinHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from the base class
@@ -218,7 +221,11 @@ class StandinHandler(BaseHTTPRequestHandler):
     # --- control ----------------------------------------------------------------------
     def _control(self, path: str, query: dict[str, list[str]]) -> None:
         if path == "/_standin/faults" and self.command == "POST":
-            rule = self.server.faults.add(**json.loads(self._read_body() or b"{}"))
+            try:
+                rule = self.server.faults.add(**json.loads(self._read_body() or b"{}"))
+            except (TypeError, ValueError) as exc:  # unknown fields, missing path, not JSON
+                self._json(400, {"error": f"not a fault rule: {exc}"})
+                return
             self._json(201, asdict(rule))
         elif path == "/_standin/faults" and self.command == "DELETE":
             self.server.faults.clear()

@@ -295,7 +295,11 @@ def parse_base_models(card: dict[str, Any], tags: list[str], api_value: Any, pro
         note(repo_id, card_relation, "card")
     if isinstance(api_value, dict):
         relation = api_value.get("relation") if api_value.get("relation") in RELATIONS else None
-        for item in api_value.get("models") or []:
+        models = api_value.get("models") or []
+        if not isinstance(models, list):
+            problems.append(f"baseModels.models is {type(models).__name__}, not a list")
+            models = []
+        for item in models:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 note(item["id"], relation, "api")
     elif isinstance(api_value, list):

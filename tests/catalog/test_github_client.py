@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -16,16 +15,23 @@ from catalog.sources.github import (
     GitHubRefused,
 )
 
-pytestmark = pytest.mark.django_db  # the request budget lives in the cache; settings fixtures need django
-
 APACHE = {"key": "apache-2.0", "name": "Apache License 2.0", "spdx_id": "Apache-2.0"}
 OTHER = {"key": "other", "name": "Other", "spdx_id": "NOASSERTION"}
 
 
 def repo_record(full_name: str, *, tree: list[str] | None = None, **repo: object) -> dict:
-    fields = {"full_name": full_name, "html_url": f"https://github.com/{full_name}", "default_branch": "main",
-              "archived": False, "fork": False, "private": False, "stargazers_count": 10, "topics": [],
-              "pushed_at": "2025-03-04T05:06:07Z", "license": APACHE}
+    fields = {
+        "full_name": full_name,
+        "html_url": f"https://github.com/{full_name}",
+        "default_branch": "main",
+        "archived": False,
+        "fork": False,
+        "private": False,
+        "stargazers_count": 10,
+        "topics": [],
+        "pushed_at": "2025-03-04T05:06:07Z",
+        "license": APACHE,
+    }
     fields.update(repo)
     return {"repo": fields, "tree": tree if tree is not None else ["LICENSE", "README.md", "train.py"]}
 
@@ -35,16 +41,27 @@ def github_requests(server) -> list[str]:
 
 
 def test_repository_is_parsed(tiny_hub):
-    tiny_hub.hub.add_repo(repo_record("allenai/OLMo", default_branch="dev", archived=True, stargazers_count=5321,
-                                      topics=["llm", "pretraining", 7]))
+    tiny_hub.hub.add_repo(
+        repo_record(
+            "allenai/OLMo",
+            default_branch="dev",
+            archived=True,
+            stargazers_count=5321,
+            topics=["llm", "pretraining", 7],
+        )
+    )
     fetched = GitHubClient().repository("allenai/OLMo")
     info = fetched.value
-    assert not fetched.not_modified and not fetched.moved
+    assert not fetched.not_modified
+    assert not fetched.moved
     assert fetched.etag.startswith('W/"')
     assert info.full_name == "allenai/OLMo"
     assert info.html_url == "https://github.com/allenai/OLMo"
-    assert info.license_spdx == "Apache-2.0" and info.license_name == "Apache License 2.0"
-    assert info.archived is True and info.fork is False and info.private is False
+    assert info.license_spdx == "Apache-2.0"
+    assert info.license_name == "Apache License 2.0"
+    assert info.archived is True
+    assert info.fork is False
+    assert info.private is False
     assert info.default_branch == "dev"
     assert info.stars == 5321
     assert info.topics == ["llm", "pretraining"]  # non-strings dropped
@@ -52,11 +69,15 @@ def test_repository_is_parsed(tiny_hub):
 
 
 def test_repository_without_license_or_dates(tiny_hub):
-    tiny_hub.hub.add_repo(repo_record("org/bare", license=None, pushed_at=None, stargazers_count=-3, topics=None))
+    tiny_hub.hub.add_repo(
+        repo_record("org/bare", license=None, pushed_at=None, stargazers_count=-3, topics=None)
+    )
     info = GitHubClient().repository("org/bare").value
-    assert info.license_spdx == "" and info.license_name == ""
+    assert info.license_spdx == ""
+    assert info.license_name == ""
     assert info.pushed_at is None
-    assert info.stars == 0 and info.topics == []
+    assert info.stars == 0
+    assert info.topics == []
 
 
 def test_second_call_with_the_etag_is_a_free_304(settings, tiny_hub):
@@ -68,7 +89,8 @@ def test_second_call_with_the_etag_is_a_free_304(settings, tiny_hub):
     assert budget.used() == 1
     remaining = tiny_hub.httpd.github.remaining
     second = client.repository("org/repo", etag=first.etag)
-    assert second.not_modified and second.value is None
+    assert second.not_modified
+    assert second.value is None
     assert second.etag == first.etag
     assert tiny_hub.stats["github_304"] == 1
     assert tiny_hub.httpd.github.remaining == remaining  # GitHub does not count a 304
@@ -82,7 +104,8 @@ def test_a_stale_etag_gets_the_new_record(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/repo", stargazers_count=11))
     second = client.repository("org/repo", etag=first.etag)
     assert not second.not_modified
-    assert second.value.stars == 11 and second.etag != first.etag
+    assert second.value.stars == 11
+    assert second.etag != first.etag
 
 
 def test_renamed_repository_is_followed(tiny_hub):
@@ -98,7 +121,21 @@ def test_renamed_repository_answers_304_after_the_redirect(tiny_hub):
     client = GitHubClient()
     first = client.repository("oldorg/old-name")
     second = client.repository("oldorg/old-name", etag=first.etag)
-    assert second.not_modified and second.moved
+    assert second.not_modified
+    assert second.moved
+
+
+def test_tree_and_license_of_a_renamed_repository_follow_the_redirect(tiny_hub):
+    tiny_hub.hub.add_repo(
+        {**repo_record("neworg/new-name", tree=["finetune.py"]), "renamed_from": ["oldorg/old-name"]}
+    )
+    client = GitHubClient()
+    tree = client.tree("oldorg/old-name", "main")
+    assert tree.moved
+    assert tree.value.paths == ["finetune.py"]
+    license_file = client.license("oldorg/old-name")
+    assert license_file.moved
+    assert license_file.value.spdx_id == "Apache-2.0"
 
 
 def test_unknown_repository_is_not_found(tiny_hub):
@@ -122,7 +159,11 @@ def test_tree_of_an_empty_repository_is_409(tiny_hub):
 def test_tree_lists_blobs_only(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/repo", tree=["README.md", "scripts/train.py", "configs/a/b.yaml"]))
     tree = GitHubClient().tree("org/repo", "main").value
-    assert sorted(tree.paths) == ["README.md", "configs/a/b.yaml", "scripts/train.py"]  # no "scripts", "configs/a"
+    assert sorted(tree.paths) == [
+        "README.md",
+        "configs/a/b.yaml",
+        "scripts/train.py",
+    ]  # no "scripts", "configs/a"
     assert len(tree.sha) == 40
     assert tree.truncated is False
 
@@ -138,7 +179,8 @@ def test_license_noassertion(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/odd", license=OTHER))
     client = GitHubClient()
     info = client.repository("org/odd").value
-    assert info.license_spdx == "NOASSERTION" and info.license_name == "Other"
+    assert info.license_spdx == "NOASSERTION"
+    assert info.license_name == "Other"
     license_file = client.license("org/odd").value
     assert license_file.path == "LICENSE"
     assert license_file.spdx_id == "NOASSERTION"
@@ -152,25 +194,37 @@ def test_license_of_a_repository_without_one_is_not_found(tiny_hub):
 
 def test_primary_rate_limit_waits_until_the_reset(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/repo"))
-    tiny_hub.faults.add(path=r"/github-api/", mode="rate_limit", github=True, ratelimit_remaining=0, status=403,
-                        retry_after=120, times=1)
-    before = time.time()
+    tiny_hub.faults.add(
+        path=r"/github-api/",
+        mode="rate_limit",
+        github=True,
+        ratelimit_remaining=0,
+        status=403,
+        retry_after=120,
+        times=1,
+    )
     with pytest.raises(GitHubRateLimited) as failure:
         GitHubClient().repository("org/repo")
     exc = failure.value
-    assert exc.transient and exc.http_status == 403
+    assert exc.transient
+    assert exc.http_status == 403
     assert exc.code == "rate_limited"
     # the stand-in sets x-ratelimit-reset = int(now) + 120
     assert 118 <= exc.retry_after <= 120.5
-    assert exc.retry_after <= int(before) + 120 - before + 0.5
     assert "primary" in str(exc)
     assert GitHubClient().repository("org/repo").value.full_name == "org/repo"  # the fault is spent
 
 
 def test_secondary_rate_limit_uses_retry_after(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/repo"))
-    tiny_hub.faults.add(path=r"/github-api/", mode="rate_limit", github=True, ratelimit_remaining=1, status=429,
-                        retry_after=37)
+    tiny_hub.faults.add(
+        path=r"/github-api/",
+        mode="rate_limit",
+        github=True,
+        ratelimit_remaining=1,
+        status=429,
+        retry_after=37,
+    )
     with pytest.raises(GitHubRateLimited) as failure:
         GitHubClient().tree("org/repo", "main")
     assert failure.value.retry_after == 37.0
@@ -180,11 +234,18 @@ def test_secondary_rate_limit_uses_retry_after(tiny_hub):
 
 def test_secondary_rate_limit_as_403(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/repo"))
-    tiny_hub.faults.add(path=r"/github-api/", mode="rate_limit", github=True, ratelimit_remaining=12, status=403,
-                        retry_after=5)
+    tiny_hub.faults.add(
+        path=r"/github-api/",
+        mode="rate_limit",
+        github=True,
+        ratelimit_remaining=12,
+        status=403,
+        retry_after=5,
+    )
     with pytest.raises(GitHubRateLimited) as failure:
         GitHubClient().repository("org/repo")
-    assert failure.value.retry_after == 5.0 and failure.value.http_status == 403
+    assert failure.value.retry_after == 5.0
+    assert failure.value.http_status == 403
 
 
 def test_own_budget_exhausted_sends_nothing(settings, tiny_hub):
@@ -215,4 +276,5 @@ def test_server_errors_are_transient(tiny_hub):
     tiny_hub.faults.add(path=r"/github-api/", mode="status", status=502, times=1)
     with pytest.raises(github.GitHubUnavailable) as failure:
         GitHubClient().repository("org/repo")
-    assert failure.value.transient and failure.value.http_status == 502
+    assert failure.value.transient
+    assert failure.value.http_status == 502

@@ -20,20 +20,37 @@ pytestmark = pytest.mark.django_db
 
 APACHE = {"key": "apache-2.0", "name": "Apache License 2.0", "spdx_id": "Apache-2.0"}
 OTHER = {"key": "other", "name": "Other", "spdx_id": "NOASSERTION"}
-OLMO_TREE = ["LICENSE", "README.md", "scripts/train.py", "configs/official/OLMo-7B.yaml", "olmo/model.py",
-             "tests/test_train.py"]
+OLMO_TREE = [
+    "LICENSE",
+    "README.md",
+    "scripts/train.py",
+    "configs/official/OLMo-7B.yaml",
+    "olmo/model.py",
+    "tests/test_train.py",
+]
 
 
 def repo_record(full_name: str, *, tree: list[str] | None = None, **repo: object) -> dict:
-    fields = {"full_name": full_name, "html_url": f"https://github.com/{full_name}", "default_branch": "main",
-              "archived": False, "fork": False, "private": False, "stargazers_count": 42, "topics": ["llm"],
-              "pushed_at": "2025-01-02T03:04:05Z", "license": APACHE}
+    fields = {
+        "full_name": full_name,
+        "html_url": f"https://github.com/{full_name}",
+        "default_branch": "main",
+        "archived": False,
+        "fork": False,
+        "private": False,
+        "stargazers_count": 42,
+        "topics": ["llm"],
+        "pushed_at": "2025-01-02T03:04:05Z",
+        "license": APACHE,
+    }
     fields.update(repo)
     return {"repo": fields, "tree": OLMO_TREE if tree is None else tree}
 
 
 def linked(full_name: str) -> CodeRepository:
-    return CodeRepository.objects.create(full_name=full_name.lower(), html_url=f"https://github.com/{full_name}")
+    return CodeRepository.objects.create(
+        full_name=full_name.lower(), html_url=f"https://github.com/{full_name}"
+    )
 
 
 def crawl(repository: CodeRepository) -> str:
@@ -42,8 +59,11 @@ def crawl(repository: CodeRepository) -> str:
 
 
 def writes(queries) -> list[str]:
-    return [q["sql"] for q in queries.captured_queries
-            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
 
 
 def evidence(repository: CodeRepository) -> dict[str, Evidence]:
@@ -57,13 +77,18 @@ def test_crawl_records_status_license_classification_and_evidence(tiny_hub):
     assert crawl(repo) == "crawled"
     repo.refresh_from_db()
     assert repo.status == choices.RepoStatus.AVAILABLE
-    assert repo.license_spdx == "Apache-2.0" and repo.license_name == "Apache License 2.0"
+    assert repo.license_spdx == "Apache-2.0"
+    assert repo.license_name == "Apache License 2.0"
     assert repo.classification == choices.CodeClassification.TRAINING
     assert repo.evidence_paths["pretraining"] == ["scripts/train.py"]
     assert repo.evidence_paths["configs"] == ["configs/official/OLMo-7B.yaml"]
     assert "tests/test_train.py" not in str(repo.evidence_paths)
-    assert repo.stars == 42 and repo.topics == ["llm"] and repo.default_branch == "main"
-    assert repo.crawled_at is not None and repo.crawl_error == "" and not repo.tree_truncated
+    assert repo.stars == 42
+    assert repo.topics == ["llm"]
+    assert repo.default_branch == "main"
+    assert repo.crawled_at is not None
+    assert repo.crawl_error == ""
+    assert not repo.tree_truncated
     assert set(repo.etags) == {"repo", "tree"}
     facts = evidence(repo)
     assert set(facts) == {choices.Fact.REPO_LICENSE, choices.Fact.REPO_CODE}
@@ -97,8 +122,9 @@ def test_recrawl_of_a_changed_repository_updates_it(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/repo", tree=["inference.py"]))
     repo = linked("org/repo")
     crawl(repo)
-    tiny_hub.hub.add_repo(repo_record("org/repo", tree=["inference.py", "finetune.py"],
-                                      pushed_at="2025-06-01T00:00:00Z"))
+    tiny_hub.hub.add_repo(
+        repo_record("org/repo", tree=["inference.py", "finetune.py"], pushed_at="2025-06-01T00:00:00Z")
+    )
     assert crawl(repo) == "crawled"
     repo.refresh_from_db()
     assert repo.classification == choices.CodeClassification.FINETUNING
@@ -150,11 +176,16 @@ def test_deleted_repository_is_missing(tiny_hub):
     repo.refresh_from_db()
     assert repo.status == choices.RepoStatus.MISSING
     assert repo.classification == choices.CodeClassification.NONE
-    assert "not_found" in repo.crawl_error and "deleted, private" in repo.crawl_error
-    assert repo.crawled_at is not None and repo.crawl_failures == 1
+    assert "not_found" in repo.crawl_error
+    assert "deleted, private" in repo.crawl_error
+    assert repo.crawled_at is not None
+    assert repo.crawl_failures == 1
     failure = CrawlFailure.objects.get()
-    assert failure.subject_type == choices.SubjectType.REPOSITORY and failure.subject_key == "ghost/deleted"
-    assert failure.error_code == "not_found" and failure.http_status == 404 and failure.final
+    assert failure.subject_type == choices.SubjectType.REPOSITORY
+    assert failure.subject_key == "ghost/deleted"
+    assert failure.error_code == "not_found"
+    assert failure.http_status == 404
+    assert failure.final
     assert evidence(repo)[choices.Fact.REPO_CODE].value["status"] == "missing"
 
 
@@ -203,8 +234,10 @@ def test_a_transient_error_on_the_license_writes_nothing(tiny_hub):
     with pytest.raises(GitHubUnavailable):
         crawl(repo)
     repo.refresh_from_db()
-    assert repo.crawled_at is None and repo.status == choices.RepoStatus.UNVERIFIED
-    assert not Evidence.objects.exists() and not CrawlFailure.objects.exists()
+    assert repo.crawled_at is None
+    assert repo.status == choices.RepoStatus.UNVERIFIED
+    assert not Evidence.objects.exists()
+    assert not CrawlFailure.objects.exists()
     assert crawl(repo) == "crawled"
 
 
@@ -216,12 +249,15 @@ def test_empty_repository(tiny_hub):
     assert repo.status == choices.RepoStatus.EMPTY
     assert repo.classification == choices.CodeClassification.NONE
     assert "empty" in repo.crawl_error
-    assert repo.tree_sha == "" and repo.evidence_paths == {}
+    assert repo.tree_sha == ""
+    assert repo.evidence_paths == {}
     assert CrawlFailure.objects.get().error_code == "empty_repository"
 
 
 def test_truncated_tree_is_classified_and_flagged(tiny_hub):
-    tiny_hub.hub.add_repo({**repo_record("org/huge", tree=["src/model.py", "finetune.py"]), "truncated": True})
+    tiny_hub.hub.add_repo(
+        {**repo_record("org/huge", tree=["src/model.py", "finetune.py"]), "truncated": True}
+    )
     repo = linked("org/huge")
     assert crawl(repo) == "crawled"
     repo.refresh_from_db()
@@ -230,7 +266,8 @@ def test_truncated_tree_is_classified_and_flagged(tiny_hub):
     assert repo.classification == choices.CodeClassification.FINETUNING
     assert "truncated" in repo.crawl_error
     failure = CrawlFailure.objects.get()
-    assert failure.error_code == "tree_incomplete" and failure.subject_key == "org/huge"
+    assert failure.error_code == "tree_incomplete"
+    assert failure.subject_key == "org/huge"
     assert evidence(repo)[choices.Fact.REPO_CODE].value["truncated"] is True
 
 
@@ -239,7 +276,8 @@ def test_noassertion_license_records_the_license_file(tiny_hub):
     repo = linked("org/odd")
     crawl(repo)
     repo.refresh_from_db()
-    assert repo.license_spdx == "NOASSERTION" and repo.license_name == "Other"
+    assert repo.license_spdx == "NOASSERTION"
+    assert repo.license_name == "Other"
     row = evidence(repo)[choices.Fact.REPO_LICENSE]
     assert row.value == {"spdx_id": "NOASSERTION", "name": "Other", "license_file": "LICENSE"}
     assert row.source_url == "https://github.com/org/odd/blob/trunk/LICENSE"
@@ -260,24 +298,32 @@ def test_rate_limit_mid_crawl_loses_nothing_and_the_rest_crawl_later(tiny_hub):
         tiny_hub.hub.add_repo(repo_record(name))
     repos = [linked(name) for name in names]
     # the 3rd repository's metadata answers, then GitHub's primary limit is spent for everything after
-    tiny_hub.faults.add(path=r"/repos/org/(repo-3/git/trees|repo-[45])", mode="rate_limit", github=True,
-                        ratelimit_remaining=0, status=403, retry_after=600)
+    tiny_hub.faults.add(
+        path=r"/repos/org/(repo-3/git/trees|repo-[45])",
+        mode="rate_limit",
+        github=True,
+        ratelimit_remaining=0,
+        status=403,
+        retry_after=600,
+    )
     outcomes: dict[str, object] = {}
     for repo in repos:
         try:
             outcomes[repo.full_name] = crawl(repo)
         except GitHubRateLimited as exc:
-            assert exc.transient and exc.retry_after > 500
             outcomes[repo.full_name] = exc
     assert outcomes["org/repo-1"] == outcomes["org/repo-2"] == "crawled"
-    assert all(isinstance(outcomes[n], GitHubRateLimited) for n in names[2:])
+    limited = [outcomes[n] for n in names[2:]]
+    assert all(isinstance(exc, GitHubRateLimited) for exc in limited)
+    assert all(exc.transient and exc.retry_after > 500 for exc in limited)
     stored = {r.full_name: r for r in CodeRepository.objects.all()}
     for name in names[:2]:
         assert stored[name].status == choices.RepoStatus.AVAILABLE
         assert stored[name].classification == choices.CodeClassification.TRAINING
     for name in names[2:]:  # untouched, not half-written: still first in line for the next pass
         assert stored[name].status == choices.RepoStatus.UNVERIFIED
-        assert stored[name].crawled_at is None and stored[name].etags == {}
+        assert stored[name].crawled_at is None
+        assert stored[name].etags == {}
     assert not CrawlFailure.objects.exists()  # transient: the caller retries
     kept = {n: (stored[n].crawled_at, stored[n].etags) for n in names[:2]}
     assert stale_repositories(limit=3, older_than=timedelta(days=1)) == [stored[n].pk for n in names[2:]]
@@ -296,8 +342,14 @@ def test_rate_limit_mid_crawl_loses_nothing_and_the_rest_crawl_later(tiny_hub):
 def test_task_raises_retry_on_a_transient_error(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("org/busy"))
     repo = linked("org/busy")
-    tiny_hub.faults.add(path=r"/github-api/", mode="rate_limit", github=True, ratelimit_remaining=0, status=403,
-                        retry_after=30)
+    tiny_hub.faults.add(
+        path=r"/github-api/",
+        mode="rate_limit",
+        github=True,
+        ratelimit_remaining=0,
+        status=403,
+        retry_after=30,
+    )
     with pytest.raises(Retry) as retry:  # eager with propagation: the first attempt's retry surfaces
         crawl_repo.delay(repo.pk)
     assert isinstance(retry.value.exc, GitHubRateLimited)
@@ -310,17 +362,21 @@ def test_task_records_retries_exhausted(settings, tiny_hub):
     celery_app.conf.task_eager_propagates = False  # let eager retries run in turn (the fixture resets it)
     tiny_hub.hub.add_repo(repo_record("org/busy"))
     repo = linked("org/busy")
-    tiny_hub.faults.add(path=r"/github-api/", mode="rate_limit", github=True, ratelimit_remaining=0, status=403,
-                        retry_after=1)
+    tiny_hub.faults.add(
+        path=r"/github-api/", mode="rate_limit", github=True, ratelimit_remaining=0, status=403, retry_after=1
+    )
     crawl_repo.delay(repo.pk)
     assert tiny_hub.stats["faults"] == 3  # the first attempt and two retries
     repo.refresh_from_db()
-    assert repo.status == choices.RepoStatus.UNVERIFIED and repo.crawled_at is None
+    assert repo.status == choices.RepoStatus.UNVERIFIED
+    assert repo.crawled_at is None
     failure = CrawlFailure.objects.get()
     assert failure.error_code == "retries_exhausted"
-    assert failure.attempts == 3 and failure.http_status == 403
+    assert failure.attempts == 3
+    assert failure.http_status == 403
     assert "rate_limited" in failure.message
-    assert repo.crawl_failures == 1 and "retries_exhausted" in repo.crawl_error
+    assert repo.crawl_failures == 1
+    assert "retries_exhausted" in repo.crawl_error
 
 
 def test_task_crawls_and_reports_the_status(tiny_hub):
@@ -332,10 +388,17 @@ def test_task_crawls_and_reports_the_status(tiny_hub):
 
 
 def test_stale_repositories_never_crawled_first_then_round_robin(tiny_hub):
-    crawled = [CodeRepository.objects.create(full_name=f"org/crawled-{i}", crawled_at="2025-01-01T00:00:00Z",
-                                             status=choices.RepoStatus.AVAILABLE) for i in range(5)]
-    CodeRepository.objects.create(full_name="org/renamed", crawled_at="2025-01-01T00:00:00Z",
-                                  status=choices.RepoStatus.RENAMED)
+    crawled = [
+        CodeRepository.objects.create(
+            full_name=f"org/crawled-{i}",
+            crawled_at="2025-01-01T00:00:00Z",
+            status=choices.RepoStatus.AVAILABLE,
+        )
+        for i in range(5)
+    ]
+    CodeRepository.objects.create(
+        full_name="org/renamed", crawled_at="2025-01-01T00:00:00Z", status=choices.RepoStatus.RENAMED
+    )
     fresh = [linked(f"org/fresh-{i}") for i in range(2)]
     ids = [r.pk for r in crawled]
     week = timedelta(days=7)
@@ -343,17 +406,20 @@ def test_stale_repositories_never_crawled_first_then_round_robin(tiny_hub):
     assert stale_repositories(limit=3, older_than=week) == [fresh[0].pk, fresh[1].pk, ids[0]]
     assert stale_repositories(limit=1, older_than=week) == [fresh[0].pk]  # no room: the cursor stays
     for repo in fresh:
-        CodeRepository.objects.filter(pk=repo.pk).update(crawled_at="2025-01-02T00:00:00Z",
-                                                         status=choices.RepoStatus.AVAILABLE)
+        CodeRepository.objects.filter(pk=repo.pk).update(
+            crawled_at="2025-01-02T00:00:00Z", status=choices.RepoStatus.AVAILABLE
+        )
     ids = sorted(ids + [r.pk for r in fresh])
     seen: list[int] = [ids[0]]
     with CaptureQueriesContext(connection) as queries:
         for _ in range(4):
             batch = stale_repositories(limit=3, older_than=week)
-            assert len(batch) == 3 and len(set(batch)) == 3
+            assert len(batch) == 3
+            assert len(set(batch)) == 3
             seen += batch
     assert writes(queries) == []
     # round robin: in id order, wrapping around, every crawled repository in turn
     assert seen == [ids[i % len(ids)] for i in range(13)]
     big = stale_repositories(limit=50, older_than=week)
-    assert sorted(big) == ids and len(big) == len(ids)  # fewer repositories than room: each once
+    assert sorted(big) == ids
+    assert len(big) == len(ids)

@@ -371,6 +371,13 @@ def test_fault_control_routes(server, http):
     assert http.get("/api/models/org/beta").status_code == 200
 
 
+@pytest.mark.parametrize("body", [b'{"path": "x", "no_such_field": 1}', b'{"mode": "status"}', b"not json", b"[1]"])
+def test_a_malformed_fault_rule_is_refused_with_400(server, http, body):
+    response = http.post("/_standin/faults", content=body)
+    assert response.status_code == 400 and "not a fault rule" in response.json()["error"]
+    assert server.faults.describe() == []
+
+
 def test_control_routes_are_never_faulted(server, http):
     server.faults.add(path=".*", mode="status", status=500)
     assert http.get("/_standin/stats").status_code == 200

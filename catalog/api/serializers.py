@@ -1,0 +1,204 @@
+"""API representations. Every field is listed explicitly: internal notes, submitter details and
+crawler bookkeeping never leak by accident."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from catalog.models import CodeRepository, Dataset
+from scoring.levels import LEVELS
+from scoring.licenses import knowledge_base
+from scoring.models import License, MethodologyVersion, Score, ScoreChange
+
+LEVEL = serializers.ChoiceField(choices=LEVELS)
+
+
+class LevelsSerializer(serializers.Serializer):
+    weights = serializers.ChoiceField(choices=LEVELS)
+    training_data = serializers.ChoiceField(choices=LEVELS)
+    training_code = serializers.ChoiceField(choices=LEVELS)
+    license = serializers.ChoiceField(choices=LEVELS)
+
+
+class ModelListSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="repo_id", help_text="Hub repository id, the stable identifier")
+    url = serializers.SerializerMethodField()
+    organization = serializers.CharField(source="organization_name")
+    levels = serializers.SerializerMethodField()
+    license = serializers.SerializerMethodField()
+    methodology = serializers.CharField(source="methodology.version")
+    mof_class = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Score
+        fields = ("id", "url", "organization", "total", "levels", "unknown_count", "license", "mof_class", "osaid_ready",
+                  "is_derivative", "pipeline_tag", "modality", "downloads", "likes", "parameters", "released_at",
+                  "last_crawled_at", "methodology", "computed_at")
+
+    def get_url(self, obj: Score) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/models/{obj.repo_id}/"
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(LevelsSerializer)
+    def get_levels(self, obj: Score) -> dict:
+        return {"weights": obj.weights, "training_data": obj.training_data, "training_code": obj.training_code,
+                "license": obj.license}
+
+    @extend_schema_field({"type": "object", "properties": {
+        "key": {"type": "string", "nullable": True}, "declared": {"type": "string"},
+        "conflict": {"type": "boolean"}}})
+    def get_license(self, obj: Score) -> dict:
+        return {"key": obj.license_key or None, "declared": obj.license_label, "conflict": obj.has_license_conflict}
+
+    @extend_schema_field({"type": "integer", "nullable": True, "enum": [1, 2, 3, None],
+                          "description": "MOF class (1 = Open Science); null when unclassified"})
+    def get_mof_class(self, obj: Score) -> int | None:
+        return obj.mof_class or None
+
+
+EVIDENCE_SCHEMA = {"type": "object", "properties": {
+    "fact": {"type": "string"}, "subject": {"type": "string"}, "source_url": {"type": "string"},
+    "revision": {"type": "string"}, "fetched_at": {"type": "string"}, "origin": {"type": "string"}}}
+JUDGMENT_SCHEMA = {"type": "object", "properties": {
+    "level": {"type": "string", "enum": list(LEVELS)}, "points": {"type": "number"},
+    "rationale": {"type": "string"}, "origin": {"type": "string", "enum": ["crawled", "inferred", "corrected"]},
+    "evidence": {"type": "array", "items": EVIDENCE_SCHEMA}, "details": {"type": "object"}}}
+
+
+class ModelDetailSerializer(ModelListSerializer):
+    hub_url = serializers.SerializerMethodField()
+    judgments = serializers.SerializerMethodField()
+    license = serializers.SerializerMethodField()
+    lineage = serializers.SerializerMethodField()
+    sources = serializers.SerializerMethodField()
+    mof = serializers.SerializerMethodField()
+    osaid = serializers.SerializerMethodField()
+    hub = serializers.SerializerMethodField()
+
+    class Meta(ModelListSerializer.Meta):
+        fields = (*ModelListSerializer.Meta.fields, "hub_url", "hub", "judgments", "lineage", "sources", "mof", "osaid")
+
+    def get_hub_url(self, obj: Score) -> str:
+        return f"https://huggingface.co/{obj.repo_id}"
+
+    @extend_schema_field({"type": "object", "properties": {
+        "sha": {"type": "string"}, "gated": {"type": "string"}, "private": {"type": "boolean"},
+        "disabled": {"type": "boolean"}, "placeholder": {"type": "boolean"},
+        "missing_since": {"type": "string", "nullable": True}, "library_name": {"type": "string"},
+        "created_at": {"type": "string", "nullable": True}, "last_modified": {"type": "string", "nullable": True}}})
+    def get_hub(self, obj: Score) -> dict:
+        m = obj.model
+        iso = lambda value: value.isoformat() if value else None  # noqa: E731
+        return {"sha": m.sha, "gated": m.gated, "private": m.private, "disabled": m.disabled,
+                "placeholder": m.is_placeholder, "missing_since": iso(m.missing_since),
+                "library_name": m.library_name, "created_at": iso(m.hub_created_at),
+                "last_modified": iso(m.last_modified)}
+
+    @extend_schema_field({"type": "object", "additionalProperties": JUDGMENT_SCHEMA})
+    def get_judgments(self, obj: Score) -> dict:
+        return obj.detail.judgments
+
+    @extend_schema_field({"type": "object", "properties": {
+        "key": {"type": "string", "nullable": True}, "declared": {"type": "string"},
+        "conflict": {"type": "string", "nullable": True}, "grade": {"type": "string", "nullable": True},
+        "attributes": {"type": "object", "nullable": True}, "restrictions": {"type": "array", "items": {"type": "string"}},
+        "text_url": {"type": "string", "nullable": True}}})
+    def get_license(self, obj: Score) -> dict:
+        entry = knowledge_base().entries.get(obj.license_key) if obj.license_key else None
+        return {
+            "key": obj.license_key or None, "declared": obj.license_label,
+            "conflict": obj.detail.license_conflict or None,
+            "grade": obj.license,
+            "attributes": entry.attributes if entry else None,
+            "restrictions": entry.restrictions() if entry else [],
+            "text_url": entry.text_url if entry else None,
+        }
+
+    @extend_schema_field({"type": "object", "properties": {
+        "bases": {"type": "array", "items": {"type": "object"}}, "derivatives": {"type": "integer"}}})
+    def get_lineage(self, obj: Score) -> dict:
+        return {"bases": obj.detail.sources.get("bases", []), "derivatives": self.context.get("derivatives", 0)}
+
+    @extend_schema_field({"type": "object", "properties": {
+        "datasets": {"type": "array", "items": {"type": "object"}},
+        "repositories": {"type": "array", "items": {"type": "object"}},
+        "papers": {"type": "array", "items": {"type": "string"}}}})
+    def get_sources(self, obj: Score) -> dict:
+        sources = obj.detail.sources
+        return {k: sources.get(k, []) for k in ("datasets", "repositories", "papers")}
+
+    @extend_schema_field({"type": "object", "properties": {
+        "class": {"type": "integer", "nullable": True}, "progress": {"type": "object"},
+        "missing_for_next_class": {"type": "array", "items": {"type": "string"}}}})
+    def get_mof(self, obj: Score) -> dict:
+        return {"class": obj.mof_class or None, "progress": obj.detail.mof_progress,
+                "missing_for_next_class": obj.detail.mof_missing}
+
+    @extend_schema_field({"type": "object", "properties": {
+        "ready": {"type": "boolean"}, "failing": {"type": "array", "items": {"type": "string"}}}})
+    def get_osaid(self, obj: Score) -> dict:
+        return {"ready": obj.osaid_ready, "failing": obj.detail.osaid_failing}
+
+
+class ScoreChangeSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model.repo_id")
+    methodology = serializers.CharField(source="methodology.version")
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField()
+
+    class Meta:
+        model = ScoreChange
+        fields = ("id", "model", "methodology", "changed_at", "cause", "old", "new")
+
+
+class OrganizationSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    models = serializers.IntegerField()
+    mean_total = serializers.FloatField()
+    open_weights = serializers.IntegerField(help_text="Models whose weights are open")
+    url = serializers.CharField()
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="repo_id")
+
+    class Meta:
+        model = Dataset
+        fields = ("id", "source", "url", "status", "gated", "private", "license_declared", "size_category",
+                  "resolution_error", "crawled_at")
+
+
+class CodeRepositorySerializer(serializers.ModelSerializer):
+    canonical = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CodeRepository
+        fields = ("full_name", "host", "url", "status", "canonical", "classification", "evidence_paths",
+                  "license_spdx", "license_name", "archived", "default_branch", "pushed_at", "tree_truncated",
+                  "crawled_at")
+
+    def get_canonical(self, obj: CodeRepository) -> str | None:
+        return obj.canonical.full_name if obj.canonical_id else None
+
+
+class LicenseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = License
+        fields = ("key", "spdx_id", "name", "hub_tag", "kind", "grade", "grade_reason", "attributes", "restrictions",
+                  "aliases", "text_url", "notes")
+
+
+class MethodologySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MethodologyVersion
+        fields = ("version", "name", "published_on", "weights", "changelog", "is_current")
+
+
+class ExportSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.DictField())
+    license = serializers.CharField()
+    license_url = serializers.CharField()
+    citation = serializers.CharField()
+    methodology = serializers.CharField()
