@@ -155,7 +155,8 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
         if host in ("huggingface.co", "hf.co"):
             hub = _hub_path(parts)
             if hub:
-                _add(found, found.hub_datasets if hub[0] == "datasets" else found.hub_models, seen, hub[1], max_links)
+                bucket = found.hub_datasets if hub[0] == "datasets" else found.hub_models
+                _add(found, bucket, seen, hub[1], max_links)
                 continue
         if any(marker in (host + parts.path).lower() for marker in DATASET_HOSTS):
             _add(found, found.dataset_urls, seen, url, max_links)

@@ -110,6 +110,9 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
 else:
+    # A file, not memory, for the test database too, so worker-process tests can share it;
+    # one per test session, so parallel sessions never meet.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     # Crawls write from a worker while the site reads: wait for the lock instead of failing.
     _db.setdefault("OPTIONS", {}).update({
         "timeout": 30,
@@ -173,6 +176,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Retry countdowns stay well inside the visibility timeout (see above).
 CELERY_VISIBILITY_TIMEOUT_SAFE = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] // 2
 DISCOVER_SOFT_TIME_LIMIT = env_int("DISCOVER_SOFT_TIME_LIMIT", 3000, minimum=10)
+# A discovery run whose heartbeat is older than this is presumed dead and is taken over.
+DISCOVER_HEARTBEAT_STALE_SECONDS = env_int("DISCOVER_HEARTBEAT_STALE_SECONDS", 120, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -337,6 +342,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"OpennessLevelEnum": "scoring.levels.LEVELS"},
 }
 
 # --- logging ------------------------------------------------------------------------

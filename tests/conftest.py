@@ -105,3 +105,13 @@ def synthetic_hub(settings, request) -> Iterator[StandinServer]:
     with StandinServer(SyntheticHub(size=size)) as server:
         point_at(settings, server)
         yield server
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this session's file-backed SQLite test database and its WAL files."""
+    from pathlib import Path
+
+    name = django_settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)

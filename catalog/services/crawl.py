@@ -24,7 +24,6 @@ from catalog.services.failures import crawl_failure_record, model_failure_record
 from catalog.sources import huggingface as hub
 
 log = logging.getLogger(__name__)
-HEARTBEAT_STALE = timedelta(seconds=120)
 FULL = "full"
 INCREMENTAL = "incremental"
 
@@ -80,7 +79,8 @@ def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:
             .order_by("-started_at")
         )
         for run in unfinished:
-            alive = run.status == choices.CrawlStatus.RUNNING and now - run.heartbeat_at < HEARTBEAT_STALE
+            stale_after = timedelta(seconds=settings.DISCOVER_HEARTBEAT_STALE_SECONDS)
+            alive = run.status == choices.CrawlStatus.RUNNING and now - run.heartbeat_at < stale_after
             if alive:
                 return None
             if run.params == params and run.cursor_url:

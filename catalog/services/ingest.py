@@ -358,8 +358,8 @@ def model_detail_ingest(*, model: AIModel, record: ModelRecord, readme: Readme |
         readme_datasets = [(n, choices.LinkOrigin.README) for n in (links.hub_datasets if links else [])]
         seen = {n.lower() for n, _ in card_datasets}
         all_datasets = card_datasets + [(n, o) for n, o in readme_datasets if n.lower() not in seen]
+        dataset_ids = datasets_link({model.pk: all_datasets})  # replaces crawled links: external ones next
         external = datasets_external_link(model, links.dataset_urls if links else [])
-        dataset_ids = datasets_link({model.pk: all_datasets})
         arxiv = [(a, choices.LinkOrigin.TAG) for a in record.arxiv_ids]
         arxiv += [(a, choices.LinkOrigin.README) for a in (links.arxiv_ids if links else [])
                   if a not in record.arxiv_ids and normalize_arxiv_id(a)]

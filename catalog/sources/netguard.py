@@ -2,9 +2,9 @@
 
 Only the configured endpoints are ever fetched: the Hub (``HF_ENDPOINT``), the GitHub API
 (``GITHUB_API_URL``) and any ``CRAWL_EXTRA_ALLOWED_HOSTS``. A host that resolves to a
-private, loopback, link-local, reserved or multicast address is refused, unless it is
-exactly a configured endpoint that itself points at such an address (the stand-in hub on
-127.0.0.1, an internal mirror an operator chose on purpose).
+private, loopback, link-local, reserved, multicast or otherwise non-global address is
+refused, unless it is exactly a configured endpoint that itself points at such an address
+(the stand-in hub on 127.0.0.1, an internal mirror an operator chose on purpose).
 """
 
 from __future__ import annotations
@@ -60,7 +60,10 @@ def is_internal(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
+    if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+        return True
+    # not routable on the internet either: 0.0.0.0, 100.64.0.0/10 (where one cloud serves instance metadata)
+    return ip.is_unspecified or not ip.is_global
 
 
 def check_url(url: str) -> None:

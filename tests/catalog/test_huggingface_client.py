@@ -29,30 +29,59 @@ SHA = "5" * 40
 
 # --- parse_model ---------------------------------------------------------------------------------
 def test_a_complete_item_is_parsed():
-    record = parse_model({
-        "_id": "x", "id": "allenai/OLMo-7B", "author": "allenai", "sha": SHA,
-        "createdAt": "2024-01-09T17:13:27.000Z", "lastModified": "2024-07-16T18:02:48.000Z",
-        "private": False, "disabled": False, "gated": False, "downloads": 12345, "likes": 650,
-        "trendingScore": 3, "library_name": "transformers", "pipeline_tag": "text-generation",
-        "tags": ["transformers", "safetensors", "pytorch", "dataset:allenai/dolma", "arxiv:2402.00838",
-                 "license:apache-2.0", "region:us"],
-        "cardData": {"license": "apache-2.0", "datasets": ["allenai/dolma"], "language": ["en"], "widget": [1]},
-        "siblings": [{"rfilename": "README.md"}, {"rfilename": "model.safetensors"}],
-        "safetensors": {"parameters": {"F32": 6888095744}, "total": 6888095744},
-    })
-    assert record.repo_id == "allenai/OLMo-7B" and record.sha == SHA and record.problems == []
+    record = parse_model(
+        {
+            "_id": "x",
+            "id": "allenai/OLMo-7B",
+            "author": "allenai",
+            "sha": SHA,
+            "createdAt": "2024-01-09T17:13:27.000Z",
+            "lastModified": "2024-07-16T18:02:48.000Z",
+            "private": False,
+            "disabled": False,
+            "gated": False,
+            "downloads": 12345,
+            "likes": 650,
+            "trendingScore": 3,
+            "library_name": "transformers",
+            "pipeline_tag": "text-generation",
+            "tags": [
+                "transformers",
+                "safetensors",
+                "pytorch",
+                "dataset:allenai/dolma",
+                "arxiv:2402.00838",
+                "license:apache-2.0",
+                "region:us",
+            ],
+            "cardData": {
+                "license": "apache-2.0",
+                "datasets": ["allenai/dolma"],
+                "language": ["en"],
+                "widget": [1],
+            },
+            "siblings": [{"rfilename": "README.md"}, {"rfilename": "model.safetensors"}],
+            "safetensors": {"parameters": {"F32": 6888095744}, "total": 6888095744},
+        }
+    )
+    assert record.repo_id == "allenai/OLMo-7B"
+    assert record.sha == SHA
+    assert record.problems == []
     assert record.created_at == datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)
     assert record.license_declared == ["apache-2.0"]
     assert record.datasets == ["allenai/dolma"]
     assert record.arxiv_ids == ["2402.00838"]
     assert record.weight_formats == ["pytorch", "safetensors"]
-    assert record.parameters == 6888095744 and record.trending_score == 3.0
+    assert record.parameters == 6888095744
+    assert record.trending_score == 3.0
     assert record.card_data == {"license": "apache-2.0", "datasets": ["allenai/dolma"], "language": ["en"]}
     assert record.weight_files == ["model.safetensors"]
 
 
 def test_license_as_a_list_and_datasets_as_a_string():
-    record = parse_model({"id": "o/m", "cardData": {"license": ["apache-2.0", "MIT", "mit"], "datasets": "o/data"}})
+    record = parse_model(
+        {"id": "o/m", "cardData": {"license": ["apache-2.0", "MIT", "mit"], "datasets": "o/data"}}
+    )
     assert record.license_declared == ["apache-2.0", "MIT"]  # deduplicated, first spelling kept
     assert record.datasets == ["o/data"]
     assert record.problems == []
@@ -65,7 +94,9 @@ def test_license_falls_back_to_the_tags():
 
 @pytest.mark.parametrize("base_model", ["o/base", ["o/base"]])
 def test_base_model_as_a_string_or_a_list(base_model):
-    record = parse_model({"id": "o/m", "cardData": {"base_model": base_model, "base_model_relation": "adapter"}})
+    record = parse_model(
+        {"id": "o/m", "cardData": {"base_model": base_model, "base_model_relation": "adapter"}}
+    )
     assert record.base_models == [BaseModelRef("o/base", "adapter", "card")]
 
 
@@ -77,21 +108,43 @@ def test_several_bases_without_a_relation_are_a_merge():
 
 
 def test_base_model_relation_tags():
-    record = parse_model({"id": "o/m", "tags": ["base_model:o/base", "base_model:quantized:o/base",
-                                                "base_model:finetune:o/other", "base_model:weird:o/x"]})
+    record = parse_model(
+        {
+            "id": "o/m",
+            "tags": [
+                "base_model:o/base",
+                "base_model:quantized:o/base",
+                "base_model:finetune:o/other",
+                "base_model:weird:o/x",
+            ],
+        }
+    )
     assert [(b.repo_id, b.relation, b.origin) for b in record.base_models] == [
-        ("o/base", "quantized", "tag"), ("o/other", "finetune", "tag")]
+        ("o/base", "quantized", "tag"),
+        ("o/other", "finetune", "tag"),
+    ]
 
 
 def test_base_models_from_the_api_as_a_dict_or_a_list():
-    as_dict = parse_model({"id": "o/m", "baseModels": {"relation": "quantized", "models": [{"id": "o/a"}, "junk"]}})
+    as_dict = parse_model(
+        {"id": "o/m", "baseModels": {"relation": "quantized", "models": [{"id": "o/a"}, "junk"]}}
+    )
     assert as_dict.base_models == [BaseModelRef("o/a", "quantized", "api")]
     as_list = parse_model({"id": "o/m", "baseModels": ["o/a", {"id": "o/b", "relation": "adapter"}, 5]})
     assert [(b.repo_id, b.relation) for b in as_list.base_models] == [("o/a", "merge"), ("o/b", "adapter")]
 
 
-@pytest.mark.parametrize("api_value", [{"relation": "finetune", "models": 7}, {"models": "o/a"}, 12, "o/a", None,
-                                       {"relation": ["x"], "models": [{"id": 5}]}])
+@pytest.mark.parametrize(
+    "api_value",
+    [
+        {"relation": "finetune", "models": 7},
+        {"models": "o/a"},
+        12,
+        "o/a",
+        None,
+        {"relation": ["x"], "models": [{"id": 5}]},
+    ],
+)
 def test_odd_base_model_api_values_never_raise(api_value):
     record = parse_model({"id": "o/m", "baseModels": api_value})
     assert all(isinstance(b, BaseModelRef) for b in record.base_models)
@@ -99,48 +152,88 @@ def test_odd_base_model_api_values_never_raise(api_value):
 
 def test_base_models_that_are_not_a_list_are_a_problem():
     record = parse_model({"id": "o/m", "baseModels": {"relation": "finetune", "models": 7}})
-    assert record.base_models == [] and record.problems == ["baseModels.models is int, not a list"]
+    assert record.base_models == []
+    assert record.problems == ["baseModels.models is int, not a list"]
 
 
 def test_unknown_keys_are_ignored():
-    record = parse_model({"id": "o/m", "spaces": ["x"], "mystery": {"a": 1}, "cardData": {"co2": 1, "license": "mit"}})
-    assert record.problems == [] and record.card_data == {"license": "mit"}
+    record = parse_model(
+        {"id": "o/m", "spaces": ["x"], "mystery": {"a": 1}, "cardData": {"co2": 1, "license": "mit"}}
+    )
+    assert record.problems == []
+    assert record.card_data == {"license": "mit"}
 
 
 def test_wrong_types_are_recorded_as_problems_and_never_raise():
-    record = parse_model({
-        "id": "o/m", "createdAt": 20240101, "lastModified": "yesterday", "gated": "sometimes",
-        "tags": ["ok", 5], "downloads": "many", "likes": -3, "trendingScore": True, "private": "yes",
-        "cardData": {"license": 42, "datasets": {"a": 1}, "base_model": 7, "base_model_relation": "cloned",
-                     "pipeline_tag": ["x"]},
-        "siblings": "README.md", "safetensors": [1], "gguf": "x",
-    })
+    record = parse_model(
+        {
+            "id": "o/m",
+            "createdAt": 20240101,
+            "lastModified": "yesterday",
+            "gated": "sometimes",
+            "tags": ["ok", 5],
+            "downloads": "many",
+            "likes": -3,
+            "trendingScore": True,
+            "private": "yes",
+            "cardData": {
+                "license": 42,
+                "datasets": {"a": 1},
+                "base_model": 7,
+                "base_model_relation": "cloned",
+                "pipeline_tag": ["x"],
+            },
+            "siblings": "README.md",
+            "safetensors": [1],
+            "gguf": "x",
+        }
+    )
     problems = " | ".join(record.problems)
-    for expected in ("createdAt is int", "lastModified 'yesterday' is not a date", "gated has the unknown value",
-                     "license is int", "datasets is dict", "base_model is int", "base_model_relation 'cloned'"):
+    for expected in (
+        "createdAt is int",
+        "lastModified 'yesterday' is not a date",
+        "gated has the unknown value",
+        "license is int",
+        "datasets is dict",
+        "base_model is int",
+        "base_model_relation 'cloned'",
+    ):
         assert expected in problems
     assert record.gated == "manual"
-    assert record.created_at is None and record.last_modified is None
-    assert record.downloads == 0 and record.likes == 0 and record.trending_score is None and not record.private
-    assert record.tags == ["ok"] and record.license_declared == [] and record.datasets == []
-    assert record.siblings is None and record.parameters is None and record.pipeline_tag == ""
+    assert record.created_at is None
+    assert record.last_modified is None
+    assert record.downloads == 0
+    assert record.likes == 0
+    assert record.trending_score is None
+    assert not record.private
+    assert record.tags == ["ok"]
+    assert record.license_declared == []
+    assert record.datasets == []
+    assert record.siblings is None
+    assert record.parameters is None
+    assert record.pipeline_tag == ""
 
 
 def test_card_data_that_is_not_an_object():
     record = parse_model({"id": "o/m", "cardData": "license: mit"})
-    assert record.problems == ["cardData is str, not an object"] and record.card_data == {}
+    assert record.problems == ["cardData is str, not an object"]
+    assert record.card_data == {}
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2024-01-09T17:13:27.000Z", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
-    ("2024-01-09T17:13:27.000+00:00", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
-    ("2024-01-09T17:13:27", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
-    ("2024-01-09T19:13:27+02:00", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
-    (" 2024-01-09 ", datetime(2024, 1, 9, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-09T17:13:27.000Z", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
+        ("2024-01-09T17:13:27.000+00:00", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
+        ("2024-01-09T17:13:27", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
+        ("2024-01-09T19:13:27+02:00", datetime(2024, 1, 9, 17, 13, 27, tzinfo=UTC)),
+        (" 2024-01-09 ", datetime(2024, 1, 9, tzinfo=UTC)),
+    ],
+)
 def test_dates_with_or_without_a_zone(value, expected):
     record = parse_model({"id": "o/m", "createdAt": value})
-    assert record.created_at == expected and record.created_at.tzinfo is not None
+    assert record.created_at == expected
+    assert record.created_at.tzinfo is not None
     assert record.problems == []
 
 
@@ -151,10 +244,19 @@ def test_invalid_dates_are_problems(value):
     assert record.problems == [f"lastModified {value!r} is not a date"]
 
 
-@pytest.mark.parametrize(("value", "gate", "problem"), [
-    (False, "", False), (None, "", False), ("false", "", False), ("auto", "auto", False),
-    ("manual", "manual", False), (True, "manual", True), ("MANUAL", "manual", True), (3, "manual", True),
-])
+@pytest.mark.parametrize(
+    ("value", "gate", "problem"),
+    [
+        (False, "", False),
+        (None, "", False),
+        ("false", "", False),
+        ("auto", "auto", False),
+        ("manual", "manual", False),
+        (True, "manual", True),
+        ("MANUAL", "manual", True),
+        (3, "manual", True),
+    ],
+)
 def test_gated_values(value, gate, problem):
     record = parse_model({"id": "o/m", "gated": value})
     assert record.gated == gate
@@ -162,29 +264,57 @@ def test_gated_values(value, gate, problem):
 
 
 def test_siblings_without_rfilename_and_safetensors_without_total():
-    record = parse_model({"id": "o/m", "siblings": [{"rfilename": "a.safetensors"}, {"size": 3}, "b.bin", {"rfilename": 4}],
-                          "safetensors": {"parameters": {"BF16": 10}}})
+    record = parse_model(
+        {
+            "id": "o/m",
+            "siblings": [{"rfilename": "a.safetensors"}, {"size": 3}, "b.bin", {"rfilename": 4}],
+            "safetensors": {"parameters": {"BF16": 10}},
+        }
+    )
     assert record.siblings == ["a.safetensors"]
     assert record.parameters is None
     gguf = parse_model({"id": "o/m", "gguf": {"total": 7_000, "architecture": "llama"}})
     assert gguf.parameters == 7_000
     empty = parse_model({"id": "o/m", "siblings": []})
-    assert empty.siblings == [] and empty.weight_files == []
+    assert empty.siblings == []
+    assert empty.weight_files == []
     assert parse_model({"id": "o/m"}).weight_files is None  # listing items carry no siblings
 
 
 def test_weight_files_exclude_training_state():
-    record = parse_model({"id": "o/m", "siblings": [{"rfilename": n} for n in (
-        "pytorch_model.bin", "training_args.bin", "ckpt/optimizer.bin", "scheduler.bin", "rng_state.bin",
-        "model-00001-of-00002.safetensors", "Q4_K_M.GGUF", "config.json", "README.md", "onnx/model.onnx")]})
-    assert record.weight_files == ["pytorch_model.bin", "model-00001-of-00002.safetensors", "Q4_K_M.GGUF",
-                                   "onnx/model.onnx"]
+    record = parse_model(
+        {
+            "id": "o/m",
+            "siblings": [
+                {"rfilename": n}
+                for n in (
+                    "pytorch_model.bin",
+                    "training_args.bin",
+                    "ckpt/optimizer.bin",
+                    "scheduler.bin",
+                    "rng_state.bin",
+                    "model-00001-of-00002.safetensors",
+                    "Q4_K_M.GGUF",
+                    "config.json",
+                    "README.md",
+                    "onnx/model.onnx",
+                )
+            ],
+        }
+    )
+    assert record.weight_files == [
+        "pytorch_model.bin",
+        "model-00001-of-00002.safetensors",
+        "Q4_K_M.GGUF",
+        "onnx/model.onnx",
+    ]
 
 
-@pytest.mark.parametrize("raw", [None, [], "o/m", {"id": ""}, {"id": "bad id"}, {"id": 5}, {"id": "a/b/c"},
-                                 {"id": "-x/y"}])
+@pytest.mark.parametrize(
+    "raw", [None, [], "o/m", {"id": ""}, {"id": "bad id"}, {"id": 5}, {"id": "a/b/c"}, {"id": "-x/y"}]
+)
 def test_items_without_a_usable_id_raise_value_error(raw):
-    with pytest.raises(ValueError, match="not an object|no valid repository id"):
+    with pytest.raises(ValueError, match=r"not an object|no valid repository id"):
         parse_model(raw)
 
 
@@ -200,15 +330,29 @@ def test_oversized_card_keeps_only_the_license_fields():
 
 # --- parse_dataset -------------------------------------------------------------------------------
 def test_parse_dataset():
-    record = parse_dataset({"id": "allenai/dolma", "sha": SHA, "gated": "auto", "lastModified": "2024-04-17T00:00:00Z",
-                            "tags": ["license:odc-by", "size_categories:n>1T", 3],
-                            "cardData": {"license": ["odc-by"], "license_name": "ODC-BY"}})
-    assert record.repo_id == "allenai/dolma" and record.sha == SHA and record.gated == "auto"
-    assert record.license_declared == ["odc-by"] and record.license_name == "ODC-BY"
-    assert record.size_category == "n>1T" and record.tags == ["license:odc-by", "size_categories:n>1T"]
+    record = parse_dataset(
+        {
+            "id": "allenai/dolma",
+            "sha": SHA,
+            "gated": "auto",
+            "lastModified": "2024-04-17T00:00:00Z",
+            "tags": ["license:odc-by", "size_categories:n>1T", 3],
+            "cardData": {"license": ["odc-by"], "license_name": "ODC-BY"},
+        }
+    )
+    assert record.repo_id == "allenai/dolma"
+    assert record.sha == SHA
+    assert record.gated == "auto"
+    assert record.license_declared == ["odc-by"]
+    assert record.license_name == "ODC-BY"
+    assert record.size_category == "n>1T"
+    assert record.tags == ["license:odc-by", "size_categories:n>1T"]
     assert record.last_modified == datetime(2024, 4, 17, tzinfo=UTC)
-    fallback = parse_dataset({"id": "c4", "tags": ["license:odc-by"], "cardData": "oops", "lastModified": "never"})
-    assert fallback.license_declared == ["odc-by"] and fallback.problems == ["lastModified 'never' is not a date"]
+    fallback = parse_dataset(
+        {"id": "c4", "tags": ["license:odc-by"], "cardData": "oops", "lastModified": "never"}
+    )
+    assert fallback.license_declared == ["odc-by"]
+    assert fallback.problems == ["lastModified 'never' is not a date"]
     with pytest.raises(ValueError, match="no id"):
         parse_dataset({"name": "x"})
 
@@ -217,21 +361,33 @@ def test_parse_dataset():
 def _seed(hub) -> None:
     for i, downloads in enumerate((900, 800, 700, 600, 500)):
         hub.add_model({"id": f"org/m{i}", "downloads": downloads, "cardData": {"license": "mit"}})
-    hub.models["bad id with spaces"] = {"id": "bad id with spaces", "downloads": 650,
-                                        "lastModified": "2026-01-01T00:00:00.000Z"}
+    hub.models["bad id with spaces"] = {
+        "id": "bad id with spaces",
+        "downloads": 650,
+        "lastModified": "2026-01-01T00:00:00.000Z",
+    }
 
 
 def test_iter_pages_follows_the_link_header(tiny_hub):
     _seed(tiny_hub.hub)
     client = HubClient()
     pages = list(client.iter_pages(client.first_page_url(sort="downloads", page_size=2)))
-    assert [[m.repo_id for m in p.models] for p in pages] == [["org/m0", "org/m1"], ["org/m2"], ["org/m3", "org/m4"]]
-    assert pages[1].rejected == [("bad id with spaces", "listing item has no valid repository id ('bad id with spaces')")]
+    assert [[m.repo_id for m in p.models] for p in pages] == [
+        ["org/m0", "org/m1"],
+        ["org/m2"],
+        ["org/m3", "org/m4"],
+    ]
+    assert pages[1].rejected == [
+        ("bad id with spaces", "listing item has no valid repository id ('bad id with spaces')")
+    ]
     assert [p.next_url is not None for p in pages] == [True, True, False]
-    assert pages[1].url == pages[0].next_url and pages[2].url == pages[1].next_url
-    assert pages[0].next_url.startswith(f"{tiny_hub.url}/api/models?") and "cursor=" in pages[0].next_url
+    assert pages[1].url == pages[0].next_url
+    assert pages[2].url == pages[1].next_url
+    assert pages[0].next_url.startswith(f"{tiny_hub.url}/api/models?")
+    assert "cursor=" in pages[0].next_url
     assert "expand=cardData" in pages[0].next_url  # the listing parameters survive the cursor
-    assert pages[0].models[0].license_declared == ["mit"] and pages[0].models[0].sha
+    assert pages[0].models[0].license_declared == ["mit"]
+    assert pages[0].models[0].sha
     assert tiny_hub.stats["list"] == 3
 
 
@@ -246,14 +402,26 @@ def test_iter_pages_resumes_from_a_stored_cursor_url(tiny_hub):
 
 def test_first_page_url_quotes_parameters(tiny_hub):
     url = HubClient().first_page_url(sort="lastModified", author="a b", search="x&y", page_size=10)
-    assert "author=a%20b" in url and "search=x%26y" in url and "limit=10" in url and "sort=lastModified" in url
+    assert "author=a%20b" in url
+    assert "search=x%26y" in url
+    assert "limit=10" in url
+    assert "sort=lastModified" in url
 
 
 def test_model_detail(tiny_hub):
-    tiny_hub.hub.add_model({"id": "org/m", "sha": SHA, "siblings": [{"rfilename": "model.safetensors"}],
-                            "safetensors": {"total": 99}, "baseModels": {"relation": "adapter", "models": [{"id": "o/b"}]}})
+    tiny_hub.hub.add_model(
+        {
+            "id": "org/m",
+            "sha": SHA,
+            "siblings": [{"rfilename": "model.safetensors"}],
+            "safetensors": {"total": 99},
+            "baseModels": {"relation": "adapter", "models": [{"id": "o/b"}]},
+        }
+    )
     record = HubClient().model("org/m")
-    assert record.repo_id == "org/m" and record.sha == SHA and record.parameters == 99
+    assert record.repo_id == "org/m"
+    assert record.sha == SHA
+    assert record.parameters == 99
     assert record.weight_files == ["model.safetensors"]
     assert record.base_models == [BaseModelRef("o/b", "adapter", "api")]
 
@@ -267,7 +435,8 @@ def test_model_errors_map_to_hub_errors(tiny_hub):
     client = HubClient()
     with pytest.raises(HubNotFound) as unknown:
         client.model("nobody/nothing")
-    assert unknown.value.http_status == 404 and not unknown.value.transient
+    assert unknown.value.http_status == 404
+    assert not unknown.value.transient
     with pytest.raises(HubNotFound) as private:
         client.model("org/private")
     assert private.value.http_status == 401
@@ -288,7 +457,9 @@ def test_dataset_and_its_errors(tiny_hub):
     hub.add_dataset({"id": "org/private", "private": True})
     client = HubClient()
     record = client.dataset("org/data")
-    assert record.repo_id == "org/data" and record.gated == "auto" and record.license_declared == ["cc-by-4.0"]
+    assert record.repo_id == "org/data"
+    assert record.gated == "auto"
+    assert record.license_declared == ["cc-by-4.0"]
     with pytest.raises(HubNotFound):
         client.dataset("nobody/nothing")
     with pytest.raises(HubNotFound) as private:
@@ -307,7 +478,8 @@ def test_a_429_storm_ends_in_hub_rate_limited(settings, tiny_hub):
     rule = tiny_hub.faults.add(path="/api/models/org/m", mode="rate_limit", retry_after=0, times=10)
     with pytest.raises(HubRateLimited) as limited:
         HubClient().model("org/m")
-    assert limited.value.transient and limited.value.http_status == 429
+    assert limited.value.transient
+    assert limited.value.http_status == 429
     assert limited.value.retry_after == 0
     assert rule.applied == 2  # the first try and one retry
     assert tiny_hub.stats["model"] == 0
@@ -327,7 +499,8 @@ def test_a_429_that_clears_is_retried_by_http_backoff(settings, tiny_hub):
     tiny_hub.hub.add_model({"id": "org/m", "sha": SHA})
     rule = tiny_hub.faults.add(path="/api/models/org/m", mode="rate_limit", retry_after=0, times=1)
     assert HubClient().model("org/m").sha == SHA
-    assert rule.applied == 1 and tiny_hub.stats["model"] == 1
+    assert rule.applied == 1
+    assert tiny_hub.stats["model"] == 1
 
 
 def test_server_errors_become_hub_unavailable_after_the_retries(settings, tiny_hub):
@@ -335,7 +508,8 @@ def test_server_errors_become_hub_unavailable_after_the_retries(settings, tiny_h
     rule = tiny_hub.faults.add(path="/api/models/org/m", mode="status", status=502)
     with pytest.raises(HubUnavailable) as unavailable:
         HubClient().model("org/m")
-    assert unavailable.value.http_status == 502 and unavailable.value.transient
+    assert unavailable.value.http_status == 502
+    assert unavailable.value.transient
     assert rule.applied == settings.HUB_HTTP_MAX_RETRIES + 1
 
 
@@ -392,7 +566,8 @@ def test_a_huge_readme_is_cut_at_the_limit(settings, tiny_hub):
     settings.README_MAX_BYTES = 64 * 1024
     tiny_hub.hub.add_model({"id": "org/big", "sha": SHA}, readme=b"x" * (10 * 1024 * 1024), raw=True)
     readme = HubClient().readme("org/big", SHA)
-    assert readme.truncated and not readme.decoding_errors
+    assert readme.truncated
+    assert not readme.decoding_errors
     assert len(readme.text) == 64 * 1024
     assert readme.revision == SHA
     assert tiny_hub.stats["resolve"] == 1
@@ -401,14 +576,16 @@ def test_a_huge_readme_is_cut_at_the_limit(settings, tiny_hub):
 def test_max_bytes_argument_overrides_the_setting(tiny_hub):
     tiny_hub.hub.add_model({"id": "org/big"}, readme=b"y" * 5000, raw=True)
     readme = HubClient().readme("org/big", "main", max_bytes=1000)
-    assert readme.truncated and readme.text == "y" * 1000
+    assert readme.truncated
+    assert readme.text == "y" * 1000
 
 
 def test_a_readme_of_exactly_the_limit_is_not_truncated(settings, tiny_hub):
     settings.README_MAX_BYTES = 4096
     tiny_hub.hub.add_model({"id": "org/exact"}, readme=b"z" * 4096, raw=True)
     readme = HubClient().readme("org/exact", "main")
-    assert not readme.truncated and len(readme.text) == 4096
+    assert not readme.truncated
+    assert len(readme.text) == 4096
 
 
 def test_a_cut_inside_a_multibyte_character_is_not_a_decoding_error(settings, tiny_hub):
@@ -416,14 +593,19 @@ def test_a_cut_inside_a_multibyte_character_is_not_a_decoding_error(settings, ti
     body = ("é" * 3000).encode()  # two bytes each: the limit falls inside no character, then inside one
     tiny_hub.hub.add_model({"id": "org/utf8"}, readme=b"a" + body, raw=True)
     readme = HubClient().readme("org/utf8", "main")
-    assert readme.truncated and not readme.decoding_errors
-    assert readme.text == "a" + "é" * 2047 and "\ufffd" not in readme.text
+    assert readme.truncated
+    assert not readme.decoding_errors
+    assert readme.text == "a" + "é" * 2047
+    assert "\ufffd" not in readme.text
 
 
 def test_a_readme_that_is_not_utf8(tiny_hub):
-    tiny_hub.hub.add_model({"id": "org/latin"}, readme="Modèle entraîné sur des données".encode("latin-1"), raw=True)
+    tiny_hub.hub.add_model(
+        {"id": "org/latin"}, readme="Modèle entraîné sur des données".encode("latin-1"), raw=True
+    )
     readme = HubClient().readme("org/latin", "main")
-    assert readme.decoding_errors and not readme.truncated
+    assert readme.decoding_errors
+    assert not readme.truncated
     assert readme.text.startswith("Mod\ufffdle")
 
 
@@ -463,10 +645,12 @@ def test_the_request_budget_stops_the_fourth_request_before_it_is_sent(settings,
     client.readme("org/m", SHA)  # every request counts, README included
     with pytest.raises(HubRateLimited) as limited:
         client.model("org/m")
-    assert limited.value.transient and limited.value.http_status is None
+    assert limited.value.transient
+    assert limited.value.http_status is None
     assert 0 < limited.value.retry_after <= settings.HUB_REQUEST_WINDOW_SECONDS + 1
     assert "budget" in str(limited.value)
-    assert tiny_hub.stats["requests"] == 3 and tiny_hub.stats["model"] == 2
+    assert tiny_hub.stats["requests"] == 3
+    assert tiny_hub.stats["model"] == 2
 
 
 def test_the_budget_is_shared_by_clients_and_counts_retries(settings, tiny_hub):

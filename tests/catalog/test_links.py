@@ -14,44 +14,50 @@ from catalog.links import (
 
 
 # --- GitHub ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", [
-    "https://github.com/allenai/OLMo",
-    "https://github.com/AllenAI/olmo",
-    "http://github.com/allenai/OLMo/",
-    "https://www.github.com/allenai/OLMo",
-    "https://github.com/allenai/OLMo.git",
-    "https://github.com/allenai/OLMo.git/",
-    "https://github.com/allenai/OLMo/tree/main/scripts",
-    "https://github.com/allenai/OLMo/blob/main/README.md#training",
-    "https://github.com/allenai/OLMo?tab=readme-ov-file",
-    "https://github.com/allenai/OLMo/issues/12",
-    "https://github.com/allenai/OLMo.",
-    "https://github.com/allenai/OLMo),",
-    "git@github.com:allenai/OLMo.git",
-    "git@github.com:allenai/OLMo",
-    "git@github.com:allenai/OLMo.git.",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/allenai/OLMo",
+        "https://github.com/AllenAI/olmo",
+        "http://github.com/allenai/OLMo/",
+        "https://www.github.com/allenai/OLMo",
+        "https://github.com/allenai/OLMo.git",
+        "https://github.com/allenai/OLMo.git/",
+        "https://github.com/allenai/OLMo/tree/main/scripts",
+        "https://github.com/allenai/OLMo/blob/main/README.md#training",
+        "https://github.com/allenai/OLMo?tab=readme-ov-file",
+        "https://github.com/allenai/OLMo/issues/12",
+        "https://github.com/allenai/OLMo.",
+        "https://github.com/allenai/OLMo),",
+        "git@github.com:allenai/OLMo.git",
+        "git@github.com:allenai/OLMo",
+        "git@github.com:allenai/OLMo.git.",
+    ],
+)
 def test_github_urls_normalise_to_owner_and_name(url):
     assert normalize_github_repo(url) == "allenai/olmo"
 
 
-@pytest.mark.parametrize("url", [
-    "https://github.com/orgs/allenai",
-    "https://github.com/orgs/allenai/repositories",
-    "https://github.com/features/copilot",
-    "https://github.com/features",
-    "https://github.com/topics/llm",
-    "https://github.com/sponsors/someone",
-    "https://github.com/marketplace/actions/x",
-    "https://github.com/allenai",
-    "https://github.com/",
-    "https://gist.github.com/someone/abc123",
-    "https://raw.githubusercontent.com/allenai/OLMo/main/README.md",
-    "https://gitlab.com/allenai/OLMo",
-    "https://github.com/-bad-/repo",
-    "https://github.com/owner/..",
-    "https://github.com.evil.example/allenai/OLMo",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/orgs/allenai",
+        "https://github.com/orgs/allenai/repositories",
+        "https://github.com/features/copilot",
+        "https://github.com/features",
+        "https://github.com/topics/llm",
+        "https://github.com/sponsors/someone",
+        "https://github.com/marketplace/actions/x",
+        "https://github.com/allenai",
+        "https://github.com/",
+        "https://gist.github.com/someone/abc123",
+        "https://raw.githubusercontent.com/allenai/OLMo/main/README.md",
+        "https://gitlab.com/allenai/OLMo",
+        "https://github.com/-bad-/repo",
+        "https://github.com/owner/..",
+        "https://github.com.evil.example/allenai/OLMo",
+    ],
+)
 def test_non_repository_github_urls(url):
     assert normalize_github_repo(url) is None
 
@@ -59,17 +65,26 @@ def test_non_repository_github_urls(url):
 def test_markdown_link_syntax_and_punctuation_around_links():
     text = """
     See [the code](https://github.com/AllenAI/OLMo) and (https://github.com/allenai/dolma).
-    Clone <https://github.com/allenai/open-instruct.git>, or `git@github.com:EleutherAI/lm-evaluation-harness.git`.
+    Clone <https://github.com/allenai/open-instruct.git>,
+    or `git@github.com:EleutherAI/lm-evaluation-harness.git`.
     **https://github.com/huggingface/trl**; also "https://github.com/allenai/OLMo/blob/main/x.py".
     """
     found = extract_links(text)
-    assert found.github_repos == ["allenai/olmo", "allenai/dolma", "allenai/open-instruct", "huggingface/trl",
-                                  "eleutherai/lm-evaluation-harness"]
-    assert found.other_urls == [] and found.dropped == 0
+    assert found.github_repos == [
+        "allenai/olmo",
+        "allenai/dolma",
+        "allenai/open-instruct",
+        "huggingface/trl",
+        "eleutherai/lm-evaluation-harness",
+    ]
+    assert found.other_urls == []
+    assert found.dropped == 0
 
 
 def test_github_site_pages_are_not_kept_at_all():
-    found = extract_links("https://github.com/features/copilot https://github.com/orgs/allenai https://github.com/allenai")
+    found = extract_links(
+        "https://github.com/features/copilot https://github.com/orgs/allenai https://github.com/allenai"
+    )
     assert found.total() == 0
 
 
@@ -84,20 +99,23 @@ def test_clean_url():
 
 
 # --- arXiv -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    "https://arxiv.org/abs/2402.00838",
-    "https://arxiv.org/abs/2402.00838v3",
-    "https://arxiv.org/pdf/2402.00838",
-    "https://arxiv.org/pdf/2402.00838v1.pdf",
-    "https://arxiv.org/pdf/2402.00838.pdf",
-    "https://www.arxiv.org/abs/2402.00838.",
-    "https://export.arxiv.org/abs/2402.00838",
-    "https://arxiv.org/html/2402.00838v2",
-    "[OLMo](https://arxiv.org/abs/2402.00838)",
-    "arXiv:2402.00838",
-    "See arXiv:2402.00838v2 for details",
-    "ARXIV 2402.00838",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://arxiv.org/abs/2402.00838",
+        "https://arxiv.org/abs/2402.00838v3",
+        "https://arxiv.org/pdf/2402.00838",
+        "https://arxiv.org/pdf/2402.00838v1.pdf",
+        "https://arxiv.org/pdf/2402.00838.pdf",
+        "https://www.arxiv.org/abs/2402.00838.",
+        "https://export.arxiv.org/abs/2402.00838",
+        "https://arxiv.org/html/2402.00838v2",
+        "[OLMo](https://arxiv.org/abs/2402.00838)",
+        "arXiv:2402.00838",
+        "See arXiv:2402.00838v2 for details",
+        "ARXIV 2402.00838",
+    ],
+)
 def test_arxiv_ids(text):
     found = extract_links(text)
     assert found.arxiv_ids == ["2402.00838"]
@@ -115,11 +133,14 @@ def test_old_style_and_five_digit_arxiv_ids():
 
 def test_arxiv_pages_that_are_not_papers_stay_text():
     found = extract_links("https://arxiv.org/list/cs.CL/recent")
-    assert found.arxiv_ids == [] and found.other_urls == ["https://arxiv.org/list/cs.CL/recent"]
+    assert found.arxiv_ids == []
+    assert found.other_urls == ["https://arxiv.org/list/cs.CL/recent"]
 
 
 def test_the_same_paper_twice_is_kept_once():
-    found = extract_links("https://arxiv.org/abs/2402.00838 and arXiv:2402.00838 and https://arxiv.org/pdf/2402.00838v2")
+    found = extract_links(
+        "https://arxiv.org/abs/2402.00838 and arXiv:2402.00838 and https://arxiv.org/pdf/2402.00838v2"
+    )
     assert found.arxiv_ids == ["2402.00838"]
 
 
@@ -136,8 +157,11 @@ def test_hub_dataset_and_model_links():
     """)
     assert found.hub_datasets == ["allenai/dolma", "allenai/tulu-3-sft-mixture", "HuggingFaceFW/fineweb-edu"]
     assert found.hub_models == ["meta-llama/Llama-3.1-8B"]
-    assert found.other_urls == ["https://huggingface.co/spaces/allenai/demo", "https://huggingface.co/datasets",
-                                "https://huggingface.co/docs/transformers"]
+    assert found.other_urls == [
+        "https://huggingface.co/spaces/allenai/demo",
+        "https://huggingface.co/datasets",
+        "https://huggingface.co/docs/transformers",
+    ]
 
 
 def test_other_dataset_hosts_are_kept_as_dataset_urls():
@@ -148,9 +172,12 @@ def test_other_dataset_hosts_are_kept_as_dataset_urls():
     https://paperswithcode.com/dataset/squad
     https://www.kaggle.com/competitions/titanic
     """)
-    assert found.dataset_urls == ["https://www.kaggle.com/datasets/someone/some-data",
-                                  "https://zenodo.org/records/123456", "https://commoncrawl.org/get-started",
-                                  "https://paperswithcode.com/dataset/squad"]
+    assert found.dataset_urls == [
+        "https://www.kaggle.com/datasets/someone/some-data",
+        "https://zenodo.org/records/123456",
+        "https://commoncrawl.org/get-started",
+        "https://paperswithcode.com/dataset/squad",
+    ]
     assert found.other_urls == ["https://www.kaggle.com/competitions/titanic"]
 
 
@@ -159,22 +186,27 @@ def test_other_urls_are_kept_as_text():
     assert found.other_urls == ["https://playground.allenai.org/", "https://www.example.org/about"]
 
 
-@pytest.mark.parametrize("text", [
-    "[click](javascript:alert(1))",
-    "<a href='javascript:void(0)'>x</a>",
-    "![img](data:image/png;base64,iVBORw0KGgo=)",
-    "data:text/html,<script>alert(1)</script>",
-    "ftp://example.org/file",
-    "file:///etc/passwd",
-    "mailto:someone@example.org",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[click](javascript:alert(1))",
+        "<a href='javascript:void(0)'>x</a>",
+        "![img](data:image/png;base64,iVBORw0KGgo=)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://example.org/file",
+        "file:///etc/passwd",
+        "mailto:someone@example.org",
+    ],
+)
 def test_javascript_data_and_other_schemes_are_ignored(text):
     assert extract_links(text).total() == 0
 
 
 def test_duplicates_are_kept_once_case_insensitively():
-    found = extract_links("https://github.com/allenai/OLMo https://github.com/ALLENAI/olmo.git "
-                          "https://example.org/A https://example.org/a")
+    found = extract_links(
+        "https://github.com/allenai/OLMo https://github.com/ALLENAI/olmo.git "
+        "https://example.org/A https://example.org/a"
+    )
     assert found.github_repos == ["allenai/olmo"]
     assert found.other_urls == ["https://example.org/A"]
 
@@ -193,7 +225,8 @@ def test_repeated_links_at_the_cap_are_not_counted_as_dropped():
     # markdown often writes a URL twice: [https://x](https://x)
     text = " ".join(f"[https://example.org/{i}](https://example.org/{i})" for i in range(10))
     found = extract_links(text, max_links=10)
-    assert found.total() == 10 and found.dropped == 0
+    assert found.total() == 10
+    assert found.dropped == 0
 
 
 def test_pages_that_would_be_skipped_are_not_counted_as_dropped():
@@ -207,7 +240,8 @@ def test_pages_that_would_be_skipped_are_not_counted_as_dropped():
 def test_hundreds_of_links_stay_cheap():
     text = " ".join(f"https://example.org/{i}" for i in range(20_000))
     found = extract_links(text, max_links=50)
-    assert found.total() == 50 and found.dropped == 19_950
+    assert found.total() == 50
+    assert found.dropped == 19_950
 
 
 # --- front matter ----------------------------------------------------------------------------

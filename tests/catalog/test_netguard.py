@@ -41,22 +41,33 @@ def test_configured_endpoints_are_allowed(public_endpoints):
     check_url("https://api.github.com/repos/allenai/OLMo")
 
 
-@pytest.mark.parametrize("url", [
-    "https://evil.example/api/models",
-    "https://huggingface.co.evil.example/api/models",
-    "https://cdn-lfs.huggingface.co/repos/x",
-    "http://huggingface.co/api/models",  # another origin: port 80
-    "https://huggingface.co:8443/api/models",
-    "https://github.com/allenai/OLMo",
-    "https://huggingface.co@evil.example/api/models",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/api/models",
+        "https://huggingface.co.evil.example/api/models",
+        "https://cdn-lfs.huggingface.co/repos/x",
+        "http://huggingface.co/api/models",  # another origin: port 80
+        "https://huggingface.co:8443/api/models",
+        "https://github.com/allenai/OLMo",
+        "https://huggingface.co@evil.example/api/models",
+    ],
+)
 def test_hosts_that_are_not_configured_are_refused(public_endpoints, url):
     with pytest.raises(HostNotAllowed, match="not a configured crawl endpoint"):
         check_url(url)
 
 
-@pytest.mark.parametrize("url", ["ftp://huggingface.co/x", "file:///etc/passwd", "javascript:alert(1)",
-                                 "gopher://huggingface.co:443/", "//huggingface.co/api"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://huggingface.co/x",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "gopher://huggingface.co:443/",
+        "//huggingface.co/api",
+    ],
+)
 def test_only_http_and_https_are_fetched(public_endpoints, url):
     with pytest.raises(HostNotAllowed, match="never fetched"):
         check_url(url)
@@ -71,9 +82,25 @@ def test_extra_allowed_hosts(settings, public_endpoints):
         check_url("http://mirror.example.org/api/models")
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254",
-                                     "0.0.0.0", "::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "fd00::1",
-                                     "fe80::1%eth0", "224.0.0.1", "240.0.0.1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",  # noqa: S104 - an address to refuse, not one to bind
+        "::1",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "fd00::1",
+        "fe80::1%eth0",
+        "224.0.0.1",
+        "240.0.0.1",
+        "100.100.100.200",
+    ],
+)
 def test_a_configured_name_that_resolves_inside_is_refused(public_endpoints, address):
     public_endpoints["huggingface.co"] = ["18.244.202.60", address]  # one bad answer is enough
     with pytest.raises(HostNotAllowed, match="resolves to internal address"):
@@ -92,8 +119,10 @@ def test_resolution_through_getaddrinfo(settings, monkeypatch):
 
     def fake_getaddrinfo(host, port, *args, **kwargs):
         calls.append(host)
-        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::ffff:127.0.0.1", 0, 0, 0)),
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::ffff:127.0.0.1", 0, 0, 0)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0)),
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
     with pytest.raises(HostNotAllowed, match=r"internal address ::ffff:127\.0\.0\.1"):
@@ -140,7 +169,7 @@ def test_a_configured_name_resolving_to_loopback_is_never_contacted(settings, ti
     settings.HF_ENDPOINT = f"http://hub.guard-test.example:{port}"
     monkeypatch.setattr(netguard, "resolve", lambda host: ["127.0.0.1"])
     tiny_hub.hub.add_model({"id": "org/m"})
-    with pytest.raises(HubRefused, match="internal address 127.0.0.1"):
+    with pytest.raises(HubRefused, match=r"internal address 127\.0\.0\.1"):
         HubClient().model("org/m")
     assert tiny_hub.stats["requests"] == 0
 
@@ -155,7 +184,7 @@ class _Redirector(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's signature
+    def log_message(self, format, *args) -> None:
         pass
 
 
@@ -178,7 +207,7 @@ def redirector(settings, elsewhere):
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     point_at(settings, elsewhere)
-    url = "http://127.0.0.1:%d" % httpd.server_address[1]
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
     settings.HF_ENDPOINT = url
     settings.GITHUB_API_URL = url + "/github-api"
     yield httpd
@@ -197,7 +226,8 @@ def test_a_github_redirect_to_another_host_is_refused(redirector, elsewhere):
 def test_a_hub_redirect_to_another_host_is_refused(redirector, elsewhere):
     with pytest.raises(HubRefused, match="not a configured crawl endpoint"):
         HubClient().model("org/m")
-    assert len(redirector.seen) == 1 and redirector.seen[0].startswith("/api/models/org/m?")
+    assert len(redirector.seen) == 1
+    assert redirector.seen[0].startswith("/api/models/org/m?")
     assert elsewhere.stats["requests"] == 0
 
 
@@ -210,7 +240,9 @@ def test_a_redirect_to_the_metadata_address_is_refused(redirector):
 
 
 def test_redirects_within_the_configured_stand_in_are_followed(tiny_hub):
-    tiny_hub.hub.add_repo({"repo": {"full_name": "org/new-name"}, "renamed_from": ["org/old-name"],
-                           "tree": ["train.py"]})
+    tiny_hub.hub.add_repo(
+        {"repo": {"full_name": "org/new-name"}, "renamed_from": ["org/old-name"], "tree": ["train.py"]}
+    )
     fetched = GitHubClient().repository("org/old-name")
-    assert fetched.moved and fetched.value.full_name == "org/new-name"
+    assert fetched.moved
+    assert fetched.value.full_name == "org/new-name"

@@ -50,10 +50,10 @@ def datasets(draw) -> tuple[DatasetFact, ...]:
     return tuple(
         DatasetFact(
             name=name,
-            status=draw(st.sampled_from(["available", "gated", "private", "missing", "external", "unverified",
-                                         "error"])),
+            status=draw(st.sampled_from(["available", "available", "available", "gated", "private", "missing",
+                                         "missing", "external", "unverified", "error"])),
             license_grade=draw(levels),
-            license_label=draw(st.sampled_from(["", "Apache License 2.0", "CC-BY-NC-4.0"])),
+            license_label=draw(st.sampled_from(["", "Apache License 2.0", "Apache License 2.0", "CC-BY-NC-4.0"])),
         )
         for name in names
     )
@@ -147,7 +147,7 @@ def more_open_moves(facts: ModelFacts, bases: list[BaseSummary]) -> list[tuple[s
         for name in BASE_FIELDS:
             level = getattr(summary, name)
             others_unknown = any(getattr(b, name) == UNKNOWN for j, b in enumerate(bases) if j != i)
-            if level not in UP or (others_unknown and False):
+            if level not in UP or others_unknown:
                 continue
             changed = {name: UP[level]}
             if name == "license":
@@ -214,3 +214,46 @@ def test_the_excluded_case_is_real():
     assert score_model(facts, [known, unseen]).judgments["training_data"].level == PARTIAL
     opened = replace(known, data=PARTIAL)
     assert score_model(facts, [opened, unseen]).judgments["training_data"].level == UNKNOWN
+
+
+def _own_variants() -> list[ModelFacts]:
+    """A derivative's own facts: own data open / partial / closed / unknown, with code and license to match."""
+    found = DatasetFact("a/one", "available", OPEN, "Apache License 2.0")
+    gated = DatasetFact("b/two", "gated", OPEN, "Apache License 2.0")
+    trains = RepoFact("o/train", "available", "finetuning", "Apache-2.0", True)
+    infers = RepoFact("o/infer", "available", "inference", "Apache-2.0", True)
+    common = {"model_id": 1, "repo_id": "org/derived", "weight_files": ("adapter_model.safetensors",),
+              "base_ids": (2, 3), "repos_known": True}
+    return [
+        ModelFacts(**common, datasets=(found,), repos=(trains,), license=LICENSE_BY_GRADE[OPEN]),
+        ModelFacts(**common, datasets=(found, gated), repos=(infers,), license=LICENSE_BY_GRADE[PARTIAL]),
+        ModelFacts(**common, datasets=(), repos=(), license=LICENSE_BY_GRADE[CLOSED], gated="auto"),
+        ModelFacts(**{**common, "repos_known": False}, datasets_known=False, license=LICENSE_BY_GRADE[UNKNOWN]),
+    ]
+
+
+def test_lineage_combination_is_monotone_exhaustively():
+    """Every relation x one or two bases x every base level x four kinds of own facts: moving one
+    base one step up never lowers a judgment, except for the documented exclusion. Each
+    dimension reads only its own level from a base, so giving a base one level for all four
+    dimensions loses nothing."""
+    checked = 0
+    for relation in ("finetune", "adapter", "quantized", "merge", "unknown"):
+        for own in _own_variants():
+            own = replace(own, relation=relation)
+            for combo in [(a,) for a in LEVELS] + [(a, b) for a in LEVELS for b in LEVELS]:
+                bases = [BaseSummary(2 + i, f"org/base-{i}", lv, lv, lv, lv, LICENSE_BY_GRADE[lv].label,
+                                     LICENSE_BY_GRADE[lv].key) for i, lv in enumerate(combo)]
+                for i, level in enumerate(combo):
+                    if level not in UP or UNKNOWN in combo[:i] + combo[i + 1:]:
+                        continue
+                    up = LICENSE_BY_GRADE[UP[level]]
+                    moved = [*bases[:i], replace(bases[i], weights=UP[level], data=UP[level], code=UP[level],
+                                                 license=UP[level], license_label=up.label, license_key=up.key),
+                             *bases[i + 1:]]
+                    before, after = score_model(own, bases), score_model(own, moved)
+                    for dimension in DIMENSIONS:
+                        assert after.judgments[dimension].points >= before.judgments[dimension].points, (
+                            relation, combo, i, dimension, before.judgments[dimension].rationale)
+                    checked += 1
+    assert checked == 5 * 4 * (2 + 12)  # relations x own facts x moves (one base: 2, two bases: 12)

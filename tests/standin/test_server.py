@@ -16,28 +16,53 @@ import pytest
 
 from standin.github import QUOTA, repo_number
 from standin.hub import ListQuery, SnapshotHub
-from standin.server import MAX_PAGE, FaultRule, StandinServer, decode_cursor
+from standin.server import MAX_PAGE, StandinServer, decode_cursor
 from standin.synthetic import SyntheticHub
 
 SHA_ALPHA = "a" * 40
 
 
 def _populate(hub: SnapshotHub) -> None:
-    hub.add_model({"id": "org/alpha", "sha": SHA_ALPHA, "downloads": 500, "likes": 5,
-                   "lastModified": "2026-01-01T00:00:00.000Z", "pipeline_tag": "text-generation",
-                   "tags": ["transformers", "safetensors", "license:mit"], "cardData": {"license": "mit"},
-                   "siblings": [{"rfilename": "README.md"}, {"rfilename": "model.safetensors"}],
-                   "baseModels": {"relation": "finetune", "models": [{"id": "org/base"}]}},
-                  readme="# Alpha\n\nSee https://github.com/org/alpha\n")
-    hub.add_model({"id": "org/beta", "downloads": 300, "likes": 50, "lastModified": "2026-03-01T00:00:00.000Z",
-                   "tags": ["gguf", "license:apache-2.0"]})
-    hub.add_model({"id": "other/gamma", "downloads": 100, "likes": 20, "lastModified": "2026-02-01T00:00:00.000Z",
-                   "tags": ["transformers", "license:mit"]})
+    hub.add_model(
+        {
+            "id": "org/alpha",
+            "sha": SHA_ALPHA,
+            "downloads": 500,
+            "likes": 5,
+            "lastModified": "2026-01-01T00:00:00.000Z",
+            "pipeline_tag": "text-generation",
+            "tags": ["transformers", "safetensors", "license:mit"],
+            "cardData": {"license": "mit"},
+            "siblings": [{"rfilename": "README.md"}, {"rfilename": "model.safetensors"}],
+            "baseModels": {"relation": "finetune", "models": [{"id": "org/base"}]},
+        },
+        readme="# Alpha\n\nSee https://github.com/org/alpha\n",
+    )
+    hub.add_model(
+        {
+            "id": "org/beta",
+            "downloads": 300,
+            "likes": 50,
+            "lastModified": "2026-03-01T00:00:00.000Z",
+            "tags": ["gguf", "license:apache-2.0"],
+        }
+    )
+    hub.add_model(
+        {
+            "id": "other/gamma",
+            "downloads": 100,
+            "likes": 20,
+            "lastModified": "2026-02-01T00:00:00.000Z",
+            "tags": ["transformers", "license:mit"],
+        }
+    )
     hub.add_model({"id": "other/Gamma-Large", "downloads": 50, "likes": 1, "tags": ["transformers"]})
     hub.add_model({"id": "org/hidden", "private": True, "downloads": 10_000})
     hub.add_model({"id": "org/switched-off", "disabled": True, "downloads": 1})
-    hub.add_model({"id": "org/locked", "gated": "manual", "downloads": 2, "cardData": {"license": "other"}},
-                  readme="# Locked\n")
+    hub.add_model(
+        {"id": "org/locked", "gated": "manual", "downloads": 2, "cardData": {"license": "other"}},
+        readme="# Locked\n",
+    )
 
 
 @pytest.fixture
@@ -60,8 +85,16 @@ def _ids(response: httpx2.Response) -> list[str]:
 
 # --- listing ---------------------------------------------------------------------------------
 def test_listing_is_a_json_array_with_a_link_header_that_keeps_every_parameter(server, http):
-    response = http.get("/api/models", params=[("limit", "2"), ("sort", "downloads"), ("filter", "transformers"),
-                                               ("expand", "downloads"), ("expand", "sha")])
+    response = http.get(
+        "/api/models",
+        params=[
+            ("limit", "2"),
+            ("sort", "downloads"),
+            ("filter", "transformers"),
+            ("expand", "downloads"),
+            ("expand", "sha"),
+        ],
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert isinstance(response.json(), list)
@@ -71,13 +104,16 @@ def test_listing_is_a_json_array_with_a_link_header_that_keeps_every_parameter(s
     assert f"{parts.scheme}://{parts.netloc}" == server.url
     assert parts.path == "/api/models"
     query = parse_qs(parts.query)
-    assert query["limit"] == ["2"] and query["sort"] == ["downloads"] and query["filter"] == ["transformers"]
+    assert query["limit"] == ["2"]
+    assert query["sort"] == ["downloads"]
+    assert query["filter"] == ["transformers"]
     assert query["expand"] == ["downloads", "sha"]
     assert decode_cursor(query["cursor"][0]) == 2
 
     last = http.get(next_url)
     assert _ids(last) == ["other/Gamma-Large"]
-    assert "next" not in last.links and "Link" not in last.headers
+    assert "next" not in last.links
+    assert "Link" not in last.headers
     assert set(last.json()[0]) == {"id", "downloads", "sha"}  # these records have no _id
 
 
@@ -87,7 +123,14 @@ def test_walking_the_cursor_lists_every_public_model_once_and_never_the_private_
         response = http.get(url)
         seen += _ids(response)
         url = response.links.get("next", {}).get("url")
-    assert seen == ["org/alpha", "org/beta", "other/gamma", "other/Gamma-Large", "org/locked", "org/switched-off"]
+    assert seen == [
+        "org/alpha",
+        "org/beta",
+        "other/gamma",
+        "other/Gamma-Large",
+        "org/locked",
+        "org/switched-off",
+    ]
     assert "org/hidden" not in seen
 
 
@@ -115,18 +158,28 @@ def test_author_search_filter_and_sort(http):
     assert _ids(http.get("/api/models", params={"author": "other"})) == ["other/gamma", "other/Gamma-Large"]
     assert _ids(http.get("/api/models", params={"search": "GAMMA"})) == ["other/gamma", "other/Gamma-Large"]
     assert _ids(http.get("/api/models", params=[("filter", "transformers"), ("filter", "license:mit")])) == [
-        "org/alpha", "other/gamma"]
+        "org/alpha",
+        "other/gamma",
+    ]
     assert _ids(http.get("/api/models", params={"filter": "no-such-tag"})) == []
     assert _ids(http.get("/api/models", params={"sort": "likes", "limit": "3"})) == [
-        "org/beta", "other/gamma", "org/alpha"]
+        "org/beta",
+        "other/gamma",
+        "org/alpha",
+    ]
     newest = _ids(http.get("/api/models", params={"sort": "lastModified", "limit": "3"}))
-    assert newest == ["org/locked", "org/switched-off", "other/Gamma-Large"]  # default date 2026-11-01 is newest
+    assert newest == [
+        "org/locked",
+        "org/switched-off",
+        "other/Gamma-Large",
+    ]  # default date 2026-11-01 is newest
     assert _ids(http.get("/api/models", params={"gated": "true"})) == ["org/locked"]
 
 
 def test_expand_returns_only_the_listed_properties(http):
     items = http.get("/api/models", params=[("expand", "downloads"), ("expand", "lastModified")]).json()
-    assert items and all(set(item) <= {"_id", "id", "downloads", "lastModified"} for item in items)
+    assert items
+    assert all(set(item) <= {"_id", "id", "downloads", "lastModified"} for item in items)
     assert {"id", "downloads", "lastModified"} <= set(items[0])
     bracketed = http.get("/api/models", params=[("expand[]", "likes")]).json()
     assert all(set(item) <= {"_id", "id", "likes"} for item in bracketed)
@@ -135,9 +188,12 @@ def test_expand_returns_only_the_listed_properties(http):
 def test_default_full_and_card_data_listings(http):
     plain = http.get("/api/models", params={"limit": "1"}).json()[0]
     assert {"id", "downloads", "likes", "tags", "modelId"} <= set(plain)
-    assert "sha" not in plain and "cardData" not in plain and "siblings" not in plain
+    assert "sha" not in plain
+    assert "cardData" not in plain
+    assert "siblings" not in plain
     full = http.get("/api/models", params={"limit": "1", "full": "true", "cardData": "true"}).json()[0]
-    assert full["sha"] == SHA_ALPHA and full["siblings"][1]["rfilename"] == "model.safetensors"
+    assert full["sha"] == SHA_ALPHA
+    assert full["siblings"][1]["rfilename"] == "model.safetensors"
     assert full["cardData"] == {"license": "mit"}
 
 
@@ -154,13 +210,16 @@ def test_model_detail_and_revision(http):
     detail = http.get("/api/models/org/alpha")
     assert detail.status_code == 200
     body = detail.json()
-    assert body["id"] == "org/alpha" and body["sha"] == SHA_ALPHA
+    assert body["id"] == "org/alpha"
+    assert body["sha"] == SHA_ALPHA
     assert body["baseModels"]["models"] == [{"id": "org/base"}]
     expanded = http.get("/api/models/org/alpha", params=[("expand", "baseModels"), ("expand", "sha")]).json()
-    assert set(expanded) <= {"_id", "id", "baseModels", "sha"} and expanded["sha"] == SHA_ALPHA
+    assert set(expanded) <= {"_id", "id", "baseModels", "sha"}
+    assert expanded["sha"] == SHA_ALPHA
     for revision in (SHA_ALPHA, "main"):
         pinned = http.get(f"/api/models/org/alpha/revision/{revision}")
-        assert pinned.status_code == 200 and pinned.json()["sha"] == SHA_ALPHA
+        assert pinned.status_code == 200
+        assert pinned.json()["sha"] == SHA_ALPHA
     wrong = http.get(f"/api/models/org/alpha/revision/{'b' * 40}")
     assert wrong.status_code == 404
     assert wrong.headers["X-Error-Code"] == "RevisionNotFound"
@@ -168,9 +227,11 @@ def test_model_detail_and_revision(http):
 
 def test_unknown_private_and_disabled_models(http):
     unknown = http.get("/api/models/nobody/nothing")
-    assert unknown.status_code == 404 and unknown.headers["X-Error-Code"] == "RepoNotFound"
+    assert unknown.status_code == 404
+    assert unknown.headers["X-Error-Code"] == "RepoNotFound"
     private = http.get("/api/models/org/hidden")
-    assert private.status_code == 401 and private.headers["X-Error-Code"] == "RepoNotFound"
+    assert private.status_code == 401
+    assert private.headers["X-Error-Code"] == "RepoNotFound"
     assert "org/hidden" not in private.text
     disabled = http.get("/api/models/org/switched-off")
     assert disabled.status_code == 403
@@ -178,12 +239,14 @@ def test_unknown_private_and_disabled_models(http):
     assert disabled.json() == {"error": "Access to this resource is disabled."}
     assert "X-Error-Code" not in disabled.headers
     gated = http.get("/api/models/org/locked")
-    assert gated.status_code == 200 and gated.json()["gated"] == "manual"  # metadata of gated repos is public
+    assert gated.status_code == 200
+    assert gated.json()["gated"] == "manual"
 
 
 def test_unknown_route_is_a_plain_404(http):
     response = http.get("/no/such/page")
-    assert response.status_code == 404 and "X-Error-Code" not in response.headers
+    assert response.status_code == 404
+    assert "X-Error-Code" not in response.headers
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -192,35 +255,44 @@ def test_resolve_head_and_get_carry_the_commit_and_an_etag(http):
     get = http.get("/org/alpha/resolve/main/README.md")
     assert head.status_code == get.status_code == 200
     assert head.headers["X-Repo-Commit"] == get.headers["X-Repo-Commit"] == SHA_ALPHA
-    assert head.headers["ETag"] == get.headers["ETag"] and head.headers["ETag"].startswith('"')
+    assert head.headers["ETag"] == get.headers["ETag"]
+    assert head.headers["ETag"].startswith('"')
     assert head.content == b""
     assert int(head.headers["Content-Length"]) == len(get.content)
     assert get.text.startswith("---\nlicense: mit\n---\n# Alpha")  # front matter written from cardData
     at_sha = http.get(f"/org/alpha/resolve/{SHA_ALPHA}/README.md")
-    assert at_sha.status_code == 200 and at_sha.content == get.content
+    assert at_sha.status_code == 200
+    assert at_sha.content == get.content
 
 
 def test_resolve_errors(http):
     missing_file = http.get("/org/alpha/resolve/main/no-such-file.txt")
-    assert missing_file.status_code == 404 and missing_file.headers["X-Error-Code"] == "EntryNotFound"
+    assert missing_file.status_code == 404
+    assert missing_file.headers["X-Error-Code"] == "EntryNotFound"
     no_readme = http.get("/org/beta/resolve/main/README.md")  # neither README body nor cardData
-    assert no_readme.status_code == 404 and no_readme.headers["X-Error-Code"] == "EntryNotFound"
+    assert no_readme.status_code == 404
+    assert no_readme.headers["X-Error-Code"] == "EntryNotFound"
     wrong_revision = http.get(f"/org/alpha/resolve/{'c' * 40}/README.md")
-    assert wrong_revision.status_code == 404 and wrong_revision.headers["X-Error-Code"] == "RevisionNotFound"
+    assert wrong_revision.status_code == 404
+    assert wrong_revision.headers["X-Error-Code"] == "RevisionNotFound"
     unknown = http.get("/nobody/nothing/resolve/main/README.md")
-    assert unknown.status_code == 404 and unknown.headers["X-Error-Code"] == "RepoNotFound"
+    assert unknown.status_code == 404
+    assert unknown.headers["X-Error-Code"] == "RepoNotFound"
     private = http.get("/org/hidden/resolve/main/README.md")
-    assert private.status_code == 401 and private.headers["X-Error-Code"] == "RepoNotFound"
+    assert private.status_code == 401
+    assert private.headers["X-Error-Code"] == "RepoNotFound"
     gated = http.get("/org/locked/resolve/main/README.md")
-    assert gated.status_code == 401 and gated.headers["X-Error-Code"] == "GatedRepo"
+    assert gated.status_code == 401
+    assert gated.headers["X-Error-Code"] == "GatedRepo"
     assert "# Locked" not in gated.text
     sibling = http.get("/org/alpha/resolve/main/model.safetensors")
     assert sibling.status_code == 200
 
 
 def test_raw_readmes_are_served_byte_for_byte(server, http):
-    server.hub.add_model({"id": "org/raw", "cardData": {"license": "mit"}}, readme=b"\xff\xfe no front matter",
-                         raw=True)
+    server.hub.add_model(
+        {"id": "org/raw", "cardData": {"license": "mit"}}, readme=b"\xff\xfe no front matter", raw=True
+    )
     assert http.get("/org/raw/resolve/main/README.md").content == b"\xff\xfe no front matter"
 
 
@@ -230,33 +302,47 @@ def test_renamed_models_and_legacy_dataset_names_answer_307(snapshot_hub):
         moved = http.get("/api/models/ibm-granite/granite-20b-code-instruct?expand=sha")
         assert moved.status_code == 307
         assert moved.headers["Location"] == (
-            f"{snapshot_hub.url}/api/models/ibm-granite/granite-20b-code-instruct-8k?expand=sha")
+            f"{snapshot_hub.url}/api/models/ibm-granite/granite-20b-code-instruct-8k?expand=sha"
+        )
         followed = http.get("/api/models/ibm-granite/granite-20b-code-instruct", follow_redirects=True)
-        assert followed.status_code == 200 and followed.json()["id"] == "ibm-granite/granite-20b-code-instruct-8k"
+        assert followed.status_code == 200
+        assert followed.json()["id"] == "ibm-granite/granite-20b-code-instruct-8k"
         pinned = http.get("/api/models/ibm-granite/granite-20b-code-base/revision/main")
-        assert pinned.headers["Location"].endswith("/api/models/ibm-granite/granite-20b-code-base-8k/revision/main")
+        assert pinned.headers["Location"].endswith(
+            "/api/models/ibm-granite/granite-20b-code-base-8k/revision/main"
+        )
         readme = http.get("/ibm-granite/granite-20b-code-base/resolve/main/README.md")
         assert readme.status_code == 307
-        assert readme.headers["Location"] == f"{snapshot_hub.url}/ibm-granite/granite-20b-code-base-8k/resolve/main/README.md"
+        assert (
+            readme.headers["Location"]
+            == f"{snapshot_hub.url}/ibm-granite/granite-20b-code-base-8k/resolve/main/README.md"
+        )
 
         legacy = http.get("/api/datasets/c4")
-        assert legacy.status_code == 307 and legacy.headers["Location"] == f"{snapshot_hub.url}/api/datasets/allenai/c4"
+        assert legacy.status_code == 307
+        assert legacy.headers["Location"] == f"{snapshot_hub.url}/api/datasets/allenai/c4"
         dataset = http.get("/api/datasets/c4", follow_redirects=True)
-        assert dataset.status_code == 200 and dataset.json()["id"] == "allenai/c4"
+        assert dataset.status_code == 200
+        assert dataset.json()["id"] == "allenai/c4"
         assert http.get("/api/datasets/no-such-legacy-name").status_code == 404
 
 
 def test_every_redirect_of_the_snapshot_leads_to_a_record(snapshot_hub, snapshot_data):
-    assert snapshot_data.model_redirects and snapshot_data.dataset_redirects
+    assert snapshot_data.model_redirects
+    assert snapshot_data.dataset_redirects
     for old, new in snapshot_data.model_redirects.items():
-        assert old not in snapshot_data.models and new in snapshot_data.models
+        assert old not in snapshot_data.models
+        assert new in snapshot_data.models
     for old, new in snapshot_data.dataset_redirects.items():
-        assert old not in snapshot_data.datasets and new in snapshot_data.datasets, old
+        assert old not in snapshot_data.datasets, old
+        assert new in snapshot_data.datasets, old
 
 
 # --- faults --------------------------------------------------------------------------------------
 def test_rate_limit_fault_sends_the_hub_rate_limit_headers(server, http):
-    server.faults.add(path=r"^/api/models/org/alpha", mode="rate_limit", retry_after=17, ratelimit_remaining=0)
+    server.faults.add(
+        path=r"^/api/models/org/alpha", mode="rate_limit", retry_after=17, ratelimit_remaining=0
+    )
     response = http.get("/api/models/org/alpha")
     assert response.status_code == 429
     assert response.headers["RateLimit"] == '"api";r=0;t=17'
@@ -269,13 +355,21 @@ def test_github_style_rate_limit_fault(server, http):
     server.faults.add(path="^/github-api/", mode="rate_limit", github=True, retry_after=30)
     primary = http.get("/github-api/repos/a/b")
     assert primary.status_code == 403
-    assert primary.headers["x-ratelimit-remaining"] == "0" and "retry-after" not in primary.headers
+    assert primary.headers["x-ratelimit-remaining"] == "0"
+    assert "retry-after" not in primary.headers
     assert int(primary.headers["x-ratelimit-reset"]) >= int(time.time()) + 29
     server.faults.clear()
-    server.faults.add(path="^/github-api/", mode="rate_limit", github=True, status=429, ratelimit_remaining=10,
-                      retry_after=5)
+    server.faults.add(
+        path="^/github-api/",
+        mode="rate_limit",
+        github=True,
+        status=429,
+        ratelimit_remaining=10,
+        retry_after=5,
+    )
     secondary = http.get("/github-api/repos/a/b")
-    assert secondary.status_code == 429 and secondary.headers["retry-after"] == "5"
+    assert secondary.status_code == 429
+    assert secondary.headers["retry-after"] == "5"
     assert "secondary rate limit" in secondary.json()["message"]
 
 
@@ -283,10 +377,13 @@ def test_status_fault_with_an_error_code(server, http):
     server.faults.add(path="org/alpha", mode="status", status=503)
     server.faults.add(path="org/beta", mode="status", status=404, error_code="RepoNotFound")
     failing = http.get("/api/models/org/alpha")
-    assert failing.status_code == 503 and failing.json() == {"error": "injected 503"}
+    assert failing.status_code == 503
+    assert failing.json() == {"error": "injected 503"}
     coded = http.get("/api/models/org/beta")
-    assert coded.status_code == 404 and coded.headers["X-Error-Code"] == "RepoNotFound"
-    assert server.stats["faults"] == 2 and server.stats["model"] == 0  # the routes never ran
+    assert coded.status_code == 404
+    assert coded.headers["X-Error-Code"] == "RepoNotFound"
+    assert server.stats["faults"] == 2
+    assert server.stats["model"] == 0
 
 
 def test_slow_fault_delays_and_then_answers_normally(server, http):
@@ -294,7 +391,8 @@ def test_slow_fault_delays_and_then_answers_normally(server, http):
     started = time.monotonic()
     response = http.get("/api/models/org/alpha")
     assert time.monotonic() - started >= 0.3
-    assert response.status_code == 200 and response.json()["id"] == "org/alpha"
+    assert response.status_code == 200
+    assert response.json()["id"] == "org/alpha"
 
 
 def test_truncate_fault_cuts_the_body_in_half(server, http):
@@ -302,13 +400,12 @@ def test_truncate_fault_cuts_the_body_in_half(server, http):
     with pytest.raises(httpx2.RemoteProtocolError):
         http.get("/api/models?limit=3")
     server.faults.add(path="org/alpha", mode="truncate", times=1)
+    received: list[bytes] = []
     with http.stream("GET", "/api/models/org/alpha") as response:
         declared = int(response.headers["Content-Length"])
-        received = b""
         with pytest.raises(httpx2.RemoteProtocolError):
-            for chunk in response.iter_bytes():
-                received += chunk
-    assert 0 < len(received) <= declared // 2 + 1
+            received.extend(response.iter_bytes())
+    assert 0 < len(b"".join(received)) <= declared // 2 + 1
     assert http.get("/api/models?limit=3").status_code == 200  # times=1: the next one is whole
 
 
@@ -358,9 +455,12 @@ def test_the_first_matching_rule_wins(server, http):
 
 # --- control routes ------------------------------------------------------------------------------
 def test_fault_control_routes(server, http):
-    created = http.post("/_standin/faults", json={"path": "org/beta", "mode": "status", "status": 418, "times": 1})
+    created = http.post(
+        "/_standin/faults", json={"path": "org/beta", "mode": "status", "status": 418, "times": 1}
+    )
     assert created.status_code == 201
-    assert created.json()["status"] == 418 and created.json()["times"] == 1
+    assert created.json()["status"] == 418
+    assert created.json()["times"] == 1
     listed = http.get("/_standin/faults").json()
     assert [rule["path"] for rule in listed] == ["org/beta"]
     assert http.get("/api/models/org/beta").status_code == 418
@@ -371,10 +471,13 @@ def test_fault_control_routes(server, http):
     assert http.get("/api/models/org/beta").status_code == 200
 
 
-@pytest.mark.parametrize("body", [b'{"path": "x", "no_such_field": 1}', b'{"mode": "status"}', b"not json", b"[1]"])
+@pytest.mark.parametrize(
+    "body", [b'{"path": "x", "no_such_field": 1}', b'{"mode": "status"}', b"not json", b"[1]"]
+)
 def test_a_malformed_fault_rule_is_refused_with_400(server, http, body):
     response = http.post("/_standin/faults", content=body)
-    assert response.status_code == 400 and "not a fault rule" in response.json()["error"]
+    assert response.status_code == 400
+    assert "not a fault rule" in response.json()["error"]
     assert server.faults.describe() == []
 
 
@@ -390,8 +493,12 @@ def test_stats_control_route(server, http):
     http.get("/api/datasets/nobody/nothing")
     http.get("/org/alpha/resolve/main/README.md")
     stats = http.get("/_standin/stats").json()
-    assert stats["list"] == 1 and stats["model"] == 1 and stats["dataset"] == 1 and stats["resolve"] == 1
-    assert stats["status:200"] == 3 and stats["status:404"] == 1
+    assert stats["list"] == 1
+    assert stats["model"] == 1
+    assert stats["dataset"] == 1
+    assert stats["resolve"] == 1
+    assert stats["status:200"] == 3
+    assert stats["status:404"] == 1
     assert http.delete("/_standin/stats").json() == {"cleared": True}
     assert "list" not in http.get("/_standin/stats").json()
     assert http.get("/_standin/nothing-here").status_code == 404
@@ -399,12 +506,14 @@ def test_stats_control_route(server, http):
 
 def test_touch_control_route_moves_the_model_and_changes_its_sha(server, http):
     before = http.get("/api/models/other/gamma").json()
-    answer = http.post("/_standin/touch", json={"ids": ["other/gamma", "nobody/nothing"],
-                                                "when": "2027-01-01T00:00:00.000Z"})
+    answer = http.post(
+        "/_standin/touch", json={"ids": ["other/gamma", "nobody/nothing"], "when": "2027-01-01T00:00:00.000Z"}
+    )
     assert answer.json() == {"touched": 1}
     after = http.get("/api/models/other/gamma").json()
     assert after["lastModified"] == "2027-01-01T00:00:00.000Z"
-    assert after["sha"] != before["sha"] and len(after["sha"]) == 40
+    assert after["sha"] != before["sha"]
+    assert len(after["sha"]) == 40
     assert _ids(http.get("/api/models", params={"sort": "lastModified", "limit": "1"})) == ["other/gamma"]
     stamped = http.post("/_standin/touch", json={"ids": ["org/beta"]})
     assert stamped.json() == {"touched": 1}
@@ -417,7 +526,8 @@ def test_synthetic_records_are_a_function_of_seed_and_index():
     assert [one.record(i) for i in (0, 17, 299)] == [two.record(i) for i in (0, 17, 299)]
     assert [one.record(i) for i in range(50)] != [other.record(i) for i in range(50)]
     record = one.record(17)
-    assert record["id"] == one.repo_id(17) and one.index_of(record["id"]) == 17
+    assert record["id"] == one.repo_id(17)
+    assert one.index_of(record["id"]) == 17
     assert one.model(record["id"]) == record
     downloads = [one.record(i)["downloads"] for i in range(5)]
     assert downloads == sorted(downloads, reverse=True)
@@ -462,7 +572,8 @@ def test_synthetic_hub_over_http(synthetic_hub):
         newest = http.get("/api/models", params=[("sort", "lastModified"), ("limit", "2"), ("expand", "sha")])
         assert _ids(newest) == [touched, hub.repo_id(0)]
         detail = http.get(f"/api/models/{touched}").json()
-        assert detail["lastModified"] == "2026-12-24T00:00:00.000Z" and detail["sha"] == newest.json()[0]["sha"]
+        assert detail["lastModified"] == "2026-12-24T00:00:00.000Z"
+        assert detail["sha"] == newest.json()[0]["sha"]
         assert http.get("/api/models/synth-org-0000/model-999999").status_code == 404
         readme = http.get(f"/{hub.repo_id(10)}/resolve/main/README.md")
         assert readme.status_code in (200, 401)  # 401 when the synthetic model is gated
@@ -472,26 +583,40 @@ def test_synthetic_hub_over_http(synthetic_hub):
 
 # --- GitHub routes -------------------------------------------------------------------------------
 def _add_repos(hub: SnapshotHub) -> None:
-    hub.add_repo({"repo": {"full_name": "Org/Trainer", "default_branch": "main",
-                           "license": {"key": "mit", "name": "MIT License", "spdx_id": "MIT"}},
-                  "renamed_from": ["org/old-trainer"], "tree": ["LICENSE", "scripts/train.py"]})
+    hub.add_repo(
+        {
+            "repo": {
+                "full_name": "Org/Trainer",
+                "default_branch": "main",
+                "license": {"key": "mit", "name": "MIT License", "spdx_id": "MIT"},
+            },
+            "renamed_from": ["org/old-trainer"],
+            "tree": ["LICENSE", "scripts/train.py"],
+        }
+    )
     hub.add_repo({"repo": {"full_name": "org/nothing-yet", "default_branch": "main"}, "empty": True})
-    hub.add_repo({"repo": {"full_name": "org/huge", "default_branch": "main"}, "tree": ["a.py"], "truncated": True})
+    hub.add_repo(
+        {"repo": {"full_name": "org/huge", "default_branch": "main"}, "tree": ["a.py"], "truncated": True}
+    )
 
 
 def test_github_etag_and_if_none_match_give_a_304_that_spends_no_quota(server, http):
     _add_repos(server.hub)
     first = http.get("/github-api/repos/org/trainer")
-    assert first.status_code == 200 and first.json()["full_name"] == "Org/Trainer"
+    assert first.status_code == 200
+    assert first.json()["full_name"] == "Org/Trainer"
     etag = first.headers["ETag"]
     remaining = int(first.headers["x-ratelimit-remaining"])
-    assert remaining == QUOTA - 1 and first.headers["x-ratelimit-used"] == "1"
+    assert remaining == QUOTA - 1
+    assert first.headers["x-ratelimit-used"] == "1"
     cached = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": etag})
-    assert cached.status_code == 304 and cached.content == b""
+    assert cached.status_code == 304
+    assert cached.content == b""
     assert cached.headers["ETag"] == etag
     assert int(cached.headers["x-ratelimit-remaining"]) == remaining
     stale = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": 'W/"something-else"'})
-    assert stale.status_code == 200 and int(stale.headers["x-ratelimit-remaining"]) == remaining - 1
+    assert stale.status_code == 200
+    assert int(stale.headers["x-ratelimit-remaining"]) == remaining - 1
     assert server.stats["github_304"] == 1
 
 
@@ -502,7 +627,8 @@ def test_github_renamed_repository_answers_301_to_its_numeric_address(server, ht
     assert moved.status_code == 301
     assert moved.headers["Location"] == f"{server.github_url}/repositories/{number}"
     followed = http.get("/github-api/repos/org/old-trainer", follow_redirects=True)
-    assert followed.status_code == 200 and followed.json()["full_name"] == "Org/Trainer"
+    assert followed.status_code == 200
+    assert followed.json()["full_name"] == "Org/Trainer"
     assert followed.json()["id"] == number
 
 
@@ -512,7 +638,8 @@ def test_github_renamed_repository_license_and_tree_follow_the_redirect(server, 
     license_moved = http.get("/github-api/repos/org/old-trainer/license")
     assert license_moved.headers["Location"] == f"{server.github_url}/repositories/{number}/license"
     license_followed = http.get("/github-api/repos/org/old-trainer/license", follow_redirects=True)
-    assert license_followed.status_code == 200 and license_followed.json()["license"]["spdx_id"] == "MIT"
+    assert license_followed.status_code == 200
+    assert license_followed.json()["license"]["spdx_id"] == "MIT"
     tree = http.get("/github-api/repos/org/old-trainer/git/trees/main?recursive=1", follow_redirects=True)
     assert tree.status_code == 200
     assert {e["path"] for e in tree.json()["tree"] if e["type"] == "blob"} == {"LICENSE", "scripts/train.py"}
@@ -523,9 +650,13 @@ def test_github_tree_empty_repository_and_truncated_flag(server, http):
     tree = http.get("/github-api/repos/org/trainer/git/trees/main", params={"recursive": "1"}).json()
     assert tree["truncated"] is False
     assert {(e["path"], e["type"]) for e in tree["tree"]} == {
-        ("LICENSE", "blob"), ("scripts", "tree"), ("scripts/train.py", "blob")}
+        ("LICENSE", "blob"),
+        ("scripts", "tree"),
+        ("scripts/train.py", "blob"),
+    }
     empty = http.get("/github-api/repos/org/nothing-yet/git/trees/main")
-    assert empty.status_code == 409 and empty.json()["message"] == "Git Repository is empty."
+    assert empty.status_code == 409
+    assert empty.json()["message"] == "Git Repository is empty."
     assert http.get("/github-api/repos/org/nothing-yet").status_code == 200
     assert http.get("/github-api/repos/org/huge/git/trees/main").json()["truncated"] is True
 
@@ -533,9 +664,14 @@ def test_github_tree_empty_repository_and_truncated_flag(server, http):
 def test_github_not_found_body_shape(server, http):
     _add_repos(server.hub)
     expected = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
-    for path in ("/github-api/repos/nobody/nothing", "/github-api/users/org", "/github-api/repositories/1",
-                 "/github-api/repos/org/nothing-yet/license"):
+    for path in (
+        "/github-api/repos/nobody/nothing",
+        "/github-api/users/org",
+        "/github-api/repositories/1",
+        "/github-api/repos/org/nothing-yet/license",
+    ):
         response = http.get(path)
         assert response.status_code == 404, path
         assert response.json() == expected
-        assert "x-ratelimit-remaining" in response.headers and "ETag" in response.headers
+        assert "x-ratelimit-remaining" in response.headers
+        assert "ETag" in response.headers
