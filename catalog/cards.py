@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 RENDERER_VERSION = "1"
 MAX_SOURCE_CHARS = 60_000
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre", "blockquote", "ul", "ol",
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "code", "pre", "blockquote", "ul", "ol",
     "li", "a", "table", "thead", "tbody", "tr", "th", "td", "del", "sup", "sub",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
@@ -24,10 +24,18 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, 
 _markdown = MarkdownIt("js-default", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 
+HEADING_SHIFT = 2  # the card sits under the page's h1 and a section h2
+
+
 def render_card(markdown_text: str) -> str:
     """Sanitised HTML for a README body (front matter already stripped)."""
     source = markdown_text[:MAX_SOURCE_CHARS]
-    html = _markdown.render(source)
+    env: dict = {}
+    tokens = _markdown.parse(source, env)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    html = _markdown.renderer.render(tokens, _markdown.options, env)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -362,3 +362,4 @@ LOGGING = {
 
 # The SQLite file, exports and collected static files live here by default.
 os.makedirs(VAR_DIR, exist_ok=True)
+os.makedirs(STATIC_ROOT, exist_ok=True)

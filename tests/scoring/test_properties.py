@@ -18,12 +18,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from scoring.levels import CLOSED, LEVELS, OPEN, PARTIAL, POINTS, UNKNOWN
 from scoring.licenses import knowledge_base
-from scoring.rubric import DIMENSIONS, BaseSummary, DatasetFact, ModelFacts, RepoFact, fingerprint, score_model
+from scoring.rubric import (
+    DIMENSIONS,
+    BaseSummary,
+    DatasetFact,
+    ModelFacts,
+    RepoFact,
+    fingerprint,
+    score_model,
+)
 
 KB = knowledge_base()
 LICENSE_BY_GRADE = {
@@ -50,10 +58,26 @@ def datasets(draw) -> tuple[DatasetFact, ...]:
     return tuple(
         DatasetFact(
             name=name,
-            status=draw(st.sampled_from(["available", "available", "available", "gated", "private", "missing",
-                                         "missing", "external", "unverified", "error"])),
+            status=draw(
+                st.sampled_from(
+                    [
+                        "available",
+                        "available",
+                        "available",
+                        "gated",
+                        "private",
+                        "missing",
+                        "missing",
+                        "external",
+                        "unverified",
+                        "error",
+                    ]
+                )
+            ),
             license_grade=draw(levels),
-            license_label=draw(st.sampled_from(["", "Apache License 2.0", "Apache License 2.0", "CC-BY-NC-4.0"])),
+            license_label=draw(
+                st.sampled_from(["", "Apache License 2.0", "Apache License 2.0", "CC-BY-NC-4.0"])
+            ),
         )
         for name in names
     )
@@ -64,17 +88,29 @@ def repos(draw) -> tuple[RepoFact, ...]:
     names = draw(st.lists(st.sampled_from(["o/train", "o/infer", "o/tools"]), max_size=3, unique=True))
     out = []
     for name in names:
-        status = draw(st.sampled_from(["available", "available", "missing", "empty", "refused", "error",
-                                       "unverified", "renamed"]))
+        status = draw(
+            st.sampled_from(
+                ["available", "available", "missing", "empty", "refused", "error", "unverified", "renamed"]
+            )
+        )
         if status == "available":  # the crawler classifies only what it could read
-            classification = draw(st.sampled_from(["training", "finetuning", "inference", "none"]))
+            classification = draw(
+                st.sampled_from(["training", "finetuning", "inference", "inference", "none"])
+            )
         else:
             classification = "none" if status == "missing" else "unknown"
         license_open = draw(st.sampled_from([True, False, None]))
         spdx = {True: "Apache-2.0", False: "CC-BY-NC-4.0", None: draw(st.sampled_from(["", "NOASSERTION"]))}
-        out.append(RepoFact(full_name=name, status=status, classification=classification,
-                            license_spdx=spdx[license_open], license_open=license_open,
-                            has_configs=draw(st.booleans())))
+        out.append(
+            RepoFact(
+                full_name=name,
+                status=status,
+                classification=classification,
+                license_spdx=spdx[license_open],
+                license_open=license_open,
+                has_configs=draw(st.booleans()),
+            )
+        )
     return tuple(out)
 
 
@@ -89,8 +125,11 @@ def model_facts(draw) -> ModelFacts:
         private=draw(mostly(False)),
         disabled=draw(mostly(False)),
         gated=draw(st.sampled_from(["", "auto", "manual"])),
-        weight_files=draw(st.sampled_from([None, (), ("model.safetensors",), ("adapter_model.bin",),
-                                           ("a.gguf", "b.gguf", "c.gguf")])),
+        weight_files=draw(
+            st.sampled_from(
+                [None, (), ("model.safetensors",), ("adapter_model.bin",), ("a.gguf", "b.gguf", "c.gguf")]
+            )
+        ),
         weight_formats=draw(st.sampled_from([(), ("safetensors",), ("gguf", "safetensors")])),
         relation=relation,
         base_ids=(2, 3) if relation else (),
@@ -111,11 +150,19 @@ def base_summaries(draw, facts: ModelFacts) -> list[BaseSummary]:
     for i in range(count):
         license_level = draw(levels)
         resolution = LICENSE_BY_GRADE[license_level]
-        out.append(BaseSummary(
-            model_id=2 + i, repo_id=f"org/base-{i}", weights=draw(levels), data=draw(levels), code=draw(levels),
-            license=license_level, license_label=resolution.label, license_key=resolution.key,
-            reason=draw(st.sampled_from(["", "the base model is not in the catalog"])),
-        ))
+        out.append(
+            BaseSummary(
+                model_id=2 + i,
+                repo_id=f"org/base-{i}",
+                weights=draw(levels),
+                data=draw(levels),
+                code=draw(levels),
+                license=license_level,
+                license_label=resolution.label,
+                license_key=resolution.key,
+                reason=draw(st.sampled_from(["", "the base model is not in the catalog"])),
+            )
+        )
     return out
 
 
@@ -127,22 +174,26 @@ def scenarios(draw):
     return facts, bases, problem
 
 
-def more_open_moves(facts: ModelFacts, bases: list[BaseSummary]) -> list[tuple[str, ModelFacts, list[BaseSummary]]]:
+def more_open_moves(
+    facts: ModelFacts, bases: list[BaseSummary]
+) -> list[tuple[str, ModelFacts, list[BaseSummary]]]:
     """Every one-fact move of these facts towards openness (none touching ``unknown``)."""
     moves = []
     if facts.gated:
         moves.append((f"ungate ({facts.gated})", replace(facts, gated=""), bases))
     for i, dataset in enumerate(facts.datasets):
         if dataset.status == "missing":
-            found = facts.datasets[:i] + (replace(dataset, status="available"),) + facts.datasets[i + 1:]
+            found = (*facts.datasets[:i], replace(dataset, status="available"), *facts.datasets[i + 1 :])
             moves.append((f"dataset {dataset.name} found", replace(facts, datasets=found), bases))
     for i, repo in enumerate(facts.repos):
         if repo.status == "available" and repo.classification == "inference":
-            found = facts.repos[:i] + (replace(repo, classification="training"),) + facts.repos[i + 1:]
+            found = (*facts.repos[:i], replace(repo, classification="training"), *facts.repos[i + 1 :])
             moves.append((f"repository {repo.full_name} trains", replace(facts, repos=found), bases))
     own = facts.license.grade if facts.license is not NONE_DECLARED else None
     if own in UP:
-        moves.append((f"own license {own} -> {UP[own]}", replace(facts, license=LICENSE_BY_GRADE[UP[own]]), bases))
+        moves.append(
+            (f"own license {own} -> {UP[own]}", replace(facts, license=LICENSE_BY_GRADE[UP[own]]), bases)
+        )
     for i, summary in enumerate(bases):
         for name in BASE_FIELDS:
             level = getattr(summary, name)
@@ -153,7 +204,7 @@ def more_open_moves(facts: ModelFacts, bases: list[BaseSummary]) -> list[tuple[s
             if name == "license":
                 resolution = LICENSE_BY_GRADE[UP[level]]
                 changed |= {"license_label": resolution.label, "license_key": resolution.key}
-            moved = [*bases[:i], replace(summary, **changed), *bases[i + 1:]]
+            moved = [*bases[:i], replace(summary, **changed), *bases[i + 1 :]]
             moves.append((f"base {summary.repo_id} {name} {level} -> {UP[level]}", facts, moved))
     return moves
 
@@ -181,8 +232,9 @@ def test_scores_are_deterministic(scenario):
     second = score_model(facts, bases, lineage_problem=problem)
     assert first == second
     as_stored = {d: j.as_dict() for d, j in first.judgments.items()}
-    assert fingerprint(as_stored, first.total) == fingerprint({d: j.as_dict() for d, j in second.judgments.items()},
-                                                              second.total)
+    assert fingerprint(as_stored, first.total) == fingerprint(
+        {d: j.as_dict() for d, j in second.judgments.items()}, second.total
+    )
 
 
 @PROPERTY_SETTINGS
@@ -191,14 +243,17 @@ def test_a_more_open_fact_never_lowers_a_judgment_or_the_total(scenario, data):
     facts, bases, problem = scenario
     moves = more_open_moves(facts, bases)
     if not moves:
+        event("no move")
         return
     label, moved_facts, moved_bases = data.draw(st.sampled_from(moves), label="move")
+    event(label.split(" ")[0])  # which kind of move (shown with --hypothesis-show-statistics)
     before = score_model(facts, bases, lineage_problem=problem)
     after = score_model(moved_facts, moved_bases, lineage_problem=problem)
     for dimension in DIMENSIONS:
         was, now = before.judgments[dimension], after.judgments[dimension]
         assert now.points >= was.points, (
-            f"{label}: {dimension} fell from {was.level} ({was.rationale}) to {now.level} ({now.rationale})")
+            f"{label}: {dimension} fell from {was.level} ({was.rationale}) to {now.level} ({now.rationale})"
+        )
     assert after.total >= before.total, label
 
 
@@ -206,29 +261,45 @@ def test_the_excluded_case_is_real():
     """The exclusion in the module docstring, pinned: an open fine-tune over a closed and an
     unknown base is partial (the closed base decides); when the closed base becomes partial
     the unknown one decides."""
-    facts = ModelFacts(model_id=1, repo_id="org/ft", weight_files=("m.safetensors",), relation="finetune",
-                       base_ids=(2, 3), license=LICENSE_BY_GRADE[OPEN], repos_known=True,
-                       datasets=(DatasetFact("a/one", "available", OPEN, "Apache License 2.0"),))
+    facts = ModelFacts(
+        model_id=1,
+        repo_id="org/ft",
+        weight_files=("m.safetensors",),
+        relation="finetune",
+        base_ids=(2, 3),
+        license=LICENSE_BY_GRADE[OPEN],
+        repos_known=True,
+        datasets=(DatasetFact("a/one", "available", OPEN, "Apache License 2.0"),),
+    )
     known = BaseSummary(2, "org/known", OPEN, CLOSED, OPEN, OPEN, "Apache License 2.0", "Apache-2.0")
-    unseen = BaseSummary(3, "org/unseen", UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, "unknown", None, "not in the catalog")
+    unseen = BaseSummary(
+        3, "org/unseen", UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, "unknown", None, "not in the catalog"
+    )
     assert score_model(facts, [known, unseen]).judgments["training_data"].level == PARTIAL
     opened = replace(known, data=PARTIAL)
     assert score_model(facts, [opened, unseen]).judgments["training_data"].level == UNKNOWN
 
 
 def _own_variants() -> list[ModelFacts]:
-    """A derivative's own facts: own data open / partial / closed / unknown, with code and license to match."""
+    """A derivative's own facts: own data open / partial / closed / unknown, code and license alike."""
     found = DatasetFact("a/one", "available", OPEN, "Apache License 2.0")
     gated = DatasetFact("b/two", "gated", OPEN, "Apache License 2.0")
     trains = RepoFact("o/train", "available", "finetuning", "Apache-2.0", True)
     infers = RepoFact("o/infer", "available", "inference", "Apache-2.0", True)
-    common = {"model_id": 1, "repo_id": "org/derived", "weight_files": ("adapter_model.safetensors",),
-              "base_ids": (2, 3), "repos_known": True}
+    common = {
+        "model_id": 1,
+        "repo_id": "org/derived",
+        "weight_files": ("adapter_model.safetensors",),
+        "base_ids": (2, 3),
+        "repos_known": True,
+    }
     return [
         ModelFacts(**common, datasets=(found,), repos=(trains,), license=LICENSE_BY_GRADE[OPEN]),
         ModelFacts(**common, datasets=(found, gated), repos=(infers,), license=LICENSE_BY_GRADE[PARTIAL]),
         ModelFacts(**common, datasets=(), repos=(), license=LICENSE_BY_GRADE[CLOSED], gated="auto"),
-        ModelFacts(**{**common, "repos_known": False}, datasets_known=False, license=LICENSE_BY_GRADE[UNKNOWN]),
+        ModelFacts(
+            **{**common, "repos_known": False}, datasets_known=False, license=LICENSE_BY_GRADE[UNKNOWN]
+        ),
     ]
 
 
@@ -242,18 +313,44 @@ def test_lineage_combination_is_monotone_exhaustively():
         for own in _own_variants():
             own = replace(own, relation=relation)
             for combo in [(a,) for a in LEVELS] + [(a, b) for a in LEVELS for b in LEVELS]:
-                bases = [BaseSummary(2 + i, f"org/base-{i}", lv, lv, lv, lv, LICENSE_BY_GRADE[lv].label,
-                                     LICENSE_BY_GRADE[lv].key) for i, lv in enumerate(combo)]
+                bases = [
+                    BaseSummary(
+                        2 + i,
+                        f"org/base-{i}",
+                        lv,
+                        lv,
+                        lv,
+                        lv,
+                        LICENSE_BY_GRADE[lv].label,
+                        LICENSE_BY_GRADE[lv].key,
+                    )
+                    for i, lv in enumerate(combo)
+                ]
                 for i, level in enumerate(combo):
-                    if level not in UP or UNKNOWN in combo[:i] + combo[i + 1:]:
+                    if level not in UP or UNKNOWN in combo[:i] + combo[i + 1 :]:
                         continue
                     up = LICENSE_BY_GRADE[UP[level]]
-                    moved = [*bases[:i], replace(bases[i], weights=UP[level], data=UP[level], code=UP[level],
-                                                 license=UP[level], license_label=up.label, license_key=up.key),
-                             *bases[i + 1:]]
+                    moved = [
+                        *bases[:i],
+                        replace(
+                            bases[i],
+                            weights=UP[level],
+                            data=UP[level],
+                            code=UP[level],
+                            license=UP[level],
+                            license_label=up.label,
+                            license_key=up.key,
+                        ),
+                        *bases[i + 1 :],
+                    ]
                     before, after = score_model(own, bases), score_model(own, moved)
                     for dimension in DIMENSIONS:
                         assert after.judgments[dimension].points >= before.judgments[dimension].points, (
-                            relation, combo, i, dimension, before.judgments[dimension].rationale)
+                            relation,
+                            combo,
+                            i,
+                            dimension,
+                            before.judgments[dimension].rationale,
+                        )
                     checked += 1
     assert checked == 5 * 4 * (2 + 12)  # relations x own facts x moves (one base: 2, two bases: 12)

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
@@ -50,8 +51,9 @@ def crawled(django_db_setup, django_db_blocker, snapshot_data):
 
 
 def score(repo_id: str, methodology: MethodologyVersion | None = None) -> Score:
-    return Score.objects.select_related("detail").get(repo_id=repo_id,
-                                                      methodology=methodology or methodology_current())
+    return Score.objects.select_related("detail").get(
+        repo_id=repo_id, methodology=methodology or methodology_current()
+    )
 
 
 def bases_of(repo_id: str) -> list[tuple[str, str]]:
@@ -60,20 +62,28 @@ def bases_of(repo_id: str) -> list[tuple[str, str]]:
 
 
 def own_license_grade(model: AIModel) -> str:
-    return knowledge_base().resolve_declared(model.license_declared, model.license_name, model.license_link).grade
+    return (
+        knowledge_base()
+        .resolve_declared(model.license_declared, model.license_name, model.license_link)
+        .grade
+    )
 
 
 @pytest.fixture
 def reviewers(db):
     users = get_user_model().objects
-    return users.create_user("alice", password="x"), users.create_user("bob", password="x")  # noqa: S106
+    return users.create_user("alice", password="x"), users.create_user("bob", password="x")
 
 
 def approve_license(model: AIModel, value: dict, reviewers, capture) -> None:
     submitter, reviewer = reviewers
-    correction = correction_submit(model=model, fact=choices.CorrectionFact.LICENSE, value=value,
-                                   evidence_url=f"https://huggingface.co/{model.repo_id}/blob/main/LICENSE",
-                                   submitted_by=submitter)
+    correction = correction_submit(
+        model=model,
+        fact=choices.CorrectionFact.LICENSE,
+        value=value,
+        evidence_url=f"https://huggingface.co/{model.repo_id}/blob/main/LICENSE",
+        submitted_by=submitter,
+    )
     with capture(execute=True):
         correction_approve(correction=correction, reviewer=reviewer)
 
@@ -93,7 +103,8 @@ def test_every_model_has_exactly_one_score(crawled):
             assert row.judgments[dimension]["level"] == getattr(row, dimension)
             assert row.judgments[dimension]["rationale"].strip()
     first = ScoreChange.objects.filter(methodology=methodology)
-    assert first.count() == len(models) and not first.exclude(old=None).exists()
+    assert first.count() == len(models)
+    assert not first.exclude(old=None).exists()
 
 
 def test_a_second_rescore_writes_nothing(crawled):
@@ -106,8 +117,9 @@ def test_a_second_rescore_writes_nothing(crawled):
     assert dict(Score.objects.values_list("id", "computed_at")) == stamps
 
 
-def test_a_license_correction_rescores_and_a_later_crawl_keeps_it(crawled, reviewers,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_license_correction_rescores_and_a_later_crawl_keeps_it(
+    crawled, reviewers, django_capture_on_commit_callbacks
+):
     model = AIModel.objects.get(repo_id="xai-org/grok-2")
     assert (model.license_declared, model.license_name) == (["other"], "")  # the card names no license text
     assert score(model.repo_id).license == UNKNOWN
@@ -133,22 +145,71 @@ def test_a_license_correction_rescores_and_a_later_crawl_keeps_it(crawled, revie
     model.refresh_from_db()
     assert model.sha == touched_sha != original["sha"]
     assert model.last_modified.isoformat().startswith("2026-11-20")  # the crawl really re-read it
-    evidence = {e.origin: e for e in Evidence.objects.filter(subject_type="model", subject_id=model.pk, fact="license")}
+    evidence = {
+        e.origin: e
+        for e in Evidence.objects.filter(subject_type="model", subject_id=model.pk, fact="license")
+    }
     assert set(evidence) == {"crawled", "corrected"}  # the crawled evidence stays beside the corrected one
     assert evidence["crawled"].value["declared"] == ["other"]
     assert evidence["crawled"].revision == model.sha
     assert evidence["corrected"].value["declared"] == ["grok2-community"]
     row = score(model.repo_id)
-    assert row.license == PARTIAL and row.judgments["license"]["origin"] == "corrected"
+    assert row.license == PARTIAL
+    assert row.judgments["license"]["origin"] == "corrected"
     assert ScoreChange.objects.filter(model=model).latest("id").pk == change.pk  # the crawl changed no level
+
+
+def test_a_correction_needs_a_second_person_and_changes_nothing_until_approved(crawled, reviewers):
+    alice, _ = reviewers
+    model = AIModel.objects.get(repo_id="xai-org/grok-2")
+    correction = correction_submit(
+        model=model,
+        fact=choices.CorrectionFact.LICENSE,
+        value={"license": "grok2-community"},
+        evidence_url="https://huggingface.co/xai-org/grok-2/blob/main/LICENSE",
+        submitted_by=alice,
+    )
+    with pytest.raises(ValidationError, match="someone other than its submitter"):
+        correction_approve(correction=correction, reviewer=alice)
+    rescore(model_ids=[model.pk])
+    assert score(model.repo_id).license == UNKNOWN
+    assert not Evidence.objects.filter(subject_type="model", subject_id=model.pk, origin="corrected").exists()
+
+
+def test_a_judgment_correction_overrides_the_level_and_keeps_the_crawled_one(
+    crawled, reviewers, django_capture_on_commit_callbacks
+):
+    alice, bob = reviewers
+    model = AIModel.objects.get(repo_id="allenai/OLMo-7B")
+    assert score(model.repo_id).weights == OPEN
+    correction = correction_submit(
+        model=model,
+        fact=choices.CorrectionFact.WEIGHTS,
+        value={"level": "partial", "rationale": "The full checkpoints need a sign-up on the vendor's site."},
+        evidence_url="https://example.org/olmo-notice",
+        submitted_by=alice,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        correction_approve(correction=correction, reviewer=bob)
+    row = score(model.repo_id)
+    judgment = row.judgments["weights"]
+    assert row.weights == PARTIAL
+    assert (judgment["origin"], judgment["details"]["crawled_level"]) == ("corrected", OPEN)
+    assert judgment["rationale"] == "The full checkpoints need a sign-up on the vendor's site."
+    assert judgment["evidence"][0]["source_url"] == "https://example.org/olmo-notice"
+    assert ScoreChange.objects.filter(model=model).latest("id").cause == "correction"
 
 
 def test_a_new_methodology_version_keeps_the_old_rows_and_adds_new_ones(crawled):
     v1 = methodology_current()
     before = dict(Score.objects.filter(methodology=v1).values_list("model_id", "total"))
     weights = {"weights": 2.0, "training_data": 1.0, "training_code": 1.0, "license": 0.0}
-    v2 = methodology_publish(version="2.0", name="Methodology v2 (test)", weights=weights,
-                             changelog="Weights count double; the license does not count.")
+    v2 = methodology_publish(
+        version="2.0",
+        name="Methodology v2 (test)",
+        weights=weights,
+        changelog="Weights count double; the license does not count.",
+    )
     assert methodology_current() == v2
     report = rescore(model_ids=None, cause="methodology")
     assert report.written == len(before)
@@ -168,8 +229,12 @@ def test_a_derivative_follows_its_base_license(crawled, reviewers, django_captur
     derived, base = "TheBloke/Llama-2-7B-GGUF", "meta-llama/Llama-2-7b-hf"
     assert bases_of(derived) == [(base, "quantized")]
     assert (score(derived).license, score(base).license) == (PARTIAL, PARTIAL)  # Llama 2 over Llama 2
-    approve_license(AIModel.objects.get(repo_id=base), {"license": "cc-by-nc-4.0"}, reviewers,
-                    django_capture_on_commit_callbacks)
+    approve_license(
+        AIModel.objects.get(repo_id=base),
+        {"license": "cc-by-nc-4.0"},
+        reviewers,
+        django_capture_on_commit_callbacks,
+    )
     assert score(base).license == CLOSED
     row = score(derived)
     assert row.license == CLOSED
@@ -199,7 +264,8 @@ def test_a_quantization_follows_its_base(crawled):
     assert row.is_derivative
     assert AIModel.objects.get(repo_id="meta-llama/Llama-2-7b-hf").gated == "manual"
     assert base.weights == PARTIAL
-    assert row.weights == PARTIAL and row.judgments["weights"]["origin"] == "inferred"
+    assert row.weights == PARTIAL
+    assert row.judgments["weights"]["origin"] == "inferred"
     assert (row.training_data, row.training_code) == (base.training_data, base.training_code)
     assert row.judgments["training_data"]["origin"] == "inferred"
     assert row.license == strictest([own_license_grade(AIModel.objects.get(pk=row.model_id)), base.license])
@@ -207,7 +273,8 @@ def test_a_quantization_follows_its_base(crawled):
 
 def test_an_adapter_without_a_named_base(crawled):
     model = AIModel.objects.get(repo_id="tloen/alpaca-lora-7b")
-    assert model.weight_files == ["adapter_model.bin"] and bases_of(model.repo_id) == []
+    assert model.weight_files == ["adapter_model.bin"]
+    assert bases_of(model.repo_id) == []
     row = score(model.repo_id)
     assert row.is_derivative
     assert row.weights == PARTIAL  # only the adapter is published; the full weights are not shown to be open
@@ -235,21 +302,26 @@ def test_a_fine_tune_of_a_fine_tune(crawled):
 
 def test_a_merge_was_trained_on_its_bases_data(crawled):
     merge = "Trisert/nerde-14B"
-    assert bases_of(merge) == [("HuggingFaceH4/zephyr-7b-beta", "merge"), ("Nexusflow/Starling-LM-7B-beta", "merge")]
+    assert bases_of(merge) == [
+        ("HuggingFaceH4/zephyr-7b-beta", "merge"),
+        ("Nexusflow/Starling-LM-7B-beta", "merge"),
+    ]
     row = score(merge)
     parents = [score(repo_id) for repo_id, _ in bases_of(merge)]
     assert row.training_data == strictest([p.training_data for p in parents])
     model = AIModel.objects.get(repo_id=merge)
     own_code, _, _ = code_part(facts_builder.build_facts([model.pk])[0][model.pk], derivative=True)
     assert row.training_code == mean_level([strictest([p.training_code for p in parents]), own_code])
-    assert model.license_declared == [] and row.license == CLOSED  # no license declared at all
+    assert model.license_declared == []
+    assert row.license == CLOSED
     assert row.weights == OPEN  # its own merged weights, ungated; a merge is not an adapter
 
 
 # --- spot checks: only what the snapshot's facts decide -------------------------------------------
 def test_gated_models_have_partial_weights(crawled):
-    gated = AIModel.objects.filter(is_placeholder=False, private=False, disabled=False, missing_since=None) \
-        .exclude(gated="")
+    gated = AIModel.objects.filter(
+        is_placeholder=False, private=False, disabled=False, missing_since=None
+    ).exclude(gated="")
     checked = 0
     for model in gated:
         if model.weight_files or model.weight_formats:
@@ -269,9 +341,14 @@ def test_a_base_models_license_is_the_grade_of_what_it_declares(crawled):
         assert row.license == own_license_grade(model), model.repo_id
         checked += 1
     assert checked >= 50
-    for repo_id, level in [("CohereLabs/c4ai-command-r-v01", CLOSED), ("facebook/musicgen-stereo-melody-large", CLOSED),
-                           ("black-forest-labs/FLUX.1-dev", CLOSED), ("meta-llama/Llama-4-Maverick-17B-128E", PARTIAL),
-                           ("allenai/OLMo-7B", OPEN), ("deepseek-ai/DeepSeek-V3", CLOSED)]:
+    for repo_id, level in [
+        ("CohereLabs/c4ai-command-r-v01", CLOSED),
+        ("facebook/musicgen-stereo-melody-large", CLOSED),
+        ("black-forest-labs/FLUX.1-dev", CLOSED),
+        ("meta-llama/Llama-4-Maverick-17B-128E", PARTIAL),
+        ("allenai/OLMo-7B", OPEN),
+        ("deepseek-ai/DeepSeek-V3", CLOSED),
+    ]:
         assert score(repo_id).license == level, repo_id
 
 
@@ -283,7 +360,9 @@ def test_a_derivatives_license_is_never_more_permissive_than_its_base(crawled):
         row = score(model.repo_id)
         if base_level != UNKNOWN or own == CLOSED:
             assert row.license == strictest([own, base_level]), model.repo_id
-        conflict = own in (OPEN, PARTIAL) and base_level in (PARTIAL, CLOSED) and POINTS[own] > POINTS[base_level]
+        conflict = (
+            own in (OPEN, PARTIAL) and base_level in (PARTIAL, CLOSED) and POINTS[own] > POINTS[base_level]
+        )
         assert row.has_license_conflict == conflict, model.repo_id
         checked += 1
     assert checked >= 20
@@ -291,8 +370,14 @@ def test_a_derivatives_license_is_never_more_permissive_than_its_base(crawled):
 
 def test_ungated_models_with_weight_files_have_open_weights(crawled):
     checked = 0
-    for model in AIModel.objects.filter(is_placeholder=False, gated="", private=False, disabled=False,
-                                        missing_since=None, base_edges__isnull=True):
+    for model in AIModel.objects.filter(
+        is_placeholder=False,
+        gated="",
+        private=False,
+        disabled=False,
+        missing_since=None,
+        base_edges__isnull=True,
+    ):
         if model.weight_files and not all(f.startswith("adapter_model") for f in model.weight_files):
             assert score(model.repo_id).weights == OPEN, model.repo_id
             checked += 1
@@ -301,8 +386,12 @@ def test_ungated_models_with_weight_files_have_open_weights(crawled):
 
 # --- bad input through the catalog -------------------------------------------------------------
 def test_a_lineage_cycle_scores_unknown_with_the_reason():
-    a = AIModel.objects.create(repo_id="cycle/a", name="a", license_declared=["mit"], weight_formats=["safetensors"])
-    b = AIModel.objects.create(repo_id="cycle/b", name="b", license_declared=["mit"], weight_formats=["safetensors"])
+    a = AIModel.objects.create(
+        repo_id="cycle/a", name="a", license_declared=["mit"], weight_formats=["safetensors"]
+    )
+    b = AIModel.objects.create(
+        repo_id="cycle/b", name="b", license_declared=["mit"], weight_formats=["safetensors"]
+    )
     LineageEdge.objects.create(child=a, parent=b, relation="finetune", origin="card")
     LineageEdge.objects.create(child=b, parent=a, relation="finetune", origin="card")
     report = rescore(model_ids=[a.pk])
@@ -316,9 +405,15 @@ def test_a_lineage_cycle_scores_unknown_with_the_reason():
 
 def test_a_dataset_named_twice_in_different_spellings_is_linked_once(tiny_hub):
     hub = tiny_hub.hub
-    hub.add_model({"id": "dup/model", "cardData": {"license": "mit", "datasets": ["Org/Set", "org/set"]},
-                   "tags": ["dataset:ORG/SET", "license:mit"], "siblings": [{"rfilename": "model.safetensors"}]},
-                  readme="Trained on [our data](https://huggingface.co/datasets/org/SET).\n")
+    hub.add_model(
+        {
+            "id": "dup/model",
+            "cardData": {"license": "mit", "datasets": ["Org/Set", "org/set"]},
+            "tags": ["dataset:ORG/SET", "license:mit"],
+            "siblings": [{"rfilename": "model.safetensors"}],
+        },
+        readme="Trained on [our data](https://huggingface.co/datasets/org/SET).\n",
+    )
     hub.add_dataset({"id": "Org/Set", "cardData": {"license": "mit"}, "tags": ["license:mit"]})
     crawl.discover(mode=crawl.FULL)
     model = AIModel.objects.get(repo_id="dup/model")

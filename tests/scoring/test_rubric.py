@@ -50,8 +50,14 @@ def lic(*declared: str, name: str = "", link: str = ""):
 
 def facts(**changes) -> ModelFacts:
     """An ungated base model with one safetensors file, Apache-2.0, no datasets, no repositories."""
-    base = ModelFacts(model_id=1, repo_id="org/model", weight_files=("model.safetensors",),
-                      weight_formats=("safetensors",), license=lic("apache-2.0"), repos_known=True)
+    base = ModelFacts(
+        model_id=1,
+        repo_id="org/model",
+        weight_files=("model.safetensors",),
+        weight_formats=("safetensors",),
+        license=lic("apache-2.0"),
+        repos_known=True,
+    )
     return replace(base, **changes)
 
 
@@ -62,29 +68,60 @@ def derivative(relation: str = "finetune", **changes) -> ModelFacts:
 def base(level: str = OPEN, *, license_key: str | None = None, reason: str = "", **levels) -> BaseSummary:
     """A base model's summary; ``level`` for every dimension unless given one by one."""
     picked = {d: levels.get(d, level) for d in ("weights", "data", "code", "license")}
-    label = {OPEN: "Apache License 2.0", PARTIAL: "Llama 3.1 Community License Agreement",
-             CLOSED: "Creative Commons Attribution Non Commercial 4.0 International"}.get(picked["license"], "unknown")
-    key = license_key or {OPEN: "Apache-2.0", PARTIAL: "LicenseRef-openness-llama-3.1",
-                          CLOSED: "CC-BY-NC-4.0"}.get(picked["license"])
-    return BaseSummary(2, "org/base", picked["weights"], picked["data"], picked["code"], picked["license"], label,
-                       key, reason)
+    label = {
+        OPEN: "Apache License 2.0",
+        PARTIAL: "Llama 3.1 Community License Agreement",
+        CLOSED: "Creative Commons Attribution Non Commercial 4.0 International",
+    }.get(picked["license"], "unknown")
+    key = license_key or {
+        OPEN: "Apache-2.0",
+        PARTIAL: "LicenseRef-openness-llama-3.1",
+        CLOSED: "CC-BY-NC-4.0",
+    }.get(picked["license"])
+    return BaseSummary(
+        2,
+        "org/base",
+        picked["weights"],
+        picked["data"],
+        picked["code"],
+        picked["license"],
+        label,
+        key,
+        reason,
+    )
 
 
-def ds(name: str = "org/set", status: str = "available", grade: str = OPEN, label: str = "Apache License 2.0"):
+def ds(
+    name: str = "org/set", status: str = "available", grade: str = OPEN, label: str = "Apache License 2.0"
+):
     return DatasetFact(name=name, status=status, license_grade=grade, license_label=label)
 
 
-def repo(name: str = "org/code", classification: str = "training", *, status: str = "available",
-         license_open: bool | None = True, spdx: str = "Apache-2.0", configs: bool = False) -> RepoFact:
-    return RepoFact(full_name=name, status=status, classification=classification, license_spdx=spdx,
-                    license_open=license_open, has_configs=configs)
+def repo(
+    name: str = "org/code",
+    classification: str = "training",
+    *,
+    status: str = "available",
+    license_open: bool | None = True,
+    spdx: str = "Apache-2.0",
+    configs: bool = False,
+) -> RepoFact:
+    return RepoFact(
+        full_name=name,
+        status=status,
+        classification=classification,
+        license_spdx=spdx,
+        license_open=license_open,
+        has_configs=configs,
+    )
 
 
 ONE_SENTENCE = re.compile(r"[.!?]\s+[A-Z]")
 
 
 def assert_one_sentence(text: str) -> None:
-    assert text and text.strip() == text, repr(text)
+    assert text, "empty rationale"
+    assert text.strip() == text, repr(text)
     assert text[0].isupper() or text[0] in "'\"" or re.match(r"[\w.-]+/[\w.-]+ ", text), text  # or a repo id
     assert text.endswith("."), text
     assert not ONE_SENTENCE.search(text[:-1]), f"more than one sentence: {text}"
@@ -104,22 +141,51 @@ WEIGHT_CASES = [
     ("gated and private", facts(gated="manual", private=True), [], CLOSED, CRAWLED),
     ("nothing known", facts(weight_files=None, weight_formats=()), [], UNKNOWN, CRAWLED),
     ("placeholder never listed", facts(listed=False), [], UNKNOWN, CRAWLED),
-    ("adapter over a gated base", derivative("adapter", weight_files=("adapter_model.safetensors",)),
-     [base(PARTIAL)], PARTIAL, INFERRED),
+    (
+        "adapter over a gated base",
+        derivative("adapter", weight_files=("adapter_model.safetensors",)),
+        [base(PARTIAL)],
+        PARTIAL,
+        INFERRED,
+    ),
     ("adapter over a closed base", derivative("adapter"), [base(CLOSED)], PARTIAL, INFERRED),
-    ("adapter over a base we cannot see", derivative("adapter"), [base(UNKNOWN, reason="not in the catalog")],
-     PARTIAL, INFERRED),
+    (
+        "adapter over a base we cannot see",
+        derivative("adapter"),
+        [base(UNKNOWN, reason="not in the catalog")],
+        PARTIAL,
+        INFERRED,
+    ),
     ("adapter whose base is not named", derivative("adapter", base_ids=()), [], PARTIAL, INFERRED),
     ("adapter over an open base", derivative("adapter"), [base(OPEN)], OPEN, CRAWLED),
-    ("quantization over a gated base", derivative("quantized", weight_files=("model.Q4_K_M.gguf",)),
-     [base(PARTIAL)], PARTIAL, INFERRED),
-    ("quantization of two bases, one open", derivative("quantized"), [base(OPEN), base(CLOSED)], PARTIAL, INFERRED),
-    ("fine-tune of a gated base: full weights published", derivative("finetune"), [base(PARTIAL)], OPEN, CRAWLED),
+    (
+        "quantization over a gated base",
+        derivative("quantized", weight_files=("model.Q4_K_M.gguf",)),
+        [base(PARTIAL)],
+        PARTIAL,
+        INFERRED,
+    ),
+    (
+        "quantization of two bases, one open",
+        derivative("quantized"),
+        [base(OPEN), base(CLOSED)],
+        PARTIAL,
+        INFERRED,
+    ),
+    (
+        "fine-tune of a gated base: full weights published",
+        derivative("finetune"),
+        [base(PARTIAL)],
+        OPEN,
+        CRAWLED,
+    ),
     ("gated adapter over an open base", derivative("adapter", gated="auto"), [base(OPEN)], PARTIAL, CRAWLED),
 ]
 
 
-@pytest.mark.parametrize(("case", "model", "bases", "level", "origin"), WEIGHT_CASES, ids=[c[0] for c in WEIGHT_CASES])
+@pytest.mark.parametrize(
+    ("case", "model", "bases", "level", "origin"), WEIGHT_CASES, ids=[c[0] for c in WEIGHT_CASES]
+)
 def test_weights(case, model, bases, level, origin):
     judgment = judge_weights(model, bases)
     assert (judgment.level, judgment.origin) == (level, origin)
@@ -128,13 +194,15 @@ def test_weights(case, model, bases, level, origin):
 
 def test_a_gate_is_named_in_the_rationale_and_details():
     manual = judge_weights(facts(gated="manual"), [])
-    assert "manual approval" in manual.rationale and manual.details == {"gated": "manual"}
+    assert "manual approval" in manual.rationale
+    assert manual.details == {"gated": "manual"}
     assert "click-through" in judge_weights(facts(gated="auto"), []).rationale
 
 
 def test_an_adapter_names_the_base_that_holds_it_back():
     judgment = judge_weights(derivative("adapter"), [base(OPEN), replace(base(CLOSED), repo_id="org/closed")])
-    assert "org/closed" in judgment.rationale and judgment.details == {"base": "org/closed"}
+    assert "org/closed" in judgment.rationale
+    assert judgment.details == {"base": "org/closed"}
 
 
 # --- training data ------------------------------------------------------------------------------
@@ -142,34 +210,73 @@ DATA_CASES = [
     # a base model: one part, its own
     ("all obtainable", facts(datasets=(ds("a"), ds("b"))), [], OPEN),
     ("one gated", facts(datasets=(ds("a"), ds("b", "gated"))), [], PARTIAL),
-    ("one elsewhere (external)", facts(datasets=(ds("a"), ds("https://example.org/x", "external"))), [], PARTIAL),
+    (
+        "one elsewhere (external)",
+        facts(datasets=(ds("a"), ds("https://example.org/x", "external"))),
+        [],
+        PARTIAL,
+    ),
     ("only gated", facts(datasets=(ds("a", "gated"),)), [], PARTIAL),
     ("one without a license", facts(datasets=(ds("a"), ds("b", grade=UNKNOWN, label=""))), [], PARTIAL),
-    ("one under a closed license", facts(datasets=(ds("a", grade=CLOSED, label="CC-BY-NC-4.0"),)), [], PARTIAL),
+    (
+        "one under a closed license",
+        facts(datasets=(ds("a", grade=CLOSED, label="CC-BY-NC-4.0"),)),
+        [],
+        PARTIAL,
+    ),
     ("one missing", facts(datasets=(ds("a"), ds("b", "missing"))), [], PARTIAL),
     ("all missing or private", facts(datasets=(ds("a", "missing"), ds("b", "private"))), [], CLOSED),
     ("error only", facts(datasets=(ds("a", "error"),)), [], CLOSED),
     ("none named", facts(datasets=()), [], CLOSED),
     ("card not read", facts(datasets_known=False), [], UNKNOWN),
     ("none checked yet", facts(datasets=(ds("a", "unverified"), ds("b", "unverified"))), [], UNKNOWN),
-    ("one missing, one not checked", facts(datasets=(ds("a", "missing"), ds("b", "unverified"))), [], UNKNOWN),
+    (
+        "one missing, one not checked",
+        facts(datasets=(ds("a", "missing"), ds("b", "unverified"))),
+        [],
+        UNKNOWN,
+    ),
     ("one obtainable, one not checked", facts(datasets=(ds("a"), ds("b", "unverified"))), [], PARTIAL),
     # a fine-tune: mean of the base's part and its own, snapped down
     ("open own + closed base", derivative(datasets=(ds(),)), [base(data=CLOSED)], PARTIAL),
     ("open own + open base", derivative(datasets=(ds(),)), [base(OPEN)], OPEN),
     ("open own + partial base", derivative(datasets=(ds(),)), [base(data=PARTIAL)], PARTIAL),
-    ("partial own + partial base", derivative(datasets=(ds(), ds("b", "gated"))), [base(data=PARTIAL)], PARTIAL),
+    (
+        "partial own + partial base",
+        derivative(datasets=(ds(), ds("b", "gated"))),
+        [base(data=PARTIAL)],
+        PARTIAL,
+    ),
     ("none named + partial base", derivative(datasets=()), [base(data=PARTIAL)], CLOSED),
     ("none named + open base", derivative(datasets=()), [base(OPEN)], PARTIAL),
-    ("open own + base unknown", derivative(datasets=(ds(),)), [base(UNKNOWN, reason="the base is private")], UNKNOWN),
+    (
+        "open own + base unknown",
+        derivative(datasets=(ds(),)),
+        [base(UNKNOWN, reason="the base is private")],
+        UNKNOWN,
+    ),
     ("own not checked + open base", derivative(datasets=(ds("a", "unverified"),)), [base(OPEN)], UNKNOWN),
     ("open own + no base named", derivative("adapter", base_ids=(), datasets=(ds(),)), [], UNKNOWN),
-    ("two bases: the stricter counts", derivative(datasets=(ds(),)), [base(OPEN), base(data=CLOSED)], PARTIAL),
+    (
+        "two bases: the stricter counts",
+        derivative(datasets=(ds(),)),
+        [base(OPEN), base(data=CLOSED)],
+        PARTIAL,
+    ),
     # a quantization or merge was trained on exactly its base's data
-    ("quantized: open own, closed base", derivative("quantized", datasets=(ds(),)), [base(data=CLOSED)], CLOSED),
+    (
+        "quantized: open own, closed base",
+        derivative("quantized", datasets=(ds(),)),
+        [base(data=CLOSED)],
+        CLOSED,
+    ),
     ("quantized: none named, open base", derivative("quantized"), [base(OPEN)], OPEN),
-    ("merge of an open and a closed base", derivative("merge", datasets=(ds(),)), [base(OPEN), base(data=CLOSED)],
-     CLOSED),
+    (
+        "merge of an open and a closed base",
+        derivative("merge", datasets=(ds(),)),
+        [base(OPEN), base(data=CLOSED)],
+        CLOSED,
+    ),
     ("merge of an open and a partial base", derivative("merge"), [base(OPEN), base(data=PARTIAL)], PARTIAL),
 ]
 
@@ -185,22 +292,35 @@ def test_training_data(case, model, bases, level):
 def test_data_rationales_say_what_decided():
     partial = judge_data(facts(datasets=(ds("a"), ds("b", "gated"), ds("c", "missing"))), [])
     assert partial.rationale.startswith("This model names 3 datasets, 1 of them openly obtainable")
-    assert "b" in partial.details["gated_or_external"] and partial.details["unresolved"] == ["c"]
+    assert "b" in partial.details["gated_or_external"]
+    assert partial.details["unresolved"] == ["c"]
     closed = judge_data(facts(datasets=(ds("gone", "missing"),)), [])
     assert closed.rationale == "This model names 1 dataset, none of which can be obtained (gone: missing)."
-    inherited = judge_data(derivative("quantized"), [base(UNKNOWN, reason="the base model is not in the catalog")])
+    inherited = judge_data(
+        derivative("quantized"), [base(UNKNOWN, reason="the base model is not in the catalog")]
+    )
     assert "the base model is not in the catalog" in inherited.rationale
     mean = judge_data(derivative(datasets=(ds(),)), [base(data=CLOSED)])
-    assert "org/base: closed" in mean.rationale and "(open: it names 1 dataset" in mean.rationale
+    assert "org/base: closed" in mean.rationale
+    assert "(open: it names 1 dataset" in mean.rationale
 
 
 # --- training code ------------------------------------------------------------------------------
 CODE_CASES = [
     ("training code under an OSI license", facts(repos=(repo(),)), [], OPEN),
     ("training code without a license", facts(repos=(repo(license_open=None, spdx=""),)), [], PARTIAL),
-    ("training code under NOASSERTION", facts(repos=(repo(license_open=None, spdx="NOASSERTION"),)), [], PARTIAL),
-    ("training code under a non-OSI license", facts(repos=(repo(license_open=False, spdx="CC-BY-NC-4.0"),)), [],
-     PARTIAL),
+    (
+        "training code under NOASSERTION",
+        facts(repos=(repo(license_open=None, spdx="NOASSERTION"),)),
+        [],
+        PARTIAL,
+    ),
+    (
+        "training code under a non-OSI license",
+        facts(repos=(repo(license_open=False, spdx="CC-BY-NC-4.0"),)),
+        [],
+        PARTIAL,
+    ),
     ("fine-tuning code only, base model", facts(repos=(repo(classification="finetuning"),)), [], PARTIAL),
     ("configs only", facts(repos=(repo(classification="none", configs=True),)), [], PARTIAL),
     ("inference only", facts(repos=(repo(classification="inference"),)), [], CLOSED),
@@ -209,22 +329,47 @@ CODE_CASES = [
     ("nothing linked", facts(repos=()), [], CLOSED),
     ("the best repository decides", facts(repos=(repo("a", "inference"), repo("b"))), [], OPEN),
     ("not crawled yet", facts(repos=(repo(status="unverified", classification="unknown"),)), [], UNKNOWN),
-    ("inference only, one not crawled", facts(repos=(repo("a", "inference"),
-                                                     repo("b", "unknown", status="unverified"))), [], UNKNOWN),
-    ("open code, one not crawled", facts(repos=(repo("a"), repo("b", "unknown", status="unverified"))), [], OPEN),
+    (
+        "inference only, one not crawled",
+        facts(repos=(repo("a", "inference"), repo("b", "unknown", status="unverified"))),
+        [],
+        UNKNOWN,
+    ),
+    (
+        "open code, one not crawled",
+        facts(repos=(repo("a"), repo("b", "unknown", status="unverified"))),
+        [],
+        OPEN,
+    ),
     ("card links not read", facts(repos_known=False), [], UNKNOWN),
     # derivatives: the code that made it from its base, averaged with the base's
-    ("fine-tune: fine-tuning code + open base", derivative(repos=(repo(classification="finetuning"),)), [base(OPEN)],
-     OPEN),
-    ("fine-tune: fine-tuning code + closed base", derivative(repos=(repo(classification="finetuning"),)),
-     [base(code=CLOSED)], PARTIAL),
-    ("fine-tune: fine-tuning code + partial base", derivative(repos=(repo(classification="finetuning"),)),
-     [base(code=PARTIAL)], PARTIAL),
+    (
+        "fine-tune: fine-tuning code + open base",
+        derivative(repos=(repo(classification="finetuning"),)),
+        [base(OPEN)],
+        OPEN,
+    ),
+    (
+        "fine-tune: fine-tuning code + closed base",
+        derivative(repos=(repo(classification="finetuning"),)),
+        [base(code=CLOSED)],
+        PARTIAL,
+    ),
+    (
+        "fine-tune: fine-tuning code + partial base",
+        derivative(repos=(repo(classification="finetuning"),)),
+        [base(code=PARTIAL)],
+        PARTIAL,
+    ),
     ("fine-tune: nothing + partial base", derivative(repos=()), [base(code=PARTIAL)], CLOSED),
     ("fine-tune: open + unknown base", derivative(repos=(repo(),)), [base(UNKNOWN)], UNKNOWN),
     ("quantized follows its base", derivative("quantized", repos=(repo(),)), [base(code=CLOSED)], CLOSED),
-    ("merge: mergekit + closed bases", derivative("merge", repos=(repo(classification="finetuning"),)),
-     [base(OPEN), base(code=CLOSED)], PARTIAL),
+    (
+        "merge: mergekit + closed bases",
+        derivative("merge", repos=(repo(classification="finetuning"),)),
+        [base(OPEN), base(code=CLOSED)],
+        PARTIAL,
+    ),
 ]
 
 
@@ -257,34 +402,67 @@ LICENSE_CASES = [
     ("family tag", facts(license=lic("openrail")), [], UNKNOWN, ""),
     # derivatives: never more permissive than the base
     ("Apache over Apache", derivative(), [base(OPEN)], OPEN, ""),
-    ("MIT over Llama 3.1: conflict", derivative(license=lic("mit")), [base(license=PARTIAL)], PARTIAL,
-     "LicenseRef-openness-llama-3.1"),
+    (
+        "MIT over Llama 3.1: conflict",
+        derivative(license=lic("mit")),
+        [base(license=PARTIAL)],
+        PARTIAL,
+        "LicenseRef-openness-llama-3.1",
+    ),
     ("Apache over CC-BY-NC: conflict", derivative(), [base(license=CLOSED)], CLOSED, "CC-BY-NC-4.0"),
-    ("Llama 2 over CC-BY-NC: conflict", derivative(license=lic("llama2")), [base(license=CLOSED)], CLOSED,
-     "CC-BY-NC-4.0"),
-    ("CC-BY-NC over Apache: own is stricter", derivative(license=lic("cc-by-nc-4.0")), [base(OPEN)], CLOSED, ""),
+    (
+        "Llama 2 over CC-BY-NC: conflict",
+        derivative(license=lic("llama2")),
+        [base(license=CLOSED)],
+        CLOSED,
+        "CC-BY-NC-4.0",
+    ),
+    (
+        "CC-BY-NC over Apache: own is stricter",
+        derivative(license=lic("cc-by-nc-4.0")),
+        [base(OPEN)],
+        CLOSED,
+        "",
+    ),
     ("Llama 3.1 over Llama 3.1", derivative(license=lic("llama3.1")), [base(license=PARTIAL)], PARTIAL, ""),
-    ("MIT over two bases, one closed", derivative(license=lic("mit")), [base(OPEN), base(license=CLOSED)], CLOSED,
-     "CC-BY-NC-4.0"),
-    ("MIT over an unknown base", derivative(license=lic("mit")), [base(UNKNOWN, reason="the base is private")],
-     UNKNOWN, ""),
-    ("CC-BY-NC over an unknown base: closed is certain", derivative(license=lic("cc-by-nc-4.0")), [base(UNKNOWN)],
-     CLOSED, ""),
+    (
+        "MIT over two bases, one closed",
+        derivative(license=lic("mit")),
+        [base(OPEN), base(license=CLOSED)],
+        CLOSED,
+        "CC-BY-NC-4.0",
+    ),
+    (
+        "MIT over an unknown base",
+        derivative(license=lic("mit")),
+        [base(UNKNOWN, reason="the base is private")],
+        UNKNOWN,
+        "",
+    ),
+    (
+        "CC-BY-NC over an unknown base: closed is certain",
+        derivative(license=lic("cc-by-nc-4.0")),
+        [base(UNKNOWN)],
+        CLOSED,
+        "",
+    ),
     ("unknown own over an open base", derivative(license=lic("other")), [base(OPEN)], UNKNOWN, ""),
     ("derivative whose base is not named", derivative("adapter", base_ids=()), [], UNKNOWN, ""),
     ("placeholder never listed", facts(listed=False), [], UNKNOWN, ""),
 ]
 
 
-@pytest.mark.parametrize(("case", "model", "bases", "level", "conflict_key"), LICENSE_CASES,
-                         ids=[c[0] for c in LICENSE_CASES])
+@pytest.mark.parametrize(
+    ("case", "model", "bases", "level", "conflict_key"), LICENSE_CASES, ids=[c[0] for c in LICENSE_CASES]
+)
 def test_license(case, model, bases, level, conflict_key):
     judgment, key, conflict = judge_license(model, bases)
     assert judgment.level == level
     assert bool(conflict) == bool(conflict_key)
     if conflict_key:
         assert key == conflict_key  # graded, and keyed, by the stricter base license
-        assert judgment.origin == INFERRED and judgment.details["conflict"] == conflict
+        assert judgment.origin == INFERRED
+        assert judgment.details["conflict"] == conflict
         assert judgment.rationale.startswith("License conflict:")
     assert_one_sentence(judgment.rationale)
 
@@ -305,8 +483,9 @@ def test_a_license_nobody_knows_is_unknown_and_keeps_the_raw_string():
 
 
 def test_an_unknown_base_license_says_why():
-    judgment, _, _ = judge_license(derivative(license=lic("mit")),
-                                   [base(UNKNOWN, reason="the base is not on the Hub or is private")])
+    judgment, _, _ = judge_license(
+        derivative(license=lic("mit")), [base(UNKNOWN, reason="the base is not on the Hub or is private")]
+    )
     assert "the base is not on the Hub or is private" in judgment.rationale
     assert judgment.origin == INFERRED
 
@@ -326,8 +505,9 @@ def test_a_lineage_cycle_makes_the_inherited_parts_unknown_and_says_so():
 
 
 def test_a_missing_or_private_base_leaves_the_inherited_parts_unknown_with_the_reason():
-    missing = BaseSummary(2, "#2", UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, "unknown", None,
-                          "the base model is not in the catalog")
+    missing = BaseSummary(
+        2, "#2", UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, "unknown", None, "the base model is not in the catalog"
+    )
     result = score_model(derivative("quantized", license=lic("apache-2.0")), [missing])
     assert result.judgments[WEIGHTS].level == PARTIAL
     assert {result.judgments[d].level for d in (DATA, CODE, LICENSE)} == {UNKNOWN}
@@ -338,11 +518,16 @@ def test_a_missing_or_private_base_leaves_the_inherited_parts_unknown_with_the_r
 def test_a_dataset_named_twice_in_different_spellings_counts_once():
     """The dedupe happens where the card is parsed (case-insensitive, first spelling kept);
     README links are deduped against the card the same way in ``model_detail_ingest``."""
-    record = parse_model({
-        "id": "org/model",
-        "cardData": {"license": "mit", "datasets": ["HuggingFaceH4/ultrachat_200k", "huggingfaceh4/UltraChat_200k"]},
-        "tags": ["dataset:HUGGINGFACEH4/ULTRACHAT_200K", "dataset:org/other"],
-    })
+    record = parse_model(
+        {
+            "id": "org/model",
+            "cardData": {
+                "license": "mit",
+                "datasets": ["HuggingFaceH4/ultrachat_200k", "huggingfaceh4/UltraChat_200k"],
+            },
+            "tags": ["dataset:HUGGINGFACEH4/ULTRACHAT_200K", "dataset:org/other"],
+        }
+    )
     assert record.datasets == ["HuggingFaceH4/ultrachat_200k", "org/other"]
     judgment = judge_data(facts(datasets=tuple(ds(n) for n in record.datasets)), [])
     assert judgment.rationale.startswith("This model names 2 datasets")
@@ -373,8 +558,12 @@ def test_crawled_and_corrected_values_disagreeing():
 # --- overrides, rationales, totals ---------------------------------------------------------------
 @pytest.mark.parametrize("dimension", DIMENSIONS)
 def test_a_maintainer_override_replaces_the_judgment_and_keeps_the_crawled_level(dimension):
-    override = Override(level=CLOSED, rationale="The weights were withdrawn upstream on request.", correction_id=12,
-                        evidence_url="https://example.org/notice")
+    override = Override(
+        level=CLOSED,
+        rationale="The weights were withdrawn upstream on request.",
+        correction_id=12,
+        evidence_url="https://example.org/notice",
+    )
     model = facts(datasets=(ds(),), repos=(repo(),))
     plain = score_model(model, [])
     assert plain.judgments[dimension].level == OPEN
@@ -417,8 +606,13 @@ def test_totals_follow_the_methodology_weights():
 
 
 def test_evidence_and_derivative_flags_travel_with_the_result():
-    ref = EvidenceRef(fact="license", subject="model:org/derived", source_url="https://huggingface.co/org/derived",
-                      revision="abc", fetched_at="2026-11-01T00:00:00+00:00")
+    ref = EvidenceRef(
+        fact="license",
+        subject="model:org/derived",
+        source_url="https://huggingface.co/org/derived",
+        revision="abc",
+        fetched_at="2026-11-01T00:00:00+00:00",
+    )
     result = score_model(derivative(evidence={"license": ref}), [base(OPEN)])
     assert result.is_derivative
     assert result.judgments[LICENSE].evidence == (ref,)
@@ -433,4 +627,8 @@ def test_summarize_carries_levels_and_a_reason_for_placeholders():
     assert summary.reason
     listed = facts(license=lic("llama3.1"))
     summary = summarize(listed, score_model(listed, []))
-    assert (summary.license, summary.license_key, summary.reason) == (PARTIAL, "LicenseRef-openness-llama-3.1", "")
+    assert (summary.license, summary.license_key, summary.reason) == (
+        PARTIAL,
+        "LicenseRef-openness-llama-3.1",
+        "",
+    )

@@ -575,8 +575,15 @@ def test_synthetic_hub_over_http(synthetic_hub):
         assert detail["lastModified"] == "2026-12-24T00:00:00.000Z"
         assert detail["sha"] == newest.json()[0]["sha"]
         assert http.get("/api/models/synth-org-0000/model-999999").status_code == 404
-        readme = http.get(f"/{hub.repo_id(10)}/resolve/main/README.md")
-        assert readme.status_code in (200, 401)  # 401 when the synthetic model is gated
+        open_index = next(i for i in range(200) if not hub.record(i)["gated"])
+        readme = http.get(f"/{hub.repo_id(open_index)}/resolve/main/README.md")
+        assert readme.status_code == 200
+        assert readme.text.startswith("---\n")
+        assert f"# {hub.repo_id(open_index)}" in readme.text
+        gated_index = next(i for i in range(200) if hub.record(i)["gated"])
+        gated = http.get(f"/{hub.repo_id(gated_index)}/resolve/main/README.md")
+        assert gated.status_code == 401
+        assert gated.headers["X-Error-Code"] == "GatedRepo"
         assert http.get("/api/datasets/synth-data/dataset-001").status_code == 200
         assert http.get("/api/datasets/synth-data/dataset-450").status_code == 404
 

@@ -1,0 +1,151 @@
+"""A real browser on the real pages: Playwright driving Debian's Chromium against a live server.
+
+The bundled snapshot is crawled through the stand-in hub first, so the pages show the same
+catalog `make run` serves. Screenshots land in var/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tests.conftest import REQUIRE_SERVICES
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        if REQUIRE_SERVICES:
+            pytest.fail("Chromium is required here (OPENNESS_REQUIRE_SERVICES=1) but is not installed")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _sync_django_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test makes
+    # between page actions are ordinary synchronous calls, so Django's guard is lifted here.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser_page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.console_errors = errors
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def crawled_site(snapshot_hub, live_server):
+    settings.NOTABLE_MIN_DOWNLOADS = 0
+    call_command("crawl", "--no-progress")
+    return live_server.url
+
+
+def shot(page, name: str) -> Path:
+    directory = Path(settings.VAR_DIR) / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    assert path.stat().st_size > 10_000  # a real rendering, not a blank image
+    return path
+
+
+def board_names(page) -> list[str]:
+    return page.locator("table.board tbody td.model a").all_inner_texts()
+
+
+def test_a_person_can_sort_filter_search_open_a_model_and_compare(browser_page, crawled_site):
+    page = browser_page
+    page.goto(crawled_site + "/")
+    assert page.title().startswith("Openness Index")
+    rows = page.locator("table.board tbody tr")
+    assert rows.count() == settings.LEADERBOARD_PAGE_SIZE
+    shot(page, "01-leaderboard")
+
+    # sort by name: the header link reorders the table, and the URL says so
+    page.get_by_role("link", name="Model", exact=True).click()
+    page.wait_for_load_state()
+    names = board_names(page)
+    assert names == sorted(names, key=str.lower) or names == sorted(names)
+    assert "sort=name" in page.url
+    assert page.locator("th[aria-sort='ascending']").count() == 1
+
+    # filter: only models whose weights are open
+    page.goto(crawled_site + "/")
+    page.select_option("#id_weights", "open")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    assert "weights=open" in page.url
+    weights = page.locator("table.board tbody tr td:nth-child(5)").all_inner_texts()
+    assert weights and all("open" in w for w in weights)
+    shot(page, "02-filtered")
+
+    # search
+    page.fill("#id_q", "llama")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    found = board_names(page)
+    assert found and all("llama" in n.lower() for n in found)
+
+    # open a model: its four judgments, with evidence
+    page.goto(crawled_site + "/?q=OLMo-7B&show=all")
+    page.get_by_role("link", name="allenai/OLMo-7B", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "allenai/OLMo-7B"
+    assert page.locator("article.judgment").count() == 4
+    page.locator("article.judgment details summary").first.click()
+    evidence_links = page.locator("article.judgment ul.evidence a")
+    assert evidence_links.count() >= 1
+    assert "nofollow" in evidence_links.first.get_attribute("rel")
+    shot(page, "03-model")
+
+    # compare: tick three models on the leaderboard, then compare them
+    page.goto(crawled_site + "/?show=all")
+    boxes = page.locator("input.compare-box")
+    for index in range(3):
+        boxes.nth(index).check()
+    assert page.locator("#compare-button").inner_text() == "Compare selected (3)"
+    page.locator("#compare-button").click()
+    page.wait_for_load_state()
+    assert "/compare/" in page.url
+    assert page.locator("table.compare thead th").count() == 4  # dimension column + three models
+    shot(page, "04-compare")
+    assert page.console_errors == []  # no CSP violation, no script error
+
+
+def test_pages_work_without_javascript(crawled_site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(crawled_site + "/?show=all&sort=-total")
+        page.select_option("#id_license_grade", "partial")
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_load_state()
+        grades = page.locator("table.board tbody tr td:nth-child(8)").all_inner_texts()
+        assert grades and all("partial" in g for g in grades)
+        page.goto(crawled_site + "/insights/")
+        assert page.locator("svg.chart").count() == 3
+        shot(page, "05-insights-no-js")
+        browser.close()
