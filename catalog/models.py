@@ -94,7 +94,6 @@ class AIModel(models.Model):
         verbose_name = "AI model"
         constraints = [models.UniqueConstraint(fields=["source", "repo_id"], name="aimodel_natural_key")]
         indexes = [
-            models.Index(fields=["organization"], name="aimodel_org"),
             models.Index(fields=["pipeline_tag"], name="aimodel_pipeline"),
             models.Index(fields=["-downloads", "id"], name="aimodel_downloads"),
             models.Index(fields=["hub_created_at"], name="aimodel_created"),
@@ -203,8 +202,10 @@ class Paper(models.Model):
         return f"https://arxiv.org/abs/{self.arxiv_id}"
 
 
+# The (model, target) unique constraints also serve lookups by model, so those foreign keys
+# carry no index of their own: one index less to maintain on every crawl write.
 class ModelDataset(models.Model):
-    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="dataset_links")
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="dataset_links", db_index=False)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="model_links")
     origin = models.CharField(max_length=16, choices=choices.LinkOrigin.choices)
     name_as_written = models.CharField(max_length=300, blank=True)
@@ -214,7 +215,7 @@ class ModelDataset(models.Model):
 
 
 class ModelCodeRepository(models.Model):
-    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="repository_links")
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="repository_links", db_index=False)
     repository = models.ForeignKey(CodeRepository, on_delete=models.CASCADE, related_name="model_links")
     origin = models.CharField(max_length=16, choices=choices.LinkOrigin.choices)
 
@@ -223,7 +224,7 @@ class ModelCodeRepository(models.Model):
 
 
 class ModelPaper(models.Model):
-    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="paper_links")
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="paper_links", db_index=False)
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="model_links")
     origin = models.CharField(max_length=16, choices=choices.LinkOrigin.choices)
 
@@ -234,8 +235,8 @@ class ModelPaper(models.Model):
 class LineageEdge(models.Model):
     """base model -> derivative, with how the derivative was made."""
 
-    child = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="base_edges")
-    parent = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="derivative_edges")
+    child = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="base_edges", db_index=False)
+    parent = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="derivative_edges", db_index=False)
     relation = models.CharField(max_length=16, choices=choices.Relation.choices)
     origin = models.CharField(max_length=16, choices=choices.LinkOrigin.choices)
 
@@ -266,7 +267,8 @@ class Evidence(models.Model):
     source_url = models.CharField(max_length=500, blank=True)
     revision = models.CharField(max_length=100, blank=True, help_text="Upstream commit sha or ETag")
     fetched_at = models.DateTimeField()
-    correction = models.ForeignKey("Correction", null=True, blank=True, on_delete=models.SET_NULL)
+    # rarely looked up by correction: no index, so crawled evidence writes stay cheap
+    correction = models.ForeignKey("Correction", null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
 
     class Meta:
         verbose_name_plural = "evidence"

@@ -151,7 +151,9 @@ else:
 # --- celery -----------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", REDIS_URL is None)
-CELERY_TASK_EAGER_PROPAGATES = True
+# In the embedded mode a failing task must not break the request that queued it (the
+# failure is recorded by the task itself); tests turn propagation on.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"

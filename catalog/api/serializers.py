@@ -196,6 +196,19 @@ class MethodologySerializer(serializers.ModelSerializer):
         fields = ("version", "name", "published_on", "weights", "changelog", "is_current")
 
 
+class ErrorBodySerializer(serializers.Serializer):
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.JSONField(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer: {"error": {"status", "code", "message", "details"}}."""
+
+    error = ErrorBodySerializer()
+
+
 class ExportSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.DictField())
     license = serializers.CharField()

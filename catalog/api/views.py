@@ -11,12 +11,13 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import django_filters
 from django.conf import settings
 from django.db.models import Avg, Count, Q
 from django.http import Http404
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -33,6 +34,18 @@ from scoring.models import License, MethodologyVersion, Score, ScoreChange
 
 COMMON = {"cursor", "page_size", "format"}
 CACHE_SECONDS = 60
+
+
+def documented(ok, *, not_found: bool = False) -> dict:
+    """Every answer an endpoint gives, not only 200: 304 to a conditional request, the JSON errors
+    for malformed requests (400) and throttling (429) and, where the path names something, 404."""
+    error = serializers.ErrorSerializer
+    responses = {200: ok, 304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since)"),
+                 400: OpenApiResponse(error, description="Malformed request")}
+    if not_found:
+        responses[404] = OpenApiResponse(error, description="Not found")
+    responses[429] = OpenApiResponse(error, description="Throttled; see Retry-After")
+    return responses
 
 
 class ReadOnlyAPIView(GenericAPIView):
@@ -84,19 +97,30 @@ def _paginated(view: ReadOnlyAPIView, request, queryset, ordering: list[str], se
     return paginator.get_paginated_response(data)
 
 
-FILTER_PARAMETERS = [
-    OpenApiParameter(name, OpenApiTypes.STR, description=str(f.label or name))
-    for name, f in ScoreFilterSet.base_filters.items()
-]
+def _filter_parameter(name: str, f: django_filters.Filter) -> OpenApiParameter:
+    """The filter as the schema documents it: choices as an enum, numbers and dates typed."""
+    description = str(f.label or name)
+    if isinstance(f, django_filters.ChoiceFilter):
+        return OpenApiParameter(name, OpenApiTypes.STR, enum=[str(v) for v, _ in f.extra["choices"]],
+                                description=description)
+    if isinstance(f, django_filters.NumberFilter):
+        return OpenApiParameter(name, {"type": "integer", "minimum": 0}, description=description)
+    if isinstance(f, django_filters.DateFilter):
+        return OpenApiParameter(name, OpenApiTypes.DATE, description=description)
+    return OpenApiParameter(name, OpenApiTypes.STR, description=description)
+
+
+FILTER_PARAMETERS = [_filter_parameter(name, f) for name, f in ScoreFilterSet.base_filters.items()]
 
 
 class ModelList(ReadOnlyAPIView):
     """Models with their four judgments and total; filters are the leaderboard's."""
 
     serializer_class = serializers.ModelListSerializer
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = ScoreFilterSet.known_parameters()
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=serializers.ModelListSerializer(many=True),
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=documented(serializers.ModelListSerializer(many=True)),
                    operation_id="models_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -115,7 +139,7 @@ class ModelDetail(ReadOnlyAPIView):
 
     serializer_class = serializers.ModelDetailSerializer
 
-    @extend_schema(responses=serializers.ModelDetailSerializer, operation_id="models_retrieve")
+    @extend_schema(responses=documented(serializers.ModelDetailSerializer, not_found=True), operation_id="models_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -134,8 +158,10 @@ class ModelHistory(ReadOnlyAPIView):
     """Every change of one model's judgments or total, newest first."""
 
     serializer_class = serializers.ScoreChangeSerializer
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
 
-    @extend_schema(responses=serializers.ScoreChangeSerializer(many=True), operation_id="models_history")
+    @extend_schema(responses=documented(serializers.ScoreChangeSerializer(many=True), not_found=True),
+                   operation_id="models_history")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -150,12 +176,13 @@ class ChangeFeed(ReadOnlyAPIView):
     """All score changes in the order they happened; ``since`` starts the feed at a moment."""
 
     serializer_class = serializers.ScoreChangeSerializer
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"since", "cause"}
 
     @extend_schema(parameters=[
         OpenApiParameter("since", OpenApiTypes.DATETIME, description="ISO 8601; changes at or after this moment"),
         OpenApiParameter("cause", OpenApiTypes.STR, enum=[c for c, _ in ScoreChange.CAUSES])],
-        responses=serializers.ScoreChangeSerializer(many=True), operation_id="changes_list")
+        responses=documented(serializers.ScoreChangeSerializer(many=True)), operation_id="changes_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -183,10 +210,11 @@ class OrganizationList(ReadOnlyAPIView):
     """Organizations with their number of indexed models and mean total."""
 
     serializer_class = serializers.OrganizationSerializer
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"q"}
 
     @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="name contains")],
-                   responses=serializers.OrganizationSerializer(many=True), operation_id="organizations_list")
+                   responses=documented(serializers.OrganizationSerializer(many=True)), operation_id="organizations_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -210,11 +238,12 @@ class DatasetList(ReadOnlyAPIView):
     """Training datasets named by model cards, with what the Hub says about them."""
 
     serializer_class = serializers.DatasetSerializer
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"status", "source", "q"}
 
     @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR), OpenApiParameter("source", OpenApiTypes.STR),
                                OpenApiParameter("q", OpenApiTypes.STR, description="id contains")],
-                   responses=serializers.DatasetSerializer(many=True), operation_id="datasets_list")
+                   responses=documented(serializers.DatasetSerializer(many=True)), operation_id="datasets_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -231,7 +260,7 @@ class DatasetList(ReadOnlyAPIView):
 class DatasetDetail(ReadOnlyAPIView):
     serializer_class = serializers.DatasetSerializer
 
-    @extend_schema(responses=serializers.DatasetSerializer, operation_id="datasets_retrieve")
+    @extend_schema(responses=documented(serializers.DatasetSerializer, not_found=True), operation_id="datasets_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -246,12 +275,13 @@ class RepositoryList(ReadOnlyAPIView):
     """Code repositories linked from model cards, with the training code found in them."""
 
     serializer_class = serializers.CodeRepositorySerializer
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"status", "classification", "q"}
 
     @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR),
                                OpenApiParameter("classification", OpenApiTypes.STR),
                                OpenApiParameter("q", OpenApiTypes.STR, description="owner/name contains")],
-                   responses=serializers.CodeRepositorySerializer(many=True), operation_id="repositories_list")
+                   responses=documented(serializers.CodeRepositorySerializer(many=True)), operation_id="repositories_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -268,7 +298,7 @@ class RepositoryList(ReadOnlyAPIView):
 class RepositoryDetail(ReadOnlyAPIView):
     serializer_class = serializers.CodeRepositorySerializer
 
-    @extend_schema(responses=serializers.CodeRepositorySerializer, operation_id="repositories_retrieve")
+    @extend_schema(responses=documented(serializers.CodeRepositorySerializer, not_found=True), operation_id="repositories_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -284,10 +314,11 @@ class LicenseList(ReadOnlyAPIView):
     """The license knowledge base: one entry per license, its attributes and grade."""
 
     serializer_class = serializers.LicenseSerializer
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"grade", "kind"}
 
     @extend_schema(parameters=[OpenApiParameter("grade", OpenApiTypes.STR), OpenApiParameter("kind", OpenApiTypes.STR)],
-                   responses=serializers.LicenseSerializer(many=True), operation_id="licenses_list")
+                   responses=documented(serializers.LicenseSerializer(many=True)), operation_id="licenses_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -302,7 +333,7 @@ class LicenseList(ReadOnlyAPIView):
 class LicenseDetail(ReadOnlyAPIView):
     serializer_class = serializers.LicenseSerializer
 
-    @extend_schema(responses=serializers.LicenseSerializer, operation_id="licenses_retrieve")
+    @extend_schema(responses=documented(serializers.LicenseSerializer, not_found=True), operation_id="licenses_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -318,7 +349,8 @@ class MethodologyList(ReadOnlyAPIView):
 
     serializer_class = serializers.MethodologySerializer
 
-    @extend_schema(responses=serializers.MethodologySerializer(many=True), operation_id="methodology_list")
+    @extend_schema(responses=documented(inline_serializer("MethodologyVersions", {
+        "results": serializers.MethodologySerializer(many=True)})), operation_id="methodology_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -331,7 +363,7 @@ class MethodologyList(ReadOnlyAPIView):
 class MethodologyDetail(ReadOnlyAPIView):
     serializer_class = serializers.MethodologySerializer
 
-    @extend_schema(responses=serializers.MethodologySerializer, operation_id="methodology_retrieve")
+    @extend_schema(responses=documented(serializers.MethodologySerializer, not_found=True), operation_id="methodology_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -347,7 +379,7 @@ class ExportInfo(ReadOnlyAPIView):
 
     serializer_class = serializers.ExportSerializer
 
-    @extend_schema(responses=serializers.ExportSerializer, operation_id="export_retrieve")
+    @extend_schema(responses=documented(serializers.ExportSerializer), operation_id="export_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -115,7 +115,7 @@ def _apply(correction: Correction) -> tuple[list[int], list[int]]:
     if fact == choices.CorrectionFact.LICENSE:
         evidence_value = value
     elif fact == choices.CorrectionFact.DATASETS:
-        ids = _ensure(Dataset, "repo_id", value["datasets"], lambda n: Dataset(source="huggingface", repo_id=n))
+        ids = _ensure(Dataset, "repo_id", value["datasets"], lambda n: {"source": "huggingface", "repo_id": n})
         ModelDataset.objects.filter(model=model, origin=choices.LinkOrigin.CORRECTION).delete()
         ModelDataset.objects.bulk_create([ModelDataset(model=model, dataset_id=i, origin=choices.LinkOrigin.CORRECTION)
                                           for i in ids.values()], ignore_conflicts=True)
@@ -126,7 +126,7 @@ def _apply(correction: Correction) -> tuple[list[int], list[int]]:
         evidence_value = {"names": value["datasets"]}
     elif fact == choices.CorrectionFact.CODE_REPOSITORIES:
         ids = _ensure(CodeRepository, "full_name", value["repositories"],
-                      lambda n: CodeRepository(full_name=n, html_url=f"https://github.com/{n}"))
+                      lambda n: {"full_name": n, "html_url": f"https://github.com/{n}"})
         ModelCodeRepository.objects.filter(model=model, origin=choices.LinkOrigin.CORRECTION).delete()
         ModelCodeRepository.objects.bulk_create(
             [ModelCodeRepository(model=model, repository_id=i, origin=choices.LinkOrigin.CORRECTION)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog import choices
+from catalog import bulk, choices
 from catalog.cards import render_card
 from catalog.links import ExtractedLinks, normalize_arxiv_id, strip_front_matter
 from catalog.models import (
@@ -42,6 +42,7 @@ CRAWLED = choices.EvidenceOrigin.CRAWLED
 MODEL = choices.SubjectType.MODEL
 DATASET = choices.SubjectType.DATASET
 CORRECTION = choices.LinkOrigin.CORRECTION
+KEEP_README = (choices.LinkOrigin.README,)
 
 MODALITY_BY_PIPELINE = {
     **dict.fromkeys(
@@ -63,7 +64,7 @@ MODALITY_BY_PIPELINE = {
         choices.Modality.MULTIMODAL),
 }
 LISTING_FIELDS = [
-    "organization", "name", "is_placeholder", "private", "disabled", "gated", "missing_since", "sha",
+    "organization_id", "name", "is_placeholder", "private", "disabled", "gated", "missing_since", "sha",
     "hub_created_at", "last_modified", "downloads", "likes", "trending_score", "pipeline_tag", "library_name",
     "modality", "tags", "card_data", "license_declared", "license_name", "license_link", "weight_formats",
     "parameters", "listed_at", "updated_at", "crawl_error", "crawl_error_at",
@@ -107,7 +108,10 @@ def _ids_by_key(model_cls, key_field: str, keys: Iterable[str], extra_filter: di
 
 
 def _ensure(model_cls, key_field: str, keys: Iterable[str], build) -> dict[str, int]:
-    """Ids for ``keys``, creating missing rows with ``build(key)``; safe against concurrent creators."""
+    """Ids for ``keys``, creating missing rows (``build(key)`` gives the row as a dict).
+
+    Safe against concurrent creators: inserts that collide do nothing, then the ids are read.
+    """
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
@@ -115,7 +119,9 @@ def _ensure(model_cls, key_field: str, keys: Iterable[str], build) -> dict[str, 
     found = _ids_by_key(model_cls, key_field, keys, extra)
     missing = [k for k in keys if k not in found]
     if missing:
-        model_cls.objects.bulk_create([build(k) for k in missing], ignore_conflicts=True, batch_size=500)
+        conflict = ["source", "repo_id"] if model_cls in (AIModel, Dataset) else (
+            ["host", "full_name"] if model_cls is CodeRepository else [key_field])
+        bulk.upsert(model_cls, [build(k) for k in missing], conflict=conflict)
         found.update(_ids_by_key(model_cls, key_field, missing, extra))
     return found
 
@@ -129,29 +135,28 @@ class OrganizationCache:
     def ids_for(self, names: Iterable[str]) -> dict[str, int]:
         wanted = [n for n in dict.fromkeys(names) if n and n not in self.ids]
         if wanted:
-            self.ids.update(_ensure(Organization, "name", wanted, lambda n: Organization(name=n)))
+            self.ids.update(_ensure(Organization, "name", wanted, lambda n: {"name": n}))
         return self.ids
 
 
-def _placeholder(repo_id: str) -> AIModel:
-    return AIModel(source=HF, repo_id=repo_id, name=repo_id.rsplit("/", 1)[-1], is_placeholder=True)
+def _placeholder(repo_id: str) -> dict[str, Any]:
+    return {"source": HF, "repo_id": repo_id, "name": repo_id.rsplit("/", 1)[-1], "is_placeholder": True}
 
 
 def _evidence(subject_type: str, subject_id: int, fact: str, value: Any, source_url: str, revision: str,
-              fetched_at: datetime) -> Evidence:
-    return Evidence(subject_type=subject_type, subject_id=subject_id, fact=fact, origin=CRAWLED, value=value,
-                    source_url=source_url[:500], revision=revision[:100], fetched_at=fetched_at)
+              fetched_at: datetime) -> dict[str, Any]:
+    return {"subject_type": subject_type, "subject_id": subject_id, "fact": fact, "origin": CRAWLED, "value": value,
+            "source_url": source_url[:500], "revision": revision[:100], "fetched_at": fetched_at,
+            "correction_id": None}
 
 
-def evidence_upsert(rows: list[Evidence]) -> None:
-    if rows:
-        Evidence.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["subject_type", "subject_id", "fact", "origin"],
-            update_fields=["value", "source_url", "revision", "fetched_at"], batch_size=1000,
-        )
+def evidence_upsert(rows: list[dict[str, Any]]) -> None:
+    """Crawled evidence rows, replacing the previous crawl's; corrected rows are a different key."""
+    bulk.upsert(Evidence, rows, conflict=["subject_type", "subject_id", "fact", "origin"],
+                update=["value", "source_url", "revision", "fetched_at"])
 
 
-def listing_evidence(model_id: int, record: ModelRecord, fetched_at: datetime) -> list[Evidence]:
+def listing_evidence(model_id: int, record: ModelRecord, fetched_at: datetime) -> list[dict[str, Any]]:
     card = card_url(record.repo_id, record.sha)
     rows = [
         _evidence(MODEL, model_id, choices.Fact.LICENSE,
@@ -176,8 +181,8 @@ def listing_evidence(model_id: int, record: ModelRecord, fetched_at: datetime) -
     return rows
 
 
-def _model_row(record: ModelRecord, org_id: int | None, now: datetime) -> AIModel:
-    return AIModel(
+def _model_row(record: ModelRecord, org_id: int | None, now: datetime) -> dict[str, Any]:
+    return dict(
         source=HF, repo_id=record.repo_id, organization_id=org_id, name=record.repo_id.rsplit("/", 1)[-1],
         is_placeholder=False, private=record.private, disabled=record.disabled, gated=record.gated,
         missing_since=None, sha=record.sha, hub_created_at=record.created_at, last_modified=record.last_modified,
@@ -197,10 +202,10 @@ def _replace_links(through, owner_ids: list[int], target_field: str, wanted: dic
     protected = {CORRECTION, *keep_origins}
     through.objects.filter(model_id__in=owner_ids).exclude(origin__in=protected).delete()
     rows = [
-        through(model_id=owner, **{f"{target_field}_id": target}, origin=origin)
+        {"model_id": owner, f"{target_field}_id": target, "origin": origin}
         for owner, targets in wanted.items() for target, origin in targets
     ]
-    through.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    bulk.upsert(through, rows, conflict=["model", target_field])
 
 
 def lineage_replace(records: dict[int, ModelRecord]) -> None:
@@ -212,29 +217,29 @@ def lineage_replace(records: dict[int, ModelRecord]) -> None:
         for base in record.base_models:
             parent_id = parent_ids.get(base.repo_id)
             if parent_id and parent_id != child_id:
-                edges.append(LineageEdge(child_id=child_id, parent_id=parent_id, relation=base.relation,
-                                         origin=base.origin))
-    LineageEdge.objects.bulk_create(edges, ignore_conflicts=True, batch_size=1000)
+                edges.append({"child_id": child_id, "parent_id": parent_id, "relation": base.relation,
+                              "origin": base.origin})
+    bulk.upsert(LineageEdge, edges, conflict=["child", "parent"])
 
 
-def _dataset_row(name: str) -> Dataset:
-    return Dataset(source="huggingface", repo_id=name, url=public_url("datasets", name))
+def _dataset_row(name: str) -> dict[str, Any]:
+    return {"source": "huggingface", "repo_id": name, "url": public_url("datasets", name)[:500]}
 
 
-def datasets_link(named: dict[int, list[tuple[str, str]]]) -> list[int]:
+def datasets_link(named: dict[int, list[tuple[str, str]]], *, keep_origins: Iterable[str] = ()) -> list[int]:
     """Link models to their named datasets; returns ids of datasets never checked yet."""
     dataset_ids = _ensure(Dataset, "repo_id", [n for pairs in named.values() for n, _ in pairs], _dataset_row)
     wanted = {mid: [(dataset_ids[n], origin) for n, origin in pairs if n in dataset_ids] for mid, pairs in named.items()}
-    _replace_links(ModelDataset, list(named), "dataset", wanted)
+    _replace_links(ModelDataset, list(named), "dataset", wanted, keep_origins=keep_origins)
     fresh = Dataset.objects.filter(id__in=set(dataset_ids.values()), status=choices.DatasetStatus.UNVERIFIED)
     return list(fresh.values_list("id", flat=True))
 
 
-def papers_link(named: dict[int, list[tuple[str, str]]]) -> None:
+def papers_link(named: dict[int, list[tuple[str, str]]], *, keep_origins: Iterable[str] = ()) -> None:
     paper_ids = _ensure(Paper, "arxiv_id", [a for pairs in named.values() for a, _ in pairs],
-                        lambda a: Paper(arxiv_id=a))
+                        lambda a: {"arxiv_id": a})
     wanted = {mid: [(paper_ids[a], origin) for a, origin in pairs if a in paper_ids] for mid, pairs in named.items()}
-    _replace_links(ModelPaper, list(named), "paper", wanted)
+    _replace_links(ModelPaper, list(named), "paper", wanted, keep_origins=keep_origins)
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -278,18 +283,18 @@ def listing_page_ingest(*, page: ListPage, run: CrawlRun, orgs: OrganizationCach
                     outcome.new += 1
         if changed:
             org_ids = orgs.ids_for(r.author for r in changed)
-            AIModel.objects.bulk_create(
-                [_model_row(r, org_ids.get(r.author), now) for r in changed],
-                update_conflicts=True, unique_fields=["source", "repo_id"], update_fields=LISTING_FIELDS,
-                batch_size=500,
-            )
+            bulk.upsert(AIModel, [_model_row(r, org_ids.get(r.author), now) for r in changed],
+                        conflict=["source", "repo_id"], update=LISTING_FIELDS)
             ids = _ids_by_key(AIModel, "repo_id", [r.repo_id for r in changed], {"source": HF})
             by_id = {ids[r.repo_id]: r for r in changed}
             lineage_replace(by_id)
+            # README links come from detail crawls; a listing update leaves them to the next one
             outcome.dataset_ids = datasets_link(
-                {mid: [(n, choices.LinkOrigin.CARD_METADATA) for n in r.datasets] for mid, r in by_id.items()}
+                {mid: [(n, choices.LinkOrigin.CARD_METADATA) for n in r.datasets] for mid, r in by_id.items()},
+                keep_origins=KEEP_README,
             )
-            papers_link({mid: [(a, choices.LinkOrigin.TAG) for a in r.arxiv_ids] for mid, r in by_id.items()})
+            papers_link({mid: [(a, choices.LinkOrigin.TAG) for a in r.arxiv_ids] for mid, r in by_id.items()},
+                        keep_origins=KEEP_README)
             evidence_upsert([row for mid, r in by_id.items() for row in listing_evidence(mid, r, now)])
             outcome.changed_ids = list(by_id)
             outcome.detail_ids = [mid for mid, r in by_id.items() if is_popular(r) and not r.private]
@@ -340,7 +345,7 @@ def model_detail_ingest(*, model: AIModel, record: ModelRecord, readme: Readme |
         org_id = OrganizationCache().ids_for([record.author]).get(record.author)
         row = _model_row(record, org_id, now)
         for name in LISTING_FIELDS:
-            setattr(model, name, getattr(row, name))
+            setattr(model, name, row[name])
         model.downloads_all_time = record.downloads_all_time
         model.weight_files = record.weight_files
         model.detail_sha = sha
@@ -358,12 +363,14 @@ def model_detail_ingest(*, model: AIModel, record: ModelRecord, readme: Readme |
         readme_datasets = [(n, choices.LinkOrigin.README) for n in (links.hub_datasets if links else [])]
         seen = {n.lower() for n, _ in card_datasets}
         all_datasets = card_datasets + [(n, o) for n, o in readme_datasets if n.lower() not in seen]
-        dataset_ids = datasets_link({model.pk: all_datasets})  # replaces crawled links: external ones next
+        # without a readable README, its earlier links stay (we cannot tell they are gone)
+        unread = () if links is not None else KEEP_README
+        dataset_ids = datasets_link({model.pk: all_datasets}, keep_origins=unread)  # then the external ones
         external = datasets_external_link(model, links.dataset_urls if links else [])
         arxiv = [(a, choices.LinkOrigin.TAG) for a in record.arxiv_ids]
         arxiv += [(a, choices.LinkOrigin.README) for a in (links.arxiv_ids if links else [])
                   if a not in record.arxiv_ids and normalize_arxiv_id(a)]
-        papers_link({model.pk: arxiv})
+        papers_link({model.pk: arxiv}, keep_origins=unread)
         repo_ids = repositories_link(model, links.github_repos if links else None)
 
         rows = listing_evidence(model.pk, record, now)
@@ -393,12 +400,10 @@ def datasets_external_link(model: AIModel, urls: list[str]) -> list[str]:
     """Datasets on other hosts: kept as references (status external), never fetched."""
     if not urls:
         return []
-    ids = _ensure(Dataset, "repo_id", urls, lambda u: Dataset(source="external", repo_id=u[:300], url=u[:500],
-                                                                status=choices.DatasetStatus.EXTERNAL))
-    ModelDataset.objects.bulk_create(
-        [ModelDataset(model=model, dataset_id=i, origin=choices.LinkOrigin.README) for i in ids.values()],
-        ignore_conflicts=True,
-    )
+    ids = _ensure(Dataset, "repo_id", urls, lambda u: {"source": "external", "repo_id": u[:300], "url": u[:500],
+                                                       "status": choices.DatasetStatus.EXTERNAL})
+    bulk.upsert(ModelDataset, [{"model_id": model.pk, "dataset_id": i, "origin": choices.LinkOrigin.README}
+                               for i in ids.values()], conflict=["model", "dataset"])
     return urls
 
 
@@ -407,7 +412,7 @@ def repositories_link(model: AIModel, full_names: list[str] | None) -> list[int]
     if full_names is None:
         return []
     ids = _ensure(CodeRepository, "full_name", full_names,
-                  lambda n: CodeRepository(full_name=n, html_url=f"https://github.com/{n}"))
+                  lambda n: {"full_name": n, "html_url": f"https://github.com/{n}"})
     _replace_links(ModelCodeRepository, [model.pk], "repository",
                    {model.pk: [(i, choices.LinkOrigin.README) for i in ids.values()]})
     return list(ids.values())

@@ -252,14 +252,14 @@ def parse_gate(value: Any, problems: list[str]) -> str:
 def _json_safe_card(card: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     kept = {key: card[key] for key in CARD_KEYS_KEPT if key in card}
     try:
-        encoded = json.dumps(kept, default=str)
-    except (TypeError, ValueError):
+        encoded = json.dumps(kept)  # the API sent JSON, so this only fails on absurd nesting
+    except (TypeError, ValueError, RecursionError):
         problems.append("card metadata is not serialisable")
         return {}
     if len(encoded) > MAX_CARD_BYTES:
         problems.append("card metadata over 16 kB; only license fields kept")
         kept = {key: kept[key] for key in ("license", "license_name", "license_link") if key in kept}
-    return json.loads(json.dumps(kept, default=str))
+    return kept
 
 
 def parse_base_models(card: dict[str, Any], tags: list[str], api_value: Any, problems: list[str]) -> list[BaseModelRef]:
