@@ -14,16 +14,26 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 PAGE = 1000
 COPY_THRESHOLD = 200  # from this many rows on, PostgreSQL gets them through COPY
 
 
+class Json(str):
+    """A value already serialised to JSON: written as is (callers that hash it serialise once)."""
+
+
+def _json(value: Any) -> str | None:
+    if value is None or isinstance(value, Json):
+        return value
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
 def _adapter(field: models.Field):
     ops = connection.ops
     if isinstance(field, models.JSONField):
-        return lambda v: None if v is None else json.dumps(v, separators=(",", ":"), default=str)
+        return _json
     if isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
@@ -58,13 +68,15 @@ def upsert(model: type[models.Model], rows: Sequence[dict[str, Any]], *, conflic
     quote = connection.ops.quote_name
     action = ("DO UPDATE SET " + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_columns)
               if update_columns else "DO NOTHING")
-    head = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in db_columns)}) VALUES ")
+    # identifiers come from model metadata and are quoted; every value travels as a parameter
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in db_columns)}) VALUES "  # noqa: S608
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in conflict_columns)}) {action}"
     values = [
         tuple(a(row[c]) if a and row[c] is not None else row[c] for c, a in zip(columns, adapters, strict=True))
         for row in rows
     ]
-    with connection.cursor() as cursor:
+    # one transaction: the COPY staging table empties itself at commit
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(values) >= COPY_THRESHOLD:
             _copy_upsert(cursor.cursor, meta.db_table, db_columns, values, tail)
         elif connection.vendor == "postgresql":
@@ -102,11 +114,11 @@ def _copy_upsert(cursor, table: str, columns: list[str], values: list[tuple], ta
     staging = quote(f"staging_{table}")
     column_list = ", ".join(quote(c) for c in columns)
     # same column types, no constraints: validation happens once, in the final INSERT
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608 - identifiers
                    f"SELECT {column_list} FROM {quote(table)} WITH NO DATA")
     buffer = io.StringIO()
     buffer.writelines("\t".join(_copy_text(v) for v in row) + "\n" for row in values)
     buffer.seek(0)
     cursor.copy_expert(f"COPY {staging} ({column_list}) FROM STDIN", buffer)
-    cursor.execute(f"INSERT INTO {quote(table)} ({column_list}) SELECT {column_list} FROM {staging}{tail}")
+    cursor.execute(f"INSERT INTO {quote(table)} ({column_list}) SELECT {column_list} FROM {staging}{tail}")  # noqa: S608
     cursor.execute(f"TRUNCATE {staging}")

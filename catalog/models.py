@@ -213,6 +213,9 @@ class ModelDataset(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model", "dataset"], name="modeldataset_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.model_id} -> dataset {self.dataset_id} ({self.origin})"
+
 
 class ModelCodeRepository(models.Model):
     model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="repository_links", db_index=False)
@@ -222,6 +225,9 @@ class ModelCodeRepository(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model", "repository"], name="modelrepo_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.model_id} -> repository {self.repository_id} ({self.origin})"
+
 
 class ModelPaper(models.Model):
     model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="paper_links", db_index=False)
@@ -230,6 +236,9 @@ class ModelPaper(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model", "paper"], name="modelpaper_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} -> paper {self.paper_id} ({self.origin})"
 
 
 class LineageEdge(models.Model):

@@ -40,13 +40,13 @@ def _retry_or_record(task, exc: HubError, record_exhausted) -> None:
     """Retry a transient error; once the retries are spent, write the failure and stop."""
     attempts = task.request.retries + 1
     if task.request.retries >= settings.CRAWL_MAX_RETRIES:
-        record_exhausted(attempts)
+        record_exhausted(attempts, exc)
         return
     try:
         raise task.retry(exc=exc, countdown=retry_countdown(task.request.retries, exc.retry_after),
                          max_retries=settings.CRAWL_MAX_RETRIES)
     except MaxRetriesExceededError:
-        record_exhausted(attempts)
+        record_exhausted(attempts, exc)
 
 
 def enqueue_after_commit(task, ids: list[int]) -> None:
@@ -83,7 +83,7 @@ def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
     except HubError as exc:
         if not exc.transient:
             return None
-        _retry_or_record(self, exc, lambda attempts: log.error("discovery gave up after %d attempts", attempts))
+        _retry_or_record(self, exc, lambda attempts, exc: log.error("discovery gave up after %d attempts", attempts))
         return None
     return run.pk if run else None
 
@@ -96,7 +96,7 @@ def crawl_model(self, model_id: int, force: bool = False) -> str | None:
     try:
         result = crawl.model_crawl(model=model, force=force)
     except HubError as exc:
-        _retry_or_record(self, exc, lambda attempts: model_failure_record(
+        _retry_or_record(self, exc, lambda attempts, exc: model_failure_record(
             model=model, stage=choices.CrawlStage.DETAIL, error_code="retries_exhausted",
             message=f"gave up after {attempts} attempts: {exc.code}: {exc}", http_status=exc.http_status,
             attempts=attempts))
@@ -116,7 +116,7 @@ def crawl_dataset(self, dataset_id: int) -> str | None:
     try:
         status = crawl.dataset_crawl(dataset=dataset)
     except HubError as exc:
-        _retry_or_record(self, exc, lambda attempts: dataset_failure_record(
+        _retry_or_record(self, exc, lambda attempts, exc: dataset_failure_record(
             dataset=dataset, error_code="retries_exhausted", message=f"{exc.code}: {exc}",
             http_status=exc.http_status, attempts=attempts))
         return None
@@ -136,7 +136,7 @@ def crawl_repo(self, repository_id: int) -> str | None:
     try:
         status = repositories.repository_crawl(repository=repository)
     except GitHubError as exc:
-        _retry_or_record(self, exc, lambda attempts: repository_failure_record(
+        _retry_or_record(self, exc, lambda attempts, exc: repository_failure_record(
             repository=repository, error_code="retries_exhausted", message=f"{exc.code}: {exc}",
             http_status=exc.http_status, attempts=attempts))
         return None

@@ -30,7 +30,7 @@ TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test
 
 DEBUG = False if PRODUCTION else env_bool("DJANGO_DEBUG", False)
 
-_DEV_SECRET = "embedded-only-insecure-key-never-used-in-production-0123456789abcdef"
+_DEV_SECRET = "embedded-only-insecure-key-never-used-in-production-0123456789abcdef"  # noqa: S105 - refused in production
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", None if PRODUCTION else _DEV_SECRET)
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when OPENNESS_DEPLOYMENT=production")
@@ -240,6 +240,9 @@ CRAWL_USER_AGENT = env_str(
 )
 # Hosts the crawler may contact besides HF_ENDPOINT and GITHUB_API_URL: none by default.
 CRAWL_EXTRA_ALLOWED_HOSTS = env_list("CRAWL_EXTRA_ALLOWED_HOSTS", [])
+
+# Processes for a full rescore on PostgreSQL (one per core by default; 1 = in-process).
+RESCORE_PROCESSES = env_int("RESCORE_PROCESSES", os.cpu_count() or 1, minimum=1, maximum=32)
 
 # --- leaderboard --------------------------------------------------------------------
 NOTABLE_MIN_DOWNLOADS = env_int("NOTABLE_MIN_DOWNLOADS", 1000, minimum=0)

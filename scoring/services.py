@@ -9,16 +9,20 @@ a history row saying what caused it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import multiprocessing
 from collections import defaultdict, deque
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from catalog import bulk
 from catalog.models import AIModel, LineageEdge
 from scoring import facts as facts_builder
 from scoring.labels import mof_label, osaid_verdict
@@ -41,6 +45,7 @@ from scoring.rubric import (
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
+PARALLEL_MIN_MODELS = 5000
 V1_CHANGELOG = (
     "First published methodology. Four dimensions (weights, training data, training code, license "
     "permissiveness), each open / partial / closed / unknown, equally weighted; derivatives capped by their "
@@ -191,18 +196,66 @@ def rescore(*, model_ids: Iterable[int] | None = None, cause: str = "crawl", pro
         targets = sorted(_descendants(requested))
         parents = _graph(set(targets))
     levels, cyclic = _levels(targets, parents)
-    outside = {p for t in targets for p in parents.get(t, ()) if p not in set(targets)}
+    target_set = set(targets)
+    outside = {p for t in targets for p in parents.get(t, ()) if p not in target_set}
     summaries: dict[int, BaseSummary] = _stored_summaries(outside, methodology) if outside else {}
     report = RescoreReport(cycles=len(cyclic))
     bar = tqdm(total=len(targets), desc="rescore", unit="model", disable=not progress, dynamic_ncols=True)
-    order = [level for level in levels] + ([sorted(cyclic)] if cyclic else [])
-    for level in order:
-        for start in range(0, len(level), CHUNK):
-            chunk = level[start : start + CHUNK]
-            _score_chunk(chunk, methodology, rules, summaries, cyclic, cause, report, requested)
-            bar.update(len(chunk))
+    order = [*levels, *([sorted(cyclic)] if cyclic else [])]
+    workers = _parallel_workers(len(targets))
+    if workers > 1:
+        _rescore_in_processes(order, workers, parents, methodology, summaries, cyclic, cause, report, requested, bar)
+    else:
+        for level in order:
+            for start in range(0, len(level), CHUNK):
+                chunk = level[start : start + CHUNK]
+                _score_chunk(chunk, methodology, rules, summaries, cyclic, cause, report, requested)
+                bar.update(len(chunk))
     bar.close()
+    if report.written:
+        transaction.on_commit(data_version_bump)
     return report
+
+
+def _parallel_workers(count: int) -> int:
+    """Processes for a large rescore: PostgreSQL only, and never inside a daemonic process (a
+    Celery prefork child may not fork children of its own)."""
+    if connection.vendor != "postgresql" or count < PARALLEL_MIN_MODELS or settings.RESCORE_PROCESSES < 2:
+        return 1
+    if multiprocessing.current_process().daemon:
+        return 1
+    return settings.RESCORE_PROCESSES
+
+
+def _chunk_job(chunk: list[int], methodology_pk: int, base_summaries: dict[int, BaseSummary], cyclic: set[int],
+               cause: str, requested: set[int] | None) -> tuple[dict[int, BaseSummary], RescoreReport]:
+    """Score one chunk in a worker process; returns its models' summaries for their derivatives."""
+    methodology = MethodologyVersion.objects.get(pk=methodology_pk)
+    summaries = dict(base_summaries)
+    report = RescoreReport()
+    _score_chunk(chunk, methodology, as_methodology(methodology), summaries, cyclic, cause, report, requested)
+    return {mid: summaries[mid] for mid in chunk if mid in summaries}, report
+
+
+def _rescore_in_processes(order, workers, parents, methodology, summaries, cyclic, cause, report, requested, bar):
+    """Levels one after another (bases before derivatives); the chunks of a level in parallel."""
+    connections.close_all()  # each forked process opens its own connection
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for level in order:
+            futures = []
+            for start in range(0, len(level), CHUNK):
+                chunk = level[start : start + CHUNK]
+                needed = {p: summaries[p] for m in chunk for p in parents.get(m, ()) if p in summaries}
+                futures.append(pool.submit(_chunk_job, chunk, methodology.pk, needed,
+                                           {m for m in chunk if m in cyclic}, cause, requested))
+            for future in futures:
+                chunk_summaries, chunk_report = future.result()
+                summaries.update(chunk_summaries)
+                report.scored += chunk_report.scored
+                report.written += chunk_report.written
+                report.changed += chunk_report.changed
+                bar.update(len(chunk_summaries))
 
 
 def _lineage_problem(model_id: int, cyclic: set[int]) -> str:
@@ -219,9 +272,9 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
     }
     now = timezone.now()
     notable_downloads, notable_likes = settings.NOTABLE_MIN_DOWNLOADS, settings.NOTABLE_MIN_LIKES
-    to_write: list[Score] = []
+    to_write: list[dict] = []
     details: dict[int, dict] = {}
-    changes: list[ScoreChange] = []
+    changes: list[dict] = []
     for model_id in chunk:
         facts = model_facts.get(model_id)
         if facts is None:  # deleted meanwhile
@@ -249,39 +302,32 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
             is_derivative=result.is_derivative,
             is_notable=row.is_listed and (row.downloads >= notable_downloads or row.likes >= notable_likes),
         )
+        detail = {k: bulk.Json(json.dumps(v, separators=(",", ":"), default=str)) for k, v in detail.items()}
         outputs_hash = fingerprint(fields, detail)
         report.scored += 1
         stored = existing.get(model_id)
         if stored and stored["outputs_hash"] == outputs_hash:
             continue
-        to_write.append(Score(model_id=model_id, methodology=methodology, outputs_hash=outputs_hash,
-                              computed_at=now, **fields))
+        to_write.append({"model_id": model_id, "methodology_id": methodology.pk, "outputs_hash": outputs_hash,
+                         "computed_at": now, **fields})
         details[model_id] = detail
         new_summary = {**levels, "total": result.total}
         old_summary = ({d: stored[d] for d in DIMENSIONS} | {"total": stored["total"]}) if stored else None
         if old_summary != new_summary:
             why = cause if requested is None or model_id in requested else "lineage"
-            changes.append(ScoreChange(model_id=model_id, methodology=methodology, changed_at=now, cause=why,
-                                       old=old_summary, new=new_summary))
+            changes.append({"model_id": model_id, "methodology_id": methodology.pk, "changed_at": now, "cause": why,
+                            "old": old_summary, "new": new_summary})
     if not to_write:
         return
     with transaction.atomic():
-        Score.objects.bulk_create(
-            to_write, update_conflicts=True, unique_fields=["model", "methodology"],
-            update_fields=_SCORE_FIELDS, batch_size=500,
-        )
+        bulk.upsert(Score, to_write, conflict=["model", "methodology"], update=_SCORE_FIELDS)
         score_ids = dict(Score.objects.filter(methodology=methodology, model_id__in=list(details))
                          .values_list("model_id", "id"))
-        ScoreDetail.objects.bulk_create(
-            [ScoreDetail(score_id=score_ids[mid], **detail) for mid, detail in details.items()],
-            update_conflicts=True, unique_fields=["score"],
-            update_fields=["judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing", "sources"],
-            batch_size=500,
-        )
-        ScoreChange.objects.bulk_create(changes, batch_size=1000)
+        bulk.upsert(ScoreDetail, [{"score_id": score_ids[mid], **detail} for mid, detail in details.items()],
+                    conflict=["score"], update=list(DETAIL_FIELDS))
+        bulk.upsert(ScoreChange, changes, conflict=["id"])
     report.written += len(to_write)
     report.changed += len(changes)
-    transaction.on_commit(data_version_bump)
 
 
 def _sources(facts, bases: list[BaseSummary]) -> dict:
@@ -295,6 +341,7 @@ def _sources(facts, bases: list[BaseSummary]) -> dict:
     }
 
 
+DETAIL_FIELDS = ("judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing", "sources")
 _SCORE_FIELDS = [
     "weights", "training_data", "training_code", "license", "total", "unknown_count", "license_key",
     "license_label", "has_license_conflict", "mof_class", "osaid_ready", "outputs_hash", "computed_at", "repo_id", "organization_name", "pipeline_tag", "modality", "downloads", "likes",

@@ -13,6 +13,7 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import condition, require_safe
 
 from scoring import badges, charts, selectors
+from scoring.rendering import board_rows
 from scoring.exports import export_meta, iter_rows, stream_csv, stream_json
 from scoring.filters import SORTS, ScoreFilterSet
 from scoring.licenses import knowledge_base
@@ -30,6 +31,24 @@ def _page_number(request) -> int:
         return 1
 
 
+def filter_fields(form) -> list[dict]:
+    """The filter controls as plain data: one template loop renders them, much faster than
+    rendering each widget through its own templates (this page is the most requested)."""
+    from django import forms
+
+    fields = []
+    for name, field in form.fields.items():
+        value = form.data.get(name, "") if hasattr(form.data, "get") else ""
+        entry = {"name": name, "id": f"id_{name}", "label": field.label or name, "value": value}
+        if isinstance(field, forms.ChoiceField):
+            entry["options"] = [(str(v), label, str(v) == str(value)) for v, label in field.choices]
+        else:
+            widget_type = getattr(field.widget, "input_type", "text")
+            entry["type"] = "date" if isinstance(field, forms.DateField) else widget_type
+        fields.append(entry)
+    return fields
+
+
 @require_safe
 def leaderboard(request):
     page = selectors.leaderboard_page(params=request.GET, page=_page_number(request),
@@ -37,7 +56,8 @@ def leaderboard(request):
     unknown = sorted(set(request.GET) - ScoreFilterSet.known_parameters() - {"page"})
     context = {
         "page": page,
-        "filter_form": page.filterset.form,
+        "filter_fields": filter_fields(page.filterset.form),
+        "rows_html": board_rows(page.rows, page.first_rank),
         "sort_key": page.filterset.sort_key(),
         "summary": selectors.catalog_summary(),
         "errors": page.errors + [f"unknown parameter ignored: {name}" for name in unknown],

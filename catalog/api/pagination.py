@@ -12,14 +12,18 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections import OrderedDict
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from catalog import keyset
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -50,32 +54,13 @@ def _decode(cursor: str, size: int) -> list[Any]:
                 out.append(dt.datetime.fromisoformat(value["t"]))
             except (TypeError, ValueError):
                 raise ValidationError({"cursor": "invalid cursor"}) from None
-        else:
+        elif (value is None or isinstance(value, str | bool)
+              or (isinstance(value, int) and abs(value) < 2**63)
+              or (isinstance(value, float) and math.isfinite(value))):
             out.append(value)
+        else:  # a tampered cursor: nothing this API writes
+            raise ValidationError({"cursor": "invalid cursor"})
     return out
-
-
-def order_nulls_last(ordering: list[str]) -> list:
-    return [F(f[1:]).desc(nulls_last=True) if f.startswith("-") else F(f).asc(nulls_last=True) for f in ordering]
-
-
-def after(ordering: list[str], values: list[Any]) -> Q:
-    """Rows strictly after ``values`` in ``ordering`` (NULLs last)."""
-    condition = Q(pk__in=[])
-    equal = Q()
-    for name, value in zip(ordering, values, strict=True):
-        field = name.lstrip("-")
-        descending = name.startswith("-")
-        if value is None:
-            step = Q(pk__in=[])  # nothing sorts after NULL in this column except the tie-breaking tail
-            same = Q(**{f"{field}__isnull": True})
-        else:
-            beyond = Q(**{f"{field}__lt" if descending else f"{field}__gt": value})
-            step = beyond | Q(**{f"{field}__isnull": True})
-            same = Q(**{field: value})
-        condition |= equal & step
-        equal &= same
-    return condition
 
 
 class KeysetPagination(BasePagination):
@@ -101,17 +86,22 @@ class KeysetPagination(BasePagination):
         ordering = self.ordering or list(getattr(view, "ordering", None) or ["pk"])
         size = self.page_size(request)
         cursor = request.query_params.get(self.cursor_query_param)
+        model = getattr(queryset, "model", None)
+        maybe_null = keyset.nullable(model, ordering) if model else set()
         if cursor:
-            queryset = queryset.filter(after(ordering, _decode(cursor, len(ordering))))
-        rows = list(queryset.order_by(*order_nulls_last(ordering))[: size + 1])
+            try:
+                queryset = queryset.filter(keyset.after(ordering, _decode(cursor, len(ordering)), maybe_null))
+            except (TypeError, ValueError, DjangoValidationError):  # a value of the wrong type for its column
+                raise ValidationError({"cursor": "invalid cursor: it does not match this ordering"}) from None
+        order = keyset.order_expressions(model, ordering) if model else ordering
+        rows = list(queryset.order_by(*order)[: size + 1])
         self.has_next = len(rows) > size
         rows = rows[:size]
         self.request = request
         self.next_cursor = None
         if self.has_next and rows:
             last = rows[-1]
-            self.next_cursor = _encode([last[f.lstrip("-")] if isinstance(last, dict) else getattr(last, f.lstrip("-"))
-                                        for f in ordering])
+            self.next_cursor = _encode(keyset.row_values(last, ordering))
         return rows
 
     def get_next_link(self) -> str | None:

@@ -57,6 +57,50 @@ class ModelListSerializer(serializers.ModelSerializer):
     def get_mof_class(self, obj: Score) -> int | None:
         return obj.mof_class or None
 
+    def to_representation(self, obj: Score) -> dict:
+        # The declared fields above document the shape (and drive the OpenAPI schema); this
+        # builds the same dict directly: field-by-field serialisation cost more than the
+        # query on the API's busiest endpoint.
+        base = self.context.get("_models_base")
+        if base is None:
+            request = self.context.get("request")
+            base = request.build_absolute_uri("/api/v1/models/") if request else "/api/v1/models/"
+            self.context["_models_base"] = base
+        return list_item(obj, base)
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def list_item(obj: Score, base: str) -> dict:
+    return {
+        "id": obj.repo_id,
+        "url": f"{base}{obj.repo_id}/",
+        "organization": obj.organization_name,
+        "total": obj.total,
+        "levels": {"weights": obj.weights, "training_data": obj.training_data, "training_code": obj.training_code,
+                   "license": obj.license},
+        "unknown_count": obj.unknown_count,
+        "license": {"key": obj.license_key or None, "declared": obj.license_label,
+                    "conflict": obj.has_license_conflict},
+        "mof_class": obj.mof_class or None,
+        "osaid_ready": obj.osaid_ready,
+        "is_derivative": obj.is_derivative,
+        "pipeline_tag": obj.pipeline_tag,
+        "modality": obj.modality,
+        "downloads": obj.downloads,
+        "likes": obj.likes,
+        "parameters": obj.parameters,
+        "released_at": _iso(obj.released_at),
+        "last_crawled_at": _iso(obj.last_crawled_at),
+        "methodology": obj.methodology.version,
+        "computed_at": _iso(obj.computed_at),
+    }
+
 
 EVIDENCE_SCHEMA = {"type": "object", "properties": {
     "fact": {"type": "string"}, "subject": {"type": "string"}, "source_url": {"type": "string"},
@@ -79,6 +123,13 @@ class ModelDetailSerializer(ModelListSerializer):
 
     class Meta(ModelListSerializer.Meta):
         fields = (*ModelListSerializer.Meta.fields, "hub_url", "hub", "judgments", "lineage", "sources", "mof", "osaid")
+
+    def to_representation(self, obj: Score) -> dict:
+        data = super().to_representation(obj)
+        data.update(hub_url=self.get_hub_url(obj), hub=self.get_hub(obj), judgments=self.get_judgments(obj),
+                    license=self.get_license(obj), lineage=self.get_lineage(obj), sources=self.get_sources(obj),
+                    mof=self.get_mof(obj), osaid=self.get_osaid(obj))
+        return data
 
     def get_hub_url(self, obj: Score) -> str:
         return f"https://huggingface.co/{obj.repo_id}"

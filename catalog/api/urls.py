@@ -34,6 +34,6 @@ urlpatterns = [
     re_path(r"^v1/methodology/(?P<version>[0-9][0-9.]{0,15})/$", views.MethodologyDetail.as_view(),
             name="api-methodology-version"),
     path("v1/export/", views.ExportInfo.as_view(), name="api-export"),
-    # (?s): a path with an encoded newline (%0A) is an unknown API route too, answered in JSON
-    re_path(r"(?s)^.*$", json_not_found),
+    # [\s\S], not ".": a path with an encoded newline (%0A) is an unknown API route too, answered in JSON
+    re_path(r"^[\s\S]*$", json_not_found),
 ]

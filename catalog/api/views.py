@@ -40,7 +40,8 @@ def documented(ok, *, not_found: bool = False) -> dict:
     """Every answer an endpoint gives, not only 200: 304 to a conditional request, the JSON errors
     for malformed requests (400) and throttling (429) and, where the path names something, 404."""
     error = serializers.ErrorSerializer
-    responses = {200: ok, 304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since)"),
+    responses = {200: ok,
+                 304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since)"),
                  400: OpenApiResponse(error, description="Malformed request")}
     if not_found:
         responses[404] = OpenApiResponse(error, description="Not found")
@@ -120,7 +121,8 @@ class ModelList(ReadOnlyAPIView):
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = ScoreFilterSet.known_parameters()
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=documented(serializers.ModelListSerializer(many=True)),
+    @extend_schema(parameters=FILTER_PARAMETERS,
+                   responses=documented(serializers.ModelListSerializer(many=True)),
                    operation_id="models_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -139,7 +141,8 @@ class ModelDetail(ReadOnlyAPIView):
 
     serializer_class = serializers.ModelDetailSerializer
 
-    @extend_schema(responses=documented(serializers.ModelDetailSerializer, not_found=True), operation_id="models_retrieve")
+    @extend_schema(responses=documented(serializers.ModelDetailSerializer, not_found=True),
+                   operation_id="models_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -214,7 +217,8 @@ class OrganizationList(ReadOnlyAPIView):
     allowed_parameters = {"q"}
 
     @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="name contains")],
-                   responses=documented(serializers.OrganizationSerializer(many=True)), operation_id="organizations_list")
+                   responses=documented(serializers.OrganizationSerializer(many=True)),
+                   operation_id="organizations_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -243,7 +247,8 @@ class DatasetList(ReadOnlyAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR), OpenApiParameter("source", OpenApiTypes.STR),
                                OpenApiParameter("q", OpenApiTypes.STR, description="id contains")],
-                   responses=documented(serializers.DatasetSerializer(many=True)), operation_id="datasets_list")
+                   responses=documented(serializers.DatasetSerializer(many=True)),
+                   operation_id="datasets_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -260,7 +265,8 @@ class DatasetList(ReadOnlyAPIView):
 class DatasetDetail(ReadOnlyAPIView):
     serializer_class = serializers.DatasetSerializer
 
-    @extend_schema(responses=documented(serializers.DatasetSerializer, not_found=True), operation_id="datasets_retrieve")
+    @extend_schema(responses=documented(serializers.DatasetSerializer, not_found=True),
+                   operation_id="datasets_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -281,7 +287,8 @@ class RepositoryList(ReadOnlyAPIView):
     @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR),
                                OpenApiParameter("classification", OpenApiTypes.STR),
                                OpenApiParameter("q", OpenApiTypes.STR, description="owner/name contains")],
-                   responses=documented(serializers.CodeRepositorySerializer(many=True)), operation_id="repositories_list")
+                   responses=documented(serializers.CodeRepositorySerializer(many=True)),
+                   operation_id="repositories_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -298,7 +305,8 @@ class RepositoryList(ReadOnlyAPIView):
 class RepositoryDetail(ReadOnlyAPIView):
     serializer_class = serializers.CodeRepositorySerializer
 
-    @extend_schema(responses=documented(serializers.CodeRepositorySerializer, not_found=True), operation_id="repositories_retrieve")
+    @extend_schema(responses=documented(serializers.CodeRepositorySerializer, not_found=True),
+                   operation_id="repositories_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -318,7 +326,8 @@ class LicenseList(ReadOnlyAPIView):
     allowed_parameters = {"grade", "kind"}
 
     @extend_schema(parameters=[OpenApiParameter("grade", OpenApiTypes.STR), OpenApiParameter("kind", OpenApiTypes.STR)],
-                   responses=documented(serializers.LicenseSerializer(many=True)), operation_id="licenses_list")
+                   responses=documented(serializers.LicenseSerializer(many=True)),
+                   operation_id="licenses_list")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -333,7 +342,8 @@ class LicenseList(ReadOnlyAPIView):
 class LicenseDetail(ReadOnlyAPIView):
     serializer_class = serializers.LicenseSerializer
 
-    @extend_schema(responses=documented(serializers.LicenseSerializer, not_found=True), operation_id="licenses_retrieve")
+    @extend_schema(responses=documented(serializers.LicenseSerializer, not_found=True),
+                   operation_id="licenses_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -363,7 +373,8 @@ class MethodologyList(ReadOnlyAPIView):
 class MethodologyDetail(ReadOnlyAPIView):
     serializer_class = serializers.MethodologySerializer
 
-    @extend_schema(responses=documented(serializers.MethodologySerializer, not_found=True), operation_id="methodology_retrieve")
+    @extend_schema(responses=documented(serializers.MethodologySerializer, not_found=True),
+                   operation_id="methodology_retrieve")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -14,10 +14,15 @@ MARKS = {OPEN: ("●", "open"), PARTIAL: ("◐", "partial"), CLOSED: ("○", "cl
 MOF_NAMES = {1: "Class I", 2: "Class II", 3: "Class III", 0: "none"}
 
 
+_MARK_HTML = {
+    level: format_html('<span class="mark mark-{}"><span aria-hidden="true">{}</span> {}</span>', word, symbol, word)
+    for level, (symbol, word) in MARKS.items()
+}
+
+
 @register.filter
 def level_mark(level: str):
-    symbol, word = MARKS.get(level, MARKS[UNKNOWN])
-    return format_html('<span class="mark mark-{}"><span aria-hidden="true">{}</span> {}</span>', word, symbol, word)
+    return _MARK_HTML.get(level, _MARK_HTML[UNKNOWN])
 
 
 @register.filter

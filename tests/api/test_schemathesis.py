@@ -41,7 +41,7 @@ CONFIG = {
 }
 
 schema = schemathesis.openapi.from_wsgi(
-    "/api/v1/schema/?format=json", application, config=schemathesis.Config.from_dict(CONFIG)
+    "/api/v1/schema/", application, config=schemathesis.Config.from_dict(CONFIG)
 )
 
 
@@ -61,16 +61,30 @@ def test_the_schema_covers_every_endpoint():
     assert operations == {
         f"GET /api/v1/{path}"
         for path in (
-            "models/", "models/{owner}/{name}/", "models/{owner}/{name}/history/", "changes/", "organizations/",
-            "datasets/", "datasets/{dataset_id}/", "repositories/", "repositories/{owner}/{name}/", "licenses/",
-            "licenses/{key}/", "methodology/", "methodology/{version}/", "export/",
+            "models/",
+            "models/{owner}/{name}/",
+            "models/{owner}/{name}/history/",
+            "changes/",
+            "organizations/",
+            "datasets/",
+            "datasets/{dataset_id}/",
+            "repositories/",
+            "repositories/{owner}/{name}/",
+            "licenses/",
+            "licenses/{key}/",
+            "methodology/",
+            "methodology/{version}/",
+            "export/",
         )
     }
 
 
 @schema.parametrize()
 @hypothesis.settings(
-    max_examples=25, derandomize=True, deadline=None, database=None,
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
     suppress_health_check=list(hypothesis.HealthCheck),
 )
 def test_every_operation_answers_as_documented(case, in_process_app):

@@ -219,10 +219,12 @@ DATA_CASES = [
     ("only gated", facts(datasets=(ds("a", "gated"),)), [], PARTIAL),
     ("one without a license", facts(datasets=(ds("a"), ds("b", grade=UNKNOWN, label=""))), [], PARTIAL),
     (
-        "one under a closed license",
+        # a non-commercial license still allows access: the data is obtainable (its
+        # permissiveness is not what this dimension measures)
+        "one under a non-commercial license",
         facts(datasets=(ds("a", grade=CLOSED, label="CC-BY-NC-4.0"),)),
         [],
-        PARTIAL,
+        OPEN,
     ),
     ("one missing", facts(datasets=(ds("a"), ds("b", "missing"))), [], PARTIAL),
     ("all missing or private", facts(datasets=(ds("a", "missing"), ds("b", "private"))), [], CLOSED),
