@@ -78,9 +78,26 @@ def stage_web(env: dict[str, str], seconds: int, workers: int) -> dict:
     port = free_port()
     web_env = {**env, "API_THROTTLE_RATE": "100000000/min", "DJANGO_DEBUG": "false"}
     server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "openness.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "-k", "gthread", "--threads", "2", "--keep-alive", "5", "--log-level", "warning"],
-        cwd=ROOT, env=web_env,
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "openness.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            "2",
+            "--keep-alive",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=web_env,
     )
     try:
         wait_for_port(port, 60)
@@ -98,12 +115,17 @@ def stage_web(env: dict[str, str], seconds: int, workers: int) -> dict:
         results = {
             "leaderboard_default": load.run(base, ["/"], seconds=seconds),
             "leaderboard_filtered": load.run(base, FILTERED_PAGES, seconds=seconds),
-            "leaderboard_page1": load.run(base, ["/?page=1&sort=-total&show=all"], seconds=max(5, seconds // 2)),
-            "leaderboard_page1000": load.run(base, ["/?page=1000&sort=-total&show=all"], seconds=max(5, seconds // 2)),
+            "leaderboard_page1": load.run(
+                base, ["/?page=1&sort=-total&show=all"], seconds=max(5, seconds // 2)
+            ),
+            "leaderboard_page1000": load.run(
+                base, ["/?page=1000&sort=-total&show=all"], seconds=max(5, seconds // 2)
+            ),
             "api_detail": load.run(base, [f"/api/v1/models/{r}/" for r in sample], seconds=seconds),
             "api_list_filtered": load.run(base, API_LISTS, seconds=seconds),
-            "api_revalidation_304": load.run(base, [f"/api/v1/models/{sample[0]}/"], seconds=seconds,
-                                             headers={"If-None-Match": etag}),
+            "api_revalidation_304": load.run(
+                base, [f"/api/v1/models/{sample[0]}/"], seconds=seconds, headers={"If-None-Match": etag}
+            ),
         }
         results["workers"] = workers
         return results
@@ -123,19 +145,30 @@ def vacuum_analyze(url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models", type=int, default=100_000)
     parser.add_argument("--repos", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=15, help="length of each load scenario")
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--only", default="discovery,rescore,web,github")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
-    parser.add_argument("--keep-database", action="store_true", help="reuse the bench database (skip recreate)")
+    parser.add_argument(
+        "--keep-database", action="store_true", help="reuse the bench database (skip recreate)"
+    )
     args = parser.parse_args()
     stages = set(args.only.split(","))
-    results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                 "platform": platform.platform()}, "models": args.models, "repos": args.repos,
-                     "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    results: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "models": args.models,
+        "repos": args.repos,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     if not args.keep_database:
         recreate_database(args.database_url)
         manage(base_env(args.database_url), "migrate", "--noinput", "-v0")
@@ -147,8 +180,11 @@ def main() -> None:
             print(f"discovery: {args.models} models ...", flush=True)
             ingest = run_stage("discovery", env)
             bare = run_stage("discovery", env, "bare")
-            results["discovery"] = {**ingest, "bare_client_seconds": bare["seconds"],
-                                    "ingest_over_bare_client": ingest["seconds"] / bare["seconds"]}
+            results["discovery"] = {
+                **ingest,
+                "bare_client_seconds": bare["seconds"],
+                "ingest_over_bare_client": ingest["seconds"] / bare["seconds"],
+            }
         if "github" in stages:
             print(f"github: {args.repos} repositories ...", flush=True)
             results["github"] = run_stage("github", env, str(args.repos))
@@ -173,8 +209,9 @@ def main() -> None:
         w = results["web"]
         figures["leaderboard_default_p95_ms"] = w["leaderboard_default"]["p95_ms"]
         figures["leaderboard_filtered_p95_ms"] = w["leaderboard_filtered"]["p95_ms"]
-        figures["leaderboard_page1000_over_page1_p50"] = (w["leaderboard_page1000"]["p50_ms"]
-                                                          / w["leaderboard_page1"]["p50_ms"])
+        figures["leaderboard_page1000_over_page1_p50"] = (
+            w["leaderboard_page1000"]["p50_ms"] / w["leaderboard_page1"]["p50_ms"]
+        )
         figures["api_detail_rps"] = w["api_detail"]["rps"]
         figures["api_list_filtered_rps"] = w["api_list_filtered"]["rps"]
         figures["api_list_filtered_p95_ms"] = w["api_list_filtered"]["p95_ms"]
@@ -182,8 +219,10 @@ def main() -> None:
     if "github" in results:
         figures["github_304_repositories_per_second"] = results["github"]["repositories_per_second"]
         figures["github_304_database_writes"] = results["github"]["database_writes"]
-    results["figures"] = {k: {"value": round(v, 2), "target": f"{TARGETS[k][0]} {TARGETS[k][1]}",
-                              "verdict": check(k, v)} for k, v in figures.items()}
+    results["figures"] = {
+        k: {"value": round(v, 2), "target": f"{TARGETS[k][0]} {TARGETS[k][1]}", "verdict": check(k, v)}
+        for k, v in figures.items()
+    }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2, default=str))

@@ -42,8 +42,13 @@ def recreate_database(url: str) -> None:
     name = parts.path.lstrip("/")
     if not name.endswith("_bench"):
         raise SystemExit(f"refusing to recreate {name!r}: the bench database name must end in _bench")
-    admin = psycopg2.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-                             user=parts.username or "postgres", password=parts.password, dbname="postgres")
+    admin = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -53,10 +58,19 @@ def recreate_database(url: str) -> None:
 
 def base_env(database_url: str, hub_port: int | None = None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CACHE_URL")}
-    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="openness.settings", HUB_REQUEST_BUDGET="0",
-               GITHUB_REQUEST_BUDGET="0", LOG_LEVEL="WARNING", HF_PUBLIC_URL="https://huggingface.co")
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="openness.settings",
+        HUB_REQUEST_BUDGET="0",
+        GITHUB_REQUEST_BUDGET="0",
+        LOG_LEVEL="WARNING",
+        HF_PUBLIC_URL="https://huggingface.co",
+    )
     if hub_port:
-        env.update(HF_ENDPOINT=f"http://127.0.0.1:{hub_port}", GITHUB_API_URL=f"http://127.0.0.1:{hub_port}/github-api")
+        env.update(
+            HF_ENDPOINT=f"http://127.0.0.1:{hub_port}",
+            GITHUB_API_URL=f"http://127.0.0.1:{hub_port}/github-api",
+        )
     env.update(extra)
     return env
 
@@ -67,8 +81,12 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 @contextmanager
 def standin(size: int, port: int):
-    process = subprocess.Popen([PYTHON, "-m", "standin", "--synthetic", str(size), "--port", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [PYTHON, "-m", "standin", "--synthetic", str(size), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(port)
         yield process
@@ -79,13 +97,16 @@ def standin(size: int, port: int):
 
 def run_stage(module: str, env: dict[str, str], *args: str) -> dict:
     """Run ``python -m bench.<module>`` in a fresh process; it prints one result line."""
-    completed = subprocess.run([PYTHON, "-m", f"bench.{module}", *args], cwd=ROOT, env=env, capture_output=True,
-                               text=True)
+    completed = subprocess.run(
+        [PYTHON, "-m", f"bench.{module}", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if completed.returncode != 0:
-        raise RuntimeError(f"bench stage {module} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+        raise RuntimeError(
+            f"bench stage {module} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+        )
     for line in completed.stdout.splitlines():
         if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
+            return json.loads(line[len(RESULT_PREFIX) :])
     raise RuntimeError(f"bench stage {module} printed no result:\n{completed.stdout[-3000:]}")
 
 

@@ -30,16 +30,30 @@ def main() -> None:
             items += len(response.json())
             pages += 1
             url = response.links.get("next", {}).get("url")
-        emit({"seconds": time.perf_counter() - started, "pages": pages, "models": items,
-              "peak_rss_mb": peak_rss_mb()})
+        emit(
+            {
+                "seconds": time.perf_counter() - started,
+                "pages": pages,
+                "models": items,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
         return
     started = time.perf_counter()
     run = crawl.discover(mode=crawl.FULL)
     seconds = time.perf_counter() - started
-    emit({"seconds": seconds, "models": run.new_count + run.updated_count + run.unchanged_count,
-          "new": run.new_count, "pages": run.pages, "list_requests": run.requests_made,
-          "models_per_second": (run.new_count + run.updated_count + run.unchanged_count) / seconds,
-          "peak_rss_mb": peak_rss_mb(), "status": run.status})
+    emit(
+        {
+            "seconds": seconds,
+            "models": run.new_count + run.updated_count + run.unchanged_count,
+            "new": run.new_count,
+            "pages": run.pages,
+            "list_requests": run.requests_made,
+            "models_per_second": (run.new_count + run.updated_count + run.unchanged_count) / seconds,
+            "peak_rss_mb": peak_rss_mb(),
+            "status": run.status,
+        }
+    )
 
 
 if __name__ == "__main__":

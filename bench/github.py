@@ -24,29 +24,50 @@ def main() -> None:
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     names = [f"synth-code/repo-{i:05d}" for i in range(count)]
-    bulk.upsert(CodeRepository, [{"full_name": n, "html_url": f"https://github.com/{n}"} for n in names],
-                conflict=["host", "full_name"])
+    bulk.upsert(
+        CodeRepository,
+        [{"full_name": n, "html_url": f"https://github.com/{n}"} for n in names],
+        conflict=["host", "full_name"],
+    )
     repositories = list(CodeRepository.objects.filter(full_name__in=names).order_by("id"))
     started = time.perf_counter()
     first = [repository_crawl(repository=r) for r in repositories]
     first_seconds = time.perf_counter() - started
-    snapshot = list(CodeRepository.objects.filter(full_name__in=names).order_by("id")
-                    .values_list("id", "crawled_at", "etags", "classification"))
+    snapshot = list(
+        CodeRepository.objects.filter(full_name__in=names)
+        .order_by("id")
+        .values_list("id", "crawled_at", "etags", "classification")
+    )
 
     repositories = list(CodeRepository.objects.filter(full_name__in=names).order_by("id"))
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         second = [repository_crawl(repository=r) for r in repositories]
         seconds = time.perf_counter() - started
-    writes = [q["sql"] for q in queries.captured_queries
-              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
-    after = list(CodeRepository.objects.filter(full_name__in=names).order_by("id")
-                 .values_list("id", "crawled_at", "etags", "classification"))
-    emit({"repositories": count, "first_pass_seconds": first_seconds,
-          "first_pass_crawled": first.count("crawled"), "seconds": seconds,
-          "repositories_per_second": count / seconds, "unchanged": second.count("unchanged"),
-          "sql_statements": len(queries.captured_queries), "database_writes": len(writes),
-          "rows_identical": snapshot == after, "peak_rss_mb": peak_rss_mb()})
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    after = list(
+        CodeRepository.objects.filter(full_name__in=names)
+        .order_by("id")
+        .values_list("id", "crawled_at", "etags", "classification")
+    )
+    emit(
+        {
+            "repositories": count,
+            "first_pass_seconds": first_seconds,
+            "first_pass_crawled": first.count("crawled"),
+            "seconds": seconds,
+            "repositories_per_second": count / seconds,
+            "unchanged": second.count("unchanged"),
+            "sql_statements": len(queries.captured_queries),
+            "database_writes": len(writes),
+            "rows_identical": snapshot == after,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
 
 
 if __name__ == "__main__":

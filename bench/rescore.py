@@ -19,9 +19,17 @@ def main() -> None:
     import resource
 
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    emit({"seconds": seconds, "models": report.scored, "written": report.written,
-          "models_per_second": report.scored / seconds, "processes": settings.RESCORE_PROCESSES,
-          "peak_rss_mb": peak_rss_mb(), "peak_rss_child_mb": children})
+    emit(
+        {
+            "seconds": seconds,
+            "models": report.scored,
+            "written": report.written,
+            "models_per_second": report.scored / seconds,
+            "processes": settings.RESCORE_PROCESSES,
+            "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_child_mb": children,
+        }
+    )
 
 
 if __name__ == "__main__":

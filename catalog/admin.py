@@ -28,10 +28,10 @@ from catalog.models import (
 from catalog.services.corrections import correction_approve, correction_reject, correction_value_clean
 
 VALUE_HELP = (
-    "JSON. license: {\"license\": \"apache-2.0\"}; datasets: {\"datasets\": [\"org/name\"]}; "
-    "code_repositories: {\"repositories\": [\"owner/name\"]}; base_models: {\"base_models\": "
-    "[{\"id\": \"org/name\", \"relation\": \"finetune\"}]}; a judgment: {\"level\": \"open\", "
-    "\"rationale\": \"one sentence\"}."
+    'JSON. license: {"license": "apache-2.0"}; datasets: {"datasets": ["org/name"]}; '
+    'code_repositories: {"repositories": ["owner/name"]}; base_models: {"base_models": '
+    '[{"id": "org/name", "relation": "finetune"}]}; a judgment: {"level": "open", '
+    '"rationale": "one sentence"}.'
 )
 
 
@@ -81,9 +81,23 @@ class PaperLinkInline(admin.TabularInline):
 
 @admin.register(AIModel)
 class AIModelAdmin(ReadOnlyAdmin):
-    list_display = ("repo_id", "organization", "downloads", "likes", "gated", "is_placeholder", "detail_crawled_at",
-                    "has_error")
-    list_filter = ("is_placeholder", "gated", "private", "modality", ("missing_since", admin.EmptyFieldListFilter))
+    list_display = (
+        "repo_id",
+        "organization",
+        "downloads",
+        "likes",
+        "gated",
+        "is_placeholder",
+        "detail_crawled_at",
+        "has_error",
+    )
+    list_filter = (
+        "is_placeholder",
+        "gated",
+        "private",
+        "modality",
+        ("missing_since", admin.EmptyFieldListFilter),
+    )
     search_fields = ("repo_id",)
     list_select_related = ("organization",)
     show_full_result_count = False
@@ -137,15 +151,34 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
 @admin.register(CrawlRun)
 class CrawlRunAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "status", "started_at", "finished_at", "pages", "new_count", "updated_count",
-                    "unchanged_count", "failed_count", "requests_made")
+    list_display = (
+        "id",
+        "kind",
+        "status",
+        "started_at",
+        "finished_at",
+        "pages",
+        "new_count",
+        "updated_count",
+        "unchanged_count",
+        "failed_count",
+        "requests_made",
+    )
     list_filter = ("kind", "status")
 
 
 @admin.register(CrawlFailure)
 class CrawlFailureAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "subject_type", "subject_key", "stage", "error_code", "http_status", "attempts",
-                    "final")
+    list_display = (
+        "created_at",
+        "subject_type",
+        "subject_key",
+        "stage",
+        "error_code",
+        "http_status",
+        "attempts",
+        "final",
+    )
     list_filter = ("subject_type", "stage", "error_code", "final")
     search_fields = ("subject_key", "message")
     show_full_result_count = False
@@ -153,8 +186,9 @@ class CrawlFailureAdmin(ReadOnlyAdmin):
 
 class CorrectionForm(forms.ModelForm):
     value = forms.JSONField(help_text=VALUE_HELP)
-    evidence_url = forms.URLField(max_length=500, assume_scheme="https",
-                                  help_text="Public page that supports the correction")
+    evidence_url = forms.URLField(
+        max_length=500, assume_scheme="https", help_text="Public page that supports the correction"
+    )
 
     class Meta:
         model = Correction
@@ -180,14 +214,32 @@ class CorrectionAdmin(admin.ModelAdmin):
     search_fields = ("model__repo_id", "note")
     raw_id_fields = ("model",)
     actions = ("approve_selected", "reject_selected")
-    readonly_fields = ("status", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at", "review_note",
-                       "value_pretty")
+    readonly_fields = (
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+        "value_pretty",
+    )
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("model", "fact", "value", "evidence_url", "note")
-        return ("model", "fact", "value_pretty", "evidence_url", "note", "status", "submitted_by", "submitted_at",
-                "reviewed_by", "reviewed_at", "review_note")
+        return (
+            "model",
+            "fact",
+            "value_pretty",
+            "evidence_url",
+            "note",
+            "status",
+            "submitted_by",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+        )
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
@@ -216,8 +268,11 @@ class CorrectionAdmin(admin.ModelAdmin):
                 if approve:
                     correction_approve(correction=correction, reviewer=request.user)
                 else:
-                    correction_reject(correction=correction, reviewer=request.user,
-                                      review_note="rejected from the review queue")
+                    correction_reject(
+                        correction=correction,
+                        reviewer=request.user,
+                        review_note="rejected from the review queue",
+                    )
                 done += 1
             except ValidationError as exc:
                 self.message_user(request, f"{correction}: {'; '.join(exc.messages)}", messages.ERROR)

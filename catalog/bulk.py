@@ -48,8 +48,13 @@ def complete(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[
     return [{**defaults, **row} for row in rows]
 
 
-def upsert(model: type[models.Model], rows: Sequence[dict[str, Any]], *, conflict: Iterable[str],
-           update: Iterable[str] | None = None) -> None:
+def upsert(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: Iterable[str],
+    update: Iterable[str] | None = None,
+) -> None:
     """Insert ``rows`` (dicts of column attnames), updating ``update`` columns on conflict.
 
     ``update=None`` or empty means ``DO NOTHING`` (keep what is there).
@@ -66,13 +71,18 @@ def upsert(model: type[models.Model], rows: Sequence[dict[str, Any]], *, conflic
     conflict_columns = [by_attname.get(name, meta.get_field(name)).column for name in conflict]
     update_columns = [by_attname.get(name, meta.get_field(name)).column for name in (update or [])]
     quote = connection.ops.quote_name
-    action = ("DO UPDATE SET " + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_columns)
-              if update_columns else "DO NOTHING")
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_columns)
+        if update_columns
+        else "DO NOTHING"
+    )
     # identifiers come from model metadata and are quoted; every value travels as a parameter
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in db_columns)}) VALUES "  # noqa: S608
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in conflict_columns)}) {action}"
     values = [
-        tuple(a(row[c]) if a and row[c] is not None else row[c] for c, a in zip(columns, adapters, strict=True))
+        tuple(
+            a(row[c]) if a and row[c] is not None else row[c] for c, a in zip(columns, adapters, strict=True)
+        )
         for row in rows
     ]
     # one transaction: the COPY staging table empties itself at commit
@@ -83,13 +93,13 @@ def upsert(model: type[models.Model], rows: Sequence[dict[str, Any]], *, conflic
             from psycopg2.extras import execute_values
 
             casts = ["%s::jsonb" if isinstance(f, models.JSONField) else "%s" for f in fields]
-            execute_values(cursor.cursor, head + "%s" + tail, values, template=f"({', '.join(casts)})",
-                           page_size=PAGE)
+            execute_values(
+                cursor.cursor, head + "%s" + tail, values, template=f"({', '.join(casts)})", page_size=PAGE
+            )
         else:
             placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
             for start in range(0, len(values), PAGE):
                 cursor.executemany(head + placeholders + tail, values[start : start + PAGE])
-
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -114,8 +124,10 @@ def _copy_upsert(cursor, table: str, columns: list[str], values: list[tuple], ta
     staging = quote(f"staging_{table}")
     column_list = ", ".join(quote(c) for c in columns)
     # same column types, no constraints: validation happens once, in the final INSERT
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608 - identifiers
-                   f"SELECT {column_list} FROM {quote(table)} WITH NO DATA")
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608 - identifiers
+        f"SELECT {column_list} FROM {quote(table)} WITH NO DATA"
+    )
     buffer = io.StringIO()
     buffer.writelines("\t".join(_copy_text(v) for v in row) + "\n" for row in values)
     buffer.seek(0)

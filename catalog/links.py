@@ -21,20 +21,81 @@ GITHUB_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 HUB_ID_PART_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 # github.com/<these> are site pages, not repositories
 GITHUB_RESERVED = {
-    "about", "apps", "blog", "collections", "contact", "customer-stories", "enterprise", "events",
-    "explore", "features", "issues", "login", "marketplace", "new", "notifications", "orgs",
-    "organizations", "pricing", "pulls", "search", "security", "settings", "site", "sponsors",
-    "topics", "trending", "users", "join", "readme", "codespaces", "team", "solutions", "resources",
+    "about",
+    "apps",
+    "blog",
+    "collections",
+    "contact",
+    "customer-stories",
+    "enterprise",
+    "events",
+    "explore",
+    "features",
+    "issues",
+    "login",
+    "marketplace",
+    "new",
+    "notifications",
+    "orgs",
+    "organizations",
+    "pricing",
+    "pulls",
+    "search",
+    "security",
+    "settings",
+    "site",
+    "sponsors",
+    "topics",
+    "trending",
+    "users",
+    "join",
+    "readme",
+    "codespaces",
+    "team",
+    "solutions",
+    "resources",
 }
 HUB_RESERVED = {
-    "datasets", "spaces", "docs", "blog", "models", "papers", "join", "login", "pricing", "tasks",
-    "learn", "api", "settings", "organizations", "collections", "posts", "chat", "new", "enterprise",
-    "inference-endpoints", "huggingface", "terms-of-service", "privacy", "welcome", "brand",
+    "datasets",
+    "spaces",
+    "docs",
+    "blog",
+    "models",
+    "papers",
+    "join",
+    "login",
+    "pricing",
+    "tasks",
+    "learn",
+    "api",
+    "settings",
+    "organizations",
+    "collections",
+    "posts",
+    "chat",
+    "new",
+    "enterprise",
+    "inference-endpoints",
+    "huggingface",
+    "terms-of-service",
+    "privacy",
+    "welcome",
+    "brand",
 }
 DATASET_HOSTS = (
-    "kaggle.com/datasets", "zenodo.org", "commoncrawl.org", "figshare.com", "openml.org",
-    "registry.opendata.aws", "data.mendeley.com", "dataverse", "paperswithcode.com/dataset",
-    "image-net.org", "laion.ai", "tensorflow.org/datasets", "storage.googleapis.com",
+    "kaggle.com/datasets",
+    "zenodo.org",
+    "commoncrawl.org",
+    "figshare.com",
+    "openml.org",
+    "registry.opendata.aws",
+    "data.mendeley.com",
+    "dataverse",
+    "paperswithcode.com/dataset",
+    "image-net.org",
+    "laion.ai",
+    "tensorflow.org/datasets",
+    "storage.googleapis.com",
 )
 
 
@@ -49,8 +110,17 @@ class ExtractedLinks:
     dropped: int = 0  # links over the per-card cap
 
     def total(self) -> int:
-        return sum(len(v) for v in (self.github_repos, self.arxiv_ids, self.hub_datasets, self.hub_models,
-                                    self.dataset_urls, self.other_urls))
+        return sum(
+            len(v)
+            for v in (
+                self.github_repos,
+                self.arxiv_ids,
+                self.hub_datasets,
+                self.hub_models,
+                self.dataset_urls,
+                self.other_urls,
+            )
+        )
 
 
 def clean_url(raw: str) -> str:
@@ -102,7 +172,7 @@ def _arxiv_from_url(parts) -> str | None:
     path = parts.path
     for prefix in ("/abs/", "/pdf/", "/html/"):
         if path.startswith(prefix):
-            return normalize_arxiv_id(path[len(prefix):].removesuffix(".pdf").strip("/"))
+            return normalize_arxiv_id(path[len(prefix) :].removesuffix(".pdf").strip("/"))
     return None
 
 
@@ -113,9 +183,13 @@ def _hub_path(parts) -> tuple[str, str] | None:
         if len(segments) >= 3 and HUB_ID_PART_RE.match(segments[1]) and HUB_ID_PART_RE.match(segments[2]):
             return "datasets", f"{segments[1]}/{segments[2]}"
         return None
-    if len(segments) >= 2 and segments[0] not in HUB_RESERVED:
-        if HUB_ID_PART_RE.match(segments[0]) and HUB_ID_PART_RE.match(segments[1]):
-            return "models", f"{segments[0]}/{segments[1]}"
+    if (
+        len(segments) >= 2
+        and segments[0] not in HUB_RESERVED
+        and HUB_ID_PART_RE.match(segments[0])
+        and HUB_ID_PART_RE.match(segments[1])
+    ):
+        return "models", f"{segments[0]}/{segments[1]}"
     return None
 
 
@@ -175,5 +249,5 @@ def strip_front_matter(text: str) -> str:
         end = text.find("\n---", 3)
         if end != -1:
             newline = text.find("\n", end + 4)
-            return text[newline + 1:] if newline != -1 else ""
+            return text[newline + 1 :] if newline != -1 else ""
     return text

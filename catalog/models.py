@@ -32,7 +32,9 @@ class Organization(models.Model):
 class AIModel(models.Model):
     """One model repository on a source hub; natural key (source, repo_id)."""
 
-    source = models.CharField(max_length=16, choices=choices.Source.choices, default=choices.Source.HUGGINGFACE)
+    source = models.CharField(
+        max_length=16, choices=choices.Source.choices, default=choices.Source.HUGGINGFACE
+    )
     repo_id = models.CharField(max_length=200, help_text="Hub repository id, 'owner/name'")
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="models"
@@ -45,7 +47,9 @@ class AIModel(models.Model):
     # access
     private = models.BooleanField(default=False)
     disabled = models.BooleanField(default=False)
-    gated = models.CharField(max_length=8, choices=choices.Gate.choices, default=choices.Gate.NONE, blank=True)
+    gated = models.CharField(
+        max_length=8, choices=choices.Gate.choices, default=choices.Gate.NONE, blank=True
+    )
     missing_since = models.DateTimeField(null=True, blank=True, help_text="When the Hub first answered 404")
 
     # upstream revision and dates
@@ -64,7 +68,9 @@ class AIModel(models.Model):
     library_name = models.CharField(max_length=64, blank=True)
     modality = models.CharField(max_length=16, choices=choices.Modality.choices, blank=True, default="")
     tags = models.JSONField(default=list, blank=True)
-    card_data = models.JSONField(default=dict, blank=True, help_text="Card YAML metadata as the Hub parsed it")
+    card_data = models.JSONField(
+        default=dict, blank=True, help_text="Card YAML metadata as the Hub parsed it"
+    )
     license_declared = models.JSONField(default=list, blank=True, help_text="License ids as declared")
     license_name = models.CharField(max_length=200, blank=True)
     license_link = models.CharField(max_length=500, blank=True)
@@ -87,7 +93,9 @@ class AIModel(models.Model):
     crawl_failures = models.PositiveIntegerField(default=0)
 
     datasets = models.ManyToManyField("Dataset", through="ModelDataset", related_name="models")
-    code_repositories = models.ManyToManyField("CodeRepository", through="ModelCodeRepository", related_name="models")
+    code_repositories = models.ManyToManyField(
+        "CodeRepository", through="ModelCodeRepository", related_name="models"
+    )
     papers = models.ManyToManyField("Paper", through="ModelPaper", related_name="models")
 
     class Meta:
@@ -119,7 +127,9 @@ class Dataset(models.Model):
         max_length=16, choices=choices.DatasetStatus.choices, default=choices.DatasetStatus.UNVERIFIED
     )
     private = models.BooleanField(default=False)
-    gated = models.CharField(max_length=8, choices=choices.Gate.choices, default=choices.Gate.NONE, blank=True)
+    gated = models.CharField(
+        max_length=8, choices=choices.Gate.choices, default=choices.Gate.NONE, blank=True
+    )
     disabled = models.BooleanField(default=False)
     license_declared = models.JSONField(default=list, blank=True)
     license_name = models.CharField(max_length=200, blank=True)
@@ -150,23 +160,33 @@ class CodeRepository(models.Model):
     host = models.CharField(max_length=32, default="github.com")
     full_name = models.CharField(max_length=200, help_text="owner/name as linked, lower-cased")
     canonical = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="aliases",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="aliases",
         help_text="Where a renamed or moved repository now lives",
     )
     html_url = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=16, choices=choices.RepoStatus.choices, default=choices.RepoStatus.UNVERIFIED)
+    status = models.CharField(
+        max_length=16, choices=choices.RepoStatus.choices, default=choices.RepoStatus.UNVERIFIED
+    )
     default_branch = models.CharField(max_length=200, blank=True)
     archived = models.BooleanField(default=False)
     fork = models.BooleanField(default=False)
     stars = models.PositiveIntegerField(default=0)
     topics = models.JSONField(default=list, blank=True)
     pushed_at = models.DateTimeField(null=True, blank=True)
-    license_spdx = models.CharField(max_length=100, blank=True, help_text="GitHub's spdx_id, e.g. NOASSERTION")
+    license_spdx = models.CharField(
+        max_length=100, blank=True, help_text="GitHub's spdx_id, e.g. NOASSERTION"
+    )
     license_name = models.CharField(max_length=200, blank=True)
     classification = models.CharField(
         max_length=16, choices=choices.CodeClassification.choices, default=choices.CodeClassification.UNKNOWN
     )
-    evidence_paths = models.JSONField(default=dict, blank=True, help_text="Paths that justify the classification")
+    evidence_paths = models.JSONField(
+        default=dict, blank=True, help_text="Paths that justify the classification"
+    )
     tree_truncated = models.BooleanField(default=False)
     tree_sha = models.CharField(max_length=64, blank=True)
     etags = models.JSONField(default=dict, blank=True, help_text="ETag per endpoint for conditional requests")
@@ -218,7 +238,9 @@ class ModelDataset(models.Model):
 
 
 class ModelCodeRepository(models.Model):
-    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="repository_links", db_index=False)
+    model = models.ForeignKey(
+        AIModel, on_delete=models.CASCADE, related_name="repository_links", db_index=False
+    )
     repository = models.ForeignKey(CodeRepository, on_delete=models.CASCADE, related_name="model_links")
     origin = models.CharField(max_length=16, choices=choices.LinkOrigin.choices)
 
@@ -245,7 +267,9 @@ class LineageEdge(models.Model):
     """base model -> derivative, with how the derivative was made."""
 
     child = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="base_edges", db_index=False)
-    parent = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="derivative_edges", db_index=False)
+    parent = models.ForeignKey(
+        AIModel, on_delete=models.CASCADE, related_name="derivative_edges", db_index=False
+    )
     relation = models.CharField(max_length=16, choices=choices.Relation.choices)
     origin = models.CharField(max_length=16, choices=choices.LinkOrigin.choices)
 
@@ -277,12 +301,16 @@ class Evidence(models.Model):
     revision = models.CharField(max_length=100, blank=True, help_text="Upstream commit sha or ETag")
     fetched_at = models.DateTimeField()
     # rarely looked up by correction: no index, so crawled evidence writes stay cheap
-    correction = models.ForeignKey("Correction", null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
+    correction = models.ForeignKey(
+        "Correction", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
 
     class Meta:
         verbose_name_plural = "evidence"
         constraints = [
-            models.UniqueConstraint(fields=["subject_type", "subject_id", "fact", "origin"], name="evidence_unique")
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "fact", "origin"], name="evidence_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -293,14 +321,18 @@ class CrawlRun(models.Model):
     """One crawl pass: what it was asked to do, where it got to, and how it ended."""
 
     kind = models.CharField(max_length=24, choices=choices.CrawlKind.choices)
-    status = models.CharField(max_length=16, choices=choices.CrawlStatus.choices, default=choices.CrawlStatus.RUNNING)
+    status = models.CharField(
+        max_length=16, choices=choices.CrawlStatus.choices, default=choices.CrawlStatus.RUNNING
+    )
     params = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     heartbeat_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     cursor_url = models.TextField(blank=True, help_text="Next listing page to fetch; resumes a broken pass")
     high_water_mark = models.DateTimeField(
-        null=True, blank=True, help_text="Newest lastModified ingested (incremental passes stop here next time)"
+        null=True,
+        blank=True,
+        help_text="Newest lastModified ingested (incremental passes stop here next time)",
     )
     pages = models.PositiveIntegerField(default=0)
     seen_count = models.PositiveIntegerField(default=0)
@@ -322,11 +354,15 @@ class CrawlRun(models.Model):
 class CrawlFailure(models.Model):
     """A readable record of something the crawler could not do, for operators."""
 
-    run = models.ForeignKey(CrawlRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="failures")
+    run = models.ForeignKey(
+        CrawlRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="failures"
+    )
     subject_type = models.CharField(max_length=16, choices=choices.SubjectType.choices)
     subject_key = models.CharField(max_length=300, help_text="Repository id, dataset id or owner/name")
     stage = models.CharField(max_length=16, choices=choices.CrawlStage.choices)
-    error_code = models.CharField(max_length=48, help_text="e.g. not_found, gated, rate_limited, malformed_card")
+    error_code = models.CharField(
+        max_length=48, help_text="e.g. not_found, gated, rate_limited, malformed_card"
+    )
     message = models.TextField()
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)
@@ -364,7 +400,11 @@ class Correction(models.Model):
     )
     submitted_at = models.DateTimeField(default=timezone.now)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections_reviewed"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrections_reviewed",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)

@@ -43,8 +43,11 @@ def _retry_or_record(task, exc: HubError, record_exhausted) -> None:
         record_exhausted(attempts, exc)
         return
     try:
-        raise task.retry(exc=exc, countdown=retry_countdown(task.request.retries, exc.retry_after),
-                         max_retries=settings.CRAWL_MAX_RETRIES)
+        raise task.retry(
+            exc=exc,
+            countdown=retry_countdown(task.request.retries, exc.retry_after),
+            max_retries=settings.CRAWL_MAX_RETRIES,
+        )
     except MaxRetriesExceededError:
         record_exhausted(attempts, exc)
 
@@ -69,8 +72,14 @@ def discover_hooks(*, details: bool = True) -> crawl.DiscoverHooks:
     )
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None,
-             soft_time_limit=settings.DISCOVER_SOFT_TIME_LIMIT, time_limit=settings.DISCOVER_SOFT_TIME_LIMIT + 60)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    soft_time_limit=settings.DISCOVER_SOFT_TIME_LIMIT,
+    time_limit=settings.DISCOVER_SOFT_TIME_LIMIT + 60,
+)
 def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
     """One discovery pass (singleton); a pass cut short resumes from its cursor next time."""
     try:
@@ -83,7 +92,9 @@ def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
     except HubError as exc:
         if not exc.transient:
             return None
-        _retry_or_record(self, exc, lambda attempts, exc: log.error("discovery gave up after %d attempts", attempts))
+        _retry_or_record(
+            self, exc, lambda attempts, exc: log.error("discovery gave up after %d attempts", attempts)
+        )
         return None
     return run.pk if run else None
 
@@ -96,10 +107,18 @@ def crawl_model(self, model_id: int, force: bool = False) -> str | None:
     try:
         result = crawl.model_crawl(model=model, force=force)
     except HubError as exc:
-        _retry_or_record(self, exc, lambda attempts, exc: model_failure_record(
-            model=model, stage=choices.CrawlStage.DETAIL, error_code="retries_exhausted",
-            message=f"gave up after {attempts} attempts: {exc.code}: {exc}", http_status=exc.http_status,
-            attempts=attempts))
+        _retry_or_record(
+            self,
+            exc,
+            lambda attempts, exc: model_failure_record(
+                model=model,
+                stage=choices.CrawlStage.DETAIL,
+                error_code="retries_exhausted",
+                message=f"gave up after {attempts} attempts: {exc.code}: {exc}",
+                http_status=exc.http_status,
+                attempts=attempts,
+            ),
+        )
         return None
     enqueue_after_commit(crawl_dataset, result.dataset_ids)
     enqueue_after_commit(crawl_repo, result.repository_ids)
@@ -116,9 +135,17 @@ def crawl_dataset(self, dataset_id: int) -> str | None:
     try:
         status = crawl.dataset_crawl(dataset=dataset)
     except HubError as exc:
-        _retry_or_record(self, exc, lambda attempts, exc: dataset_failure_record(
-            dataset=dataset, error_code="retries_exhausted", message=f"{exc.code}: {exc}",
-            http_status=exc.http_status, attempts=attempts))
+        _retry_or_record(
+            self,
+            exc,
+            lambda attempts, exc: dataset_failure_record(
+                dataset=dataset,
+                error_code="retries_exhausted",
+                message=f"{exc.code}: {exc}",
+                http_status=exc.http_status,
+                attempts=attempts,
+            ),
+        )
         return None
     model_ids = list(dataset.model_links.values_list("model_id", flat=True))
     enqueue_scoring(model_ids)
@@ -136,9 +163,17 @@ def crawl_repo(self, repository_id: int) -> str | None:
     try:
         status = repositories.repository_crawl(repository=repository)
     except GitHubError as exc:
-        _retry_or_record(self, exc, lambda attempts, exc: repository_failure_record(
-            repository=repository, error_code="retries_exhausted", message=f"{exc.code}: {exc}",
-            http_status=exc.http_status, attempts=attempts))
+        _retry_or_record(
+            self,
+            exc,
+            lambda attempts, exc: repository_failure_record(
+                repository=repository,
+                error_code="retries_exhausted",
+                message=f"{exc.code}: {exc}",
+                http_status=exc.http_status,
+                attempts=attempts,
+            ),
+        )
         return None
     if status != "unchanged":
         enqueue_scoring(list(repository.model_links.values_list("model_id", flat=True)))

@@ -18,8 +18,18 @@ class LicenseAdmin(ReadOnlyAdmin):
 
 @admin.register(Score)
 class ScoreAdmin(ReadOnlyAdmin):
-    list_display = ("repo_id", "methodology", "total", "weights", "training_data", "training_code", "license",
-                    "mof_class", "osaid_ready", "computed_at")
+    list_display = (
+        "repo_id",
+        "methodology",
+        "total",
+        "weights",
+        "training_data",
+        "training_code",
+        "license",
+        "mof_class",
+        "osaid_ready",
+        "computed_at",
+    )
     list_filter = ("methodology", "weights", "training_data", "training_code", "license", "mof_class")
     search_fields = ("repo_id",)
     show_full_result_count = False

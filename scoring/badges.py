@@ -21,8 +21,14 @@ def _text_width(text: str) -> float:
 
 
 def badge_svg(levels: dict[str, str], *, label: str = "openness") -> str:
-    segments = [(f"{short} {SYMBOLS[levels[name]]}", COLOURS[levels[name]], f"{name.replace('_', ' ')}: "
-                 f"{levels[name]}") for name, short in SHORT]
+    segments = [
+        (
+            f"{short} {SYMBOLS[levels[name]]}",
+            COLOURS[levels[name]],
+            f"{name.replace('_', ' ')}: {levels[name]}",
+        )
+        for name, short in SHORT
+    ]
     label_w = _text_width(label)
     widths = [_text_width(text) for text, _, _ in segments]
     total = label_w + sum(widths)
@@ -37,8 +43,10 @@ def badge_svg(levels: dict[str, str], *, label: str = "openness") -> str:
     x = label_w
     for (text, colour, _), width in zip(segments, widths, strict=True):
         parts.append(f'<rect x="{x:.0f}" width="{width:.0f}" height="20" fill="{colour}"/>')
-        parts.append(f'<text x="{x + width / 2:.1f}" y="14" fill="#fff" text-anchor="middle" '
-                     f'font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">{escape(text)}</text>')
+        parts.append(
+            f'<text x="{x + width / 2:.1f}" y="14" fill="#fff" text-anchor="middle" '
+            f'font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">{escape(text)}</text>'
+        )
         x += width
     parts.append("</svg>")
     return "".join(parts)
@@ -58,5 +66,10 @@ def shields_payload(levels: dict[str, str], total: float) -> dict:
         colour = "orange"
     else:
         colour = "red"
-    return {"schemaVersion": 1, "label": "openness", "message": f"{message} ({total:g}/100)", "color": colour,
-            "cacheSeconds": 3600}
+    return {
+        "schemaVersion": 1,
+        "label": "openness",
+        "message": f"{message} ({total:g}/100)",
+        "color": colour,
+        "cacheSeconds": 3600,
+    }

@@ -17,19 +17,59 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-
 DATA_LICENSE = "CC-BY-4.0"
 DATA_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
-CITATION = ("Openness Index (methodology v{version}), data exported {date}. Licensed CC BY 4.0: cite "
-            "\"Openness Index, https://openness-index.example.org\" and the export date.")
-COLUMNS = (
-    "repo_id", "organization", "total", "weights", "training_data", "training_code", "license_grade", "license",
-    "license_label", "mof_class", "osaid_ready", "is_derivative", "pipeline_tag", "modality", "downloads",
-    "likes", "parameters", "released_at", "last_crawled_at", "methodology", "computed_at", "url",
+CITATION = (
+    "Openness Index (methodology v{version}), data exported {date}. Licensed CC BY 4.0: cite "
+    '"Openness Index, https://openness-index.example.org" and the export date.'
 )
-FIELDS = ("repo_id", "organization_name", "total", "weights", "training_data", "training_code", "license",
-          "license_key", "license_label", "mof_class", "osaid_ready", "is_derivative", "pipeline_tag", "modality",
-          "downloads", "likes", "parameters", "released_at", "last_crawled_at", "methodology__version", "computed_at")
+COLUMNS = (
+    "repo_id",
+    "organization",
+    "total",
+    "weights",
+    "training_data",
+    "training_code",
+    "license_grade",
+    "license",
+    "license_label",
+    "mof_class",
+    "osaid_ready",
+    "is_derivative",
+    "pipeline_tag",
+    "modality",
+    "downloads",
+    "likes",
+    "parameters",
+    "released_at",
+    "last_crawled_at",
+    "methodology",
+    "computed_at",
+    "url",
+)
+FIELDS = (
+    "repo_id",
+    "organization_name",
+    "total",
+    "weights",
+    "training_data",
+    "training_code",
+    "license",
+    "license_key",
+    "license_label",
+    "mof_class",
+    "osaid_ready",
+    "is_derivative",
+    "pipeline_tag",
+    "modality",
+    "downloads",
+    "likes",
+    "parameters",
+    "released_at",
+    "last_crawled_at",
+    "methodology__version",
+    "computed_at",
+)
 
 
 def _iso(value) -> str:
@@ -38,14 +78,28 @@ def _iso(value) -> str:
 
 def row_dict(row: dict) -> dict:
     return {
-        "repo_id": row["repo_id"], "organization": row["organization_name"], "total": row["total"],
-        "weights": row["weights"], "training_data": row["training_data"], "training_code": row["training_code"],
-        "license_grade": row["license"], "license": row["license_key"], "license_label": row["license_label"],
-        "mof_class": row["mof_class"] or None, "osaid_ready": row["osaid_ready"], "is_derivative": row["is_derivative"],
-        "pipeline_tag": row["pipeline_tag"], "modality": row["modality"], "downloads": row["downloads"],
-        "likes": row["likes"], "parameters": row["parameters"], "released_at": _iso(row["released_at"]),
-        "last_crawled_at": _iso(row["last_crawled_at"]), "methodology": row["methodology__version"],
-        "computed_at": _iso(row["computed_at"]), "url": f"/models/{row['repo_id']}/",
+        "repo_id": row["repo_id"],
+        "organization": row["organization_name"],
+        "total": row["total"],
+        "weights": row["weights"],
+        "training_data": row["training_data"],
+        "training_code": row["training_code"],
+        "license_grade": row["license"],
+        "license": row["license_key"],
+        "license_label": row["license_label"],
+        "mof_class": row["mof_class"] or None,
+        "osaid_ready": row["osaid_ready"],
+        "is_derivative": row["is_derivative"],
+        "pipeline_tag": row["pipeline_tag"],
+        "modality": row["modality"],
+        "downloads": row["downloads"],
+        "likes": row["likes"],
+        "parameters": row["parameters"],
+        "released_at": _iso(row["released_at"]),
+        "last_crawled_at": _iso(row["last_crawled_at"]),
+        "methodology": row["methodology__version"],
+        "computed_at": _iso(row["computed_at"]),
+        "url": f"/models/{row['repo_id']}/",
     }
 
 
@@ -78,8 +132,13 @@ def stream_json(rows: Iterable[dict], *, meta: dict) -> Iterator[str]:
 
 def export_meta(version: str) -> dict:
     now = timezone.now()
-    return {"license": DATA_LICENSE, "license_url": DATA_LICENSE_URL, "methodology": version,
-            "generated_at": now.isoformat(), "citation": CITATION.format(version=version, date=now.date())}
+    return {
+        "license": DATA_LICENSE,
+        "license_url": DATA_LICENSE_URL,
+        "methodology": version,
+        "generated_at": now.isoformat(),
+        "citation": CITATION.format(version=version, date=now.date()),
+    }
 
 
 def export_write(directory: Path | None = None) -> Path:
@@ -104,7 +163,8 @@ def export_write(directory: Path | None = None) -> Path:
                     handle.write(chunk)
         os.replace(tmp, directory / name)
     (directory / "README.txt").write_text(
-        f"Openness Index data dump\n\nGenerated: {meta['generated_at']}\nMethodology: v{methodology.version}\n"
+        f"Openness Index data dump\n\nGenerated: {meta['generated_at']}\n"
+        f"Methodology: v{methodology.version}\n"
         f"License: {DATA_LICENSE} ({DATA_LICENSE_URL})\nCitation: {meta['citation']}\n\n"
         "Files: openness-index.jsonl (first line: metadata; then one model per line), openness-index.csv.\n",
         encoding="utf-8",

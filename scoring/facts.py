@@ -25,13 +25,43 @@ from catalog.models import (
 )
 from scoring.levels import UNKNOWN
 from scoring.licenses import KnowledgeBase, knowledge_base
-from scoring.rubric import DATA, LICENSE, WEIGHTS, CODE, DatasetFact, EvidenceRef, ModelFacts, Override, RepoFact
+from scoring.rubric import (
+    CODE,
+    DATA,
+    LICENSE,
+    WEIGHTS,
+    DatasetFact,
+    EvidenceRef,
+    ModelFacts,
+    Override,
+    RepoFact,
+)
 
 MODEL_FIELDS = (
-    "id", "repo_id", "is_placeholder", "missing_since", "private", "disabled", "gated", "weight_files",
-    "weight_formats", "detail_crawled_at", "license_declared", "license_name", "license_link", "tags",
-    "organization__name", "pipeline_tag", "modality", "downloads", "likes", "hub_created_at", "parameters",
-    "listed_at", "updated_at", "sha",
+    "id",
+    "repo_id",
+    "is_placeholder",
+    "missing_since",
+    "private",
+    "disabled",
+    "gated",
+    "weight_files",
+    "weight_formats",
+    "detail_crawled_at",
+    "license_declared",
+    "license_name",
+    "license_link",
+    "tags",
+    "organization__name",
+    "pipeline_tag",
+    "modality",
+    "downloads",
+    "likes",
+    "hub_created_at",
+    "parameters",
+    "listed_at",
+    "updated_at",
+    "sha",
 )
 JUDGMENT_CORRECTIONS = {
     choices.CorrectionFact.WEIGHTS: WEIGHTS,
@@ -61,8 +91,12 @@ class ModelRow:
 
 def _ref(row: dict, subject: str) -> EvidenceRef:
     return EvidenceRef(
-        fact=row["fact"], subject=subject, source_url=row["source_url"], revision=row["revision"],
-        fetched_at=row["fetched_at"].isoformat() if row["fetched_at"] else "", origin=row["origin"],
+        fact=row["fact"],
+        subject=subject,
+        source_url=row["source_url"],
+        revision=row["revision"],
+        fetched_at=row["fetched_at"].isoformat() if row["fetched_at"] else "",
+        origin=row["origin"],
         evidence_id=row["id"],
     )
 
@@ -72,15 +106,19 @@ def _evidence(subject_type: str, ids: Iterable[int]) -> dict[int, list[dict]]:
     ids = list(ids)
     for start in range(0, len(ids), 2000):
         query = Evidence.objects.filter(subject_type=subject_type, subject_id__in=ids[start : start + 2000])
-        for row in query.values("id", "subject_id", "fact", "origin", "source_url", "revision", "fetched_at",
-                                "correction_id"):
+        for row in query.values(
+            "id", "subject_id", "fact", "origin", "source_url", "revision", "fetched_at", "correction_id"
+        ):
             rows[row["subject_id"]].append(row)
     return rows
 
 
 def _corrected_values(model_ids: list[int]) -> dict[tuple[int, str], dict]:
-    query = Evidence.objects.filter(subject_type=choices.SubjectType.MODEL, subject_id__in=model_ids,
-                                    origin=choices.EvidenceOrigin.CORRECTED)
+    query = Evidence.objects.filter(
+        subject_type=choices.SubjectType.MODEL,
+        subject_id__in=model_ids,
+        origin=choices.EvidenceOrigin.CORRECTED,
+    )
     return {(r["subject_id"], r["fact"]): r["value"] for r in query.values("subject_id", "fact", "value")}
 
 
@@ -91,8 +129,13 @@ def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None) -> 
         grade, label = resolution.grade, resolution.label
     else:
         grade, label = UNKNOWN, ""
-    return DatasetFact(name=row["dataset__repo_id"], status=row["dataset__status"], license_grade=grade,
-                       license_label=label, evidence=evidence)
+    return DatasetFact(
+        name=row["dataset__repo_id"],
+        status=row["dataset__status"],
+        license_grade=grade,
+        license_label=label,
+        evidence=evidence,
+    )
 
 
 def _repo_license_open(kb: KnowledgeBase, spdx: str) -> bool | None:
@@ -104,7 +147,9 @@ def _repo_license_open(kb: KnowledgeBase, spdx: str) -> bool | None:
     return resolution.grade == "open"
 
 
-def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, ModelRow], dict[int, list[int]]]:
+def build_facts(
+    model_ids: list[int],
+) -> tuple[dict[int, ModelFacts], dict[int, ModelRow], dict[int, list[int]]]:
     """Facts, leaderboard copies and base ids for ``model_ids`` (one chunk)."""
     kb = knowledge_base()
     models = list(AIModel.objects.filter(id__in=model_ids).values(*MODEL_FIELDS))
@@ -118,21 +163,33 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
 
     dataset_rows: dict[int, list[dict]] = defaultdict(list)
     for row in ModelDataset.objects.filter(model_id__in=model_ids).values(
-        "model_id", "origin", "dataset_id", "dataset__repo_id", "dataset__status", "dataset__license_declared",
+        "model_id",
+        "origin",
+        "dataset_id",
+        "dataset__repo_id",
+        "dataset__status",
+        "dataset__license_declared",
         "dataset__license_name",
     ):
         dataset_rows[row["model_id"]].append(row)
-    dataset_evidence = _evidence(choices.SubjectType.DATASET,
-                                 {r["dataset_id"] for rows in dataset_rows.values() for r in rows})
+    dataset_evidence = _evidence(
+        choices.SubjectType.DATASET, {r["dataset_id"] for rows in dataset_rows.values() for r in rows}
+    )
 
     repo_rows: dict[int, list[dict]] = defaultdict(list)
     for row in ModelCodeRepository.objects.filter(model_id__in=model_ids).values(
         "model_id", "origin", "repository_id", "repository__canonical_id"
     ):
         repo_rows[row["model_id"]].append(row)
-    repo_ids = {r["repository__canonical_id"] or r["repository_id"] for rows in repo_rows.values() for r in rows}
-    repos = {r["id"]: r for r in CodeRepository.objects.filter(id__in=repo_ids).values(
-        "id", "full_name", "status", "classification", "license_spdx", "evidence_paths")}
+    repo_ids = {
+        r["repository__canonical_id"] or r["repository_id"] for rows in repo_rows.values() for r in rows
+    }
+    repos = {
+        r["id"]: r
+        for r in CodeRepository.objects.filter(id__in=repo_ids).values(
+            "id", "full_name", "status", "classification", "license_spdx", "evidence_paths"
+        )
+    }
     repo_evidence = _evidence(choices.SubjectType.REPOSITORY, repo_ids)
     model_evidence = _evidence(choices.SubjectType.MODEL, model_ids)
     linked_papers: dict[int, list[str]] = defaultdict(list)
@@ -142,12 +199,15 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
         linked_papers[model_id].append(arxiv_id)
 
     overrides: dict[int, dict[str, Override]] = defaultdict(dict)
-    for correction in Correction.objects.filter(model_id__in=model_ids, status=choices.CorrectionStatus.APPROVED,
-                                                fact__in=list(JUDGMENT_CORRECTIONS)).order_by("reviewed_at", "id"):
+    for correction in Correction.objects.filter(
+        model_id__in=model_ids, status=choices.CorrectionStatus.APPROVED, fact__in=list(JUDGMENT_CORRECTIONS)
+    ).order_by("reviewed_at", "id"):
         value = correction.value if isinstance(correction.value, dict) else {}
         overrides[correction.model_id][JUDGMENT_CORRECTIONS[correction.fact]] = Override(
-            level=value.get("level", UNKNOWN), rationale=value.get("rationale") or "Set by a maintainer correction.",
-            correction_id=correction.pk, evidence_url=correction.evidence_url,
+            level=value.get("level", UNKNOWN),
+            rationale=value.get("rationale") or "Set by a maintainer correction.",
+            correction_id=correction.pk,
+            evidence_url=correction.evidence_url,
         )
 
     facts: dict[int, ModelFacts] = {}
@@ -166,7 +226,9 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
                 evidence[row["fact"]] = _ref(row, subject)
 
         datasets = tuple(
-            dataset_fact(r, kb, _first_ref(dataset_evidence.get(r["dataset_id"]), f"dataset:{r['dataset__repo_id']}"))
+            dataset_fact(
+                r, kb, _first_ref(dataset_evidence.get(r["dataset_id"]), f"dataset:{r['dataset__repo_id']}")
+            )
             for r in _links(dataset_rows.get(mid, []), "datasets", corrected_facts)
         )
         repo_facts = []
@@ -175,13 +237,21 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
             if repo is None:
                 continue
             paths = repo["evidence_paths"] or {}
-            repo_facts.append(RepoFact(
-                full_name=repo["full_name"], status=repo["status"], classification=repo["classification"],
-                license_spdx=repo["license_spdx"], license_open=_repo_license_open(kb, repo["license_spdx"]),
-                has_configs=bool(paths.get("configs")), has_data_processing=bool(paths.get("data_processing")),
-                has_evaluation=bool(paths.get("evaluation")),
-                evidence=_first_ref(repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"),
-            ))
+            repo_facts.append(
+                RepoFact(
+                    full_name=repo["full_name"],
+                    status=repo["status"],
+                    classification=repo["classification"],
+                    license_spdx=repo["license_spdx"],
+                    license_open=_repo_license_open(kb, repo["license_spdx"]),
+                    has_configs=bool(paths.get("configs")),
+                    has_data_processing=bool(paths.get("data_processing")),
+                    has_evaluation=bool(paths.get("evaluation")),
+                    evidence=_first_ref(
+                        repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"
+                    ),
+                )
+            )
 
         edges = bases.get(mid, [])
         if "base_models" in corrected_facts:
@@ -191,41 +261,69 @@ def build_facts(model_ids: list[int]) -> tuple[dict[int, ModelFacts], dict[int, 
         relations = {relation for _, relation, _ in edges}
         relation = None
         if edges:
-            relation = next((r for r in ("adapter", "quantized", "merge", "finetune") if r in relations), "unknown")
+            relation = next(
+                (r for r in ("adapter", "quantized", "merge", "finetune") if r in relations), "unknown"
+            )
         elif is_adapter_only(m["weight_files"]):
             relation = "adapter"  # adapter weights without a named base: a derivative of an unknown model
 
         license_value = corrected.get((mid, "license"))
         if license_value is not None:
-            license_resolution = kb.resolve_declared(license_value.get("declared") or [],
-                                                     license_value.get("license_name", ""),
-                                                     license_value.get("license_link", ""))
+            license_resolution = kb.resolve_declared(
+                license_value.get("declared") or [],
+                license_value.get("license_name", ""),
+                license_value.get("license_link", ""),
+            )
         else:
-            license_resolution = kb.resolve_declared(m["license_declared"] or [], m["license_name"], m["license_link"])
+            license_resolution = kb.resolve_declared(
+                m["license_declared"] or [], m["license_name"], m["license_link"]
+            )
         documentation = model_evidence.get(mid, [])
         has_card = True if m["detail_crawled_at"] else None
         if any(r["fact"] == "documentation" for r in documentation):
             has_card = True
         tags = m["tags"] or []
         facts[mid] = ModelFacts(
-            model_id=mid, repo_id=m["repo_id"], listed=not m["is_placeholder"], missing=m["missing_since"] is not None,
-            private=m["private"], disabled=m["disabled"], gated=m["gated"],
+            model_id=mid,
+            repo_id=m["repo_id"],
+            listed=not m["is_placeholder"],
+            missing=m["missing_since"] is not None,
+            private=m["private"],
+            disabled=m["disabled"],
+            gated=m["gated"],
             weight_files=tuple(m["weight_files"]) if m["weight_files"] is not None else None,
-            weight_formats=tuple(m["weight_formats"] or ()), relation=relation,
-            base_ids=tuple(parent for parent, _, _ in edges), datasets=datasets,
-            datasets_known=not m["is_placeholder"] or "datasets" in corrected_facts, repos=tuple(repo_facts),
+            weight_formats=tuple(m["weight_formats"] or ()),
+            relation=relation,
+            base_ids=tuple(parent for parent, _, _ in edges),
+            datasets=datasets,
+            datasets_known=not m["is_placeholder"] or "datasets" in corrected_facts,
+            repos=tuple(repo_facts),
             repos_known=m["detail_crawled_at"] is not None or "code_repositories" in corrected_facts,
-            license=license_resolution, has_card=has_card,
-            papers=tuple(dict.fromkeys([t[len("arxiv:"):] for t in tags if t.startswith("arxiv:")]
-                                       + sorted(linked_papers.get(mid, [])))),
-            eval_results="model-index" in tags or "eval-results" in tags, evidence=evidence,
-            corrected_facts=frozenset(corrected_facts & (LINK_FACTS | {"license"})), overrides=overrides.get(mid, {}),
+            license=license_resolution,
+            has_card=has_card,
+            papers=tuple(
+                dict.fromkeys(
+                    [t[len("arxiv:") :] for t in tags if t.startswith("arxiv:")]
+                    + sorted(linked_papers.get(mid, []))
+                )
+            ),
+            eval_results="model-index" in tags or "eval-results" in tags,
+            evidence=evidence,
+            corrected_facts=frozenset(corrected_facts & (LINK_FACTS | {"license"})),
+            overrides=overrides.get(mid, {}),
         )
         rows[mid] = ModelRow(
-            id=mid, repo_id=m["repo_id"], organization_name=m["organization__name"] or "",
-            pipeline_tag=m["pipeline_tag"], modality=m["modality"], downloads=m["downloads"], likes=m["likes"],
-            parameters=m["parameters"], released_at=m["hub_created_at"],
-            last_crawled_at=m["detail_crawled_at"] or m["listed_at"], is_listed=not m["is_placeholder"],
+            id=mid,
+            repo_id=m["repo_id"],
+            organization_name=m["organization__name"] or "",
+            pipeline_tag=m["pipeline_tag"],
+            modality=m["modality"],
+            downloads=m["downloads"],
+            likes=m["likes"],
+            parameters=m["parameters"],
+            released_at=m["hub_created_at"],
+            last_crawled_at=m["detail_crawled_at"] or m["listed_at"],
+            is_listed=not m["is_placeholder"],
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids

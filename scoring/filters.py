@@ -46,28 +46,44 @@ def sort_choices() -> list[tuple[str, str]]:
 
 
 class ScoreFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", max_length=MAX_QUERY_LENGTH, label="Search model or organization")
-    show = django_filters.ChoiceFilter(choices=SHOW_CHOICES, method="filter_show", empty_label=None,
-                                       label="Show")
+    q = django_filters.CharFilter(
+        method="search", max_length=MAX_QUERY_LENGTH, label="Search model or organization"
+    )
+    show = django_filters.ChoiceFilter(
+        choices=SHOW_CHOICES, method="filter_show", empty_label=None, label="Show"
+    )
     modality = django_filters.ChoiceFilter(choices=[c for c in Modality.choices if c[0]], label="Modality")
     pipeline_tag = django_filters.CharFilter(max_length=64, label="Task (pipeline tag)")
-    organization = django_filters.CharFilter(field_name="organization_name", max_length=96, label="Organization")
+    organization = django_filters.CharFilter(
+        field_name="organization_name", max_length=96, label="Organization"
+    )
     license = django_filters.CharFilter(field_name="license_key", max_length=100, label="License (key)")
-    license_grade = django_filters.ChoiceFilter(field_name="license", choices=LEVEL_CHOICES, label="License grade")
+    license_grade = django_filters.ChoiceFilter(
+        field_name="license", choices=LEVEL_CHOICES, label="License grade"
+    )
     weights = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Weights")
     training_data = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training data")
     training_code = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training code")
-    mof_class = django_filters.ChoiceFilter(choices=[("1", "Class I"), ("2", "Class II"), ("3", "Class III"),
-                                                     ("0", "unclassified")], method="filter_mof", label="MOF class")
-    osaid_ready = django_filters.ChoiceFilter(choices=[("true", "yes"), ("false", "no")], method="filter_osaid",
-                                              label="OSAID ready")
-    lineage = django_filters.ChoiceFilter(choices=DERIVATIVE_CHOICES, method="filter_lineage", label="Lineage")
-    min_downloads = django_filters.NumberFilter(field_name="downloads", lookup_expr="gte", min_value=0,
-                                                label="At least this many downloads (30 days)")
-    released_after = django_filters.DateFilter(field_name="released_at", lookup_expr="date__gte",
-                                               label="Released on or after")
-    released_before = django_filters.DateFilter(field_name="released_at", lookup_expr="date__lte",
-                                                label="Released on or before")
+    mof_class = django_filters.ChoiceFilter(
+        choices=[("1", "Class I"), ("2", "Class II"), ("3", "Class III"), ("0", "unclassified")],
+        method="filter_mof",
+        label="MOF class",
+    )
+    osaid_ready = django_filters.ChoiceFilter(
+        choices=[("true", "yes"), ("false", "no")], method="filter_osaid", label="OSAID ready"
+    )
+    lineage = django_filters.ChoiceFilter(
+        choices=DERIVATIVE_CHOICES, method="filter_lineage", label="Lineage"
+    )
+    min_downloads = django_filters.NumberFilter(
+        field_name="downloads", lookup_expr="gte", min_value=0, label="At least this many downloads (30 days)"
+    )
+    released_after = django_filters.DateFilter(
+        field_name="released_at", lookup_expr="date__gte", label="Released on or after"
+    )
+    released_before = django_filters.DateFilter(
+        field_name="released_at", lookup_expr="date__lte", label="Released on or before"
+    )
     sort = django_filters.ChoiceFilter(choices=sort_choices(), method="no_op", label="Sort by")
 
     class Meta:
@@ -81,7 +97,9 @@ class ScoreFilterSet(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         for name, field in self.form.fields.items():
             if isinstance(field, forms.ChoiceField) and name != "show":
-                field.choices = [("", "any") if value == "" else (value, label) for value, label in field.choices]
+                field.choices = [
+                    ("", "any") if value == "" else (value, label) for value, label in field.choices
+                ]
 
     # --- methods ---------------------------------------------------------------------
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -50,7 +50,9 @@ def mof_components(facts: ModelFacts, result: ScoreResult) -> dict[str, str | No
         components["Data card"] = model_license  # the card documents its training data
         if all(d.status == "available" and d.license_label for d in facts.datasets):
             licenses = {d.license_label for d in facts.datasets}
-            components["Datasets"] = normalize_for_mof(sorted(licenses)[0]) if len(licenses) == 1 else UNAVAILABLE
+            components["Datasets"] = (
+                normalize_for_mof(sorted(licenses)[0]) if len(licenses) == 1 else UNAVAILABLE
+            )
         else:
             components["Datasets"] = UNAVAILABLE
     if facts.papers:
@@ -93,5 +95,7 @@ def osaid_verdict(result: ScoreResult) -> OsaidVerdict:
         failing.append(f"code: training code is {j[CODE].level} ({j[CODE].rationale})")
     if j[WEIGHTS].level != OPEN or j[LICENSE].level != OPEN:
         which = j[WEIGHTS] if j[WEIGHTS].level != OPEN else j[LICENSE]
-        failing.append(f"parameters: {which.dimension.replace('_', ' ')} is {which.level} ({which.rationale})")
+        failing.append(
+            f"parameters: {which.dimension.replace('_', ' ')} is {which.level} ({which.rationale})"
+        )
     return OsaidVerdict(ready=not failing, failing=tuple(failing))

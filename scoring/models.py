@@ -29,7 +29,9 @@ class MethodologyVersion(models.Model):
     class Meta:
         ordering = ["-published_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_methodology")
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="one_current_methodology"
+            )
         ]
 
     def __str__(self) -> str:
@@ -93,14 +95,23 @@ class Score(models.Model):
     is_notable = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["model", "methodology"], name="score_model_methodology")]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "methodology"], name="score_model_methodology")
+        ]
         # The leaderboard's default orders (notable or all, by total, name or downloads) walk
         # one of these; ending in id lets a deep page be found from the index alone.
         indexes = [
-            models.Index(fields=["methodology", "is_listed", "-total", "repo_id", "id"], name="score_board_total"),
-            models.Index(fields=["methodology", "is_notable", "-total", "repo_id", "id"], name="score_board_notable"),
+            models.Index(
+                fields=["methodology", "is_listed", "-total", "repo_id", "id"], name="score_board_total"
+            ),
+            models.Index(
+                fields=["methodology", "is_notable", "-total", "repo_id", "id"], name="score_board_notable"
+            ),
             models.Index(fields=["methodology", "is_listed", "repo_id", "id"], name="score_board_name"),
-            models.Index(fields=["methodology", "is_listed", "-downloads", "repo_id", "id"], name="score_board_downloads"),
+            models.Index(
+                fields=["methodology", "is_listed", "-downloads", "repo_id", "id"],
+                name="score_board_downloads",
+            ),
             models.Index(fields=["methodology", "organization_name", "-total"], name="score_board_org"),
             models.Index(fields=["methodology", "license_key"], name="score_board_license"),
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
@@ -124,7 +135,9 @@ class ScoreDetail(models.Model):
     mof_progress = models.JSONField(default=dict)
     mof_missing = models.JSONField(default=list)
     osaid_failing = models.JSONField(default=list)
-    sources = models.JSONField(default=dict, help_text="What the score rests on: bases, datasets, repositories, papers")
+    sources = models.JSONField(
+        default=dict, help_text="What the score rests on: bases, datasets, repositories, papers"
+    )
 
     def __str__(self) -> str:
         return f"detail of {self.score_id}"
@@ -133,9 +146,14 @@ class ScoreDetail(models.Model):
 class ScoreChange(models.Model):
     """A change of a model's judgments or total, with what caused it."""
 
-    CAUSES = [("crawl", "crawl"), ("correction", "maintainer correction"), ("methodology", "methodology change"),
-              ("lineage", "a base model changed"), ("knowledge_base", "license knowledge base change"),
-              ("manual", "manual rescore")]
+    CAUSES = [
+        ("crawl", "crawl"),
+        ("correction", "maintainer correction"),
+        ("methodology", "methodology change"),
+        ("lineage", "a base model changed"),
+        ("knowledge_base", "license knowledge base change"),
+        ("manual", "manual rescore"),
+    ]
 
     model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="score_changes")
     methodology = models.ForeignKey(MethodologyVersion, on_delete=models.PROTECT, related_name="changes")

@@ -34,14 +34,25 @@ def board_rows(rows, first_rank: int) -> SafeString:
     out = []
     for offset, row in enumerate(rows):
         repo = escape(row.repo_id)
-        out.append(ROW.format(
-            repo=repo, pk=row.pk, rank=first_rank + offset,
-            derivative=DERIVATIVE if row.is_derivative else "",
-            org=escape(row.organization_name), w=level_mark(row.weights), d=level_mark(row.training_data),
-            c=level_mark(row.training_code), lic=level_mark(row.license), total=row.total,
-            mof=MOF_NAMES.get(row.mof_class, "none"), label=escape(_truncate(row.license_label, 40)),
-            conflict=CONFLICT if row.has_license_conflict else "", params=compact(row.parameters),
-            modality=escape(row.modality) or "–", downloads=compact(row.downloads),
-            crawled=row.last_crawled_at.strftime("%Y-%m-%d") if row.last_crawled_at else "–",
-        ))
+        out.append(
+            ROW.format(
+                repo=repo,
+                pk=row.pk,
+                rank=first_rank + offset,
+                derivative=DERIVATIVE if row.is_derivative else "",
+                org=escape(row.organization_name),
+                w=level_mark(row.weights),
+                d=level_mark(row.training_data),
+                c=level_mark(row.training_code),
+                lic=level_mark(row.license),
+                total=row.total,
+                mof=MOF_NAMES.get(row.mof_class, "none"),
+                label=escape(_truncate(row.license_label, 40)),
+                conflict=CONFLICT if row.has_license_conflict else "",
+                params=compact(row.parameters),
+                modality=escape(row.modality) or "–",
+                downloads=compact(row.downloads),
+                crawled=row.last_crawled_at.strftime("%Y-%m-%d") if row.last_crawled_at else "–",
+            )
+        )
     return mark_safe("".join(out))  # noqa: S308 - every interpolated catalog value is escaped above

@@ -38,9 +38,15 @@ class EvidenceRef:
     evidence_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        values = {"fact": self.fact, "subject": self.subject, "source_url": self.source_url,
-                  "revision": self.revision, "fetched_at": self.fetched_at, "origin": self.origin,
-                  "evidence_id": self.evidence_id}
+        values = {
+            "fact": self.fact,
+            "subject": self.subject,
+            "source_url": self.source_url,
+            "revision": self.revision,
+            "fetched_at": self.fetched_at,
+            "origin": self.origin,
+            "evidence_id": self.evidence_id,
+        }
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
@@ -130,8 +136,12 @@ class Judgment:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "level": self.level, "points": self.points, "rationale": self.rationale, "origin": self.origin,
-            "evidence": [e.as_dict() for e in self.evidence], "details": self.details,
+            "level": self.level,
+            "points": self.points,
+            "rationale": self.rationale,
+            "origin": self.origin,
+            "evidence": [e.as_dict() for e in self.evidence],
+            "details": self.details,
         }
 
 
@@ -178,42 +188,94 @@ def _origin(facts: ModelFacts, fact: str, default: str = CRAWLED) -> str:
 def judge_weights(facts: ModelFacts, bases: list[BaseSummary]) -> Judgment:
     evidence = _ev(facts, "access", "weight_files", "weight_formats")
     if not facts.listed and not facts.missing:
-        return Judgment(WEIGHTS, UNKNOWN, f"{facts.repo_id} is known only as a base model named by others; it has "
-                        "not been listed on the Hub.", CRAWLED, evidence)
+        return Judgment(
+            WEIGHTS,
+            UNKNOWN,
+            f"{facts.repo_id} is known only as a base model named by others; it has "
+            "not been listed on the Hub.",
+            CRAWLED,
+            evidence,
+        )
     if facts.missing:
-        return Judgment(WEIGHTS, CLOSED, "The repository no longer exists on the Hub (404), so no weights can be "
-                        "downloaded.", CRAWLED, evidence)
+        return Judgment(
+            WEIGHTS,
+            CLOSED,
+            "The repository no longer exists on the Hub (404), so no weights can be downloaded.",
+            CRAWLED,
+            evidence,
+        )
     if facts.private:
-        return Judgment(WEIGHTS, CLOSED, "The repository is private: no weights are public.", CRAWLED, evidence)
+        return Judgment(
+            WEIGHTS, CLOSED, "The repository is private: no weights are public.", CRAWLED, evidence
+        )
     if facts.disabled:
-        return Judgment(WEIGHTS, CLOSED, "The Hub has disabled the repository: its files cannot be downloaded.",
-                        CRAWLED, evidence)
+        return Judgment(
+            WEIGHTS,
+            CLOSED,
+            "The Hub has disabled the repository: its files cannot be downloaded.",
+            CRAWLED,
+            evidence,
+        )
     files = facts.weight_files
     if files is not None and not files:
         if facts.weight_formats:
             files = None  # the listing saw weight formats; the file list we got was incomplete
         else:
-            return Judgment(WEIGHTS, CLOSED, "The repository holds no weight files (safetensors, bin, gguf, "
-                            "onnx, ...): a placeholder or API-only release.", CRAWLED, evidence)
+            return Judgment(
+                WEIGHTS,
+                CLOSED,
+                "The repository holds no weight files (safetensors, bin, gguf, "
+                "onnx, ...): a placeholder or API-only release.",
+                CRAWLED,
+                evidence,
+            )
     if files is None and not facts.weight_formats:
-        return Judgment(WEIGHTS, UNKNOWN, "Neither the file list nor the Hub's format tags show weight files.",
-                        CRAWLED, evidence)
-    described = (f"{_plural(len(files), 'weight file')} ({', '.join(files[:2])}{', ...' if len(files) > 2 else ''})"
-                 if files else f"weights in {', '.join(facts.weight_formats)} format")
+        return Judgment(
+            WEIGHTS,
+            UNKNOWN,
+            "Neither the file list nor the Hub's format tags show weight files.",
+            CRAWLED,
+            evidence,
+        )
+    described = (
+        f"{_plural(len(files), 'weight file')} ({', '.join(files[:2])}{', ...' if len(files) > 2 else ''})"
+        if files
+        else f"weights in {', '.join(facts.weight_formats)} format"
+    )
     if facts.gated:
         kind = "manual approval" if facts.gated == "manual" else "a click-through form"
-        return Judgment(WEIGHTS, PARTIAL, f"The {described} are behind a gate ({kind}) on the Hub.",
-                        CRAWLED, evidence, {"gated": facts.gated})
+        return Judgment(
+            WEIGHTS,
+            PARTIAL,
+            f"The {described} are behind a gate ({kind}) on the Hub.",
+            CRAWLED,
+            evidence,
+            {"gated": facts.gated},
+        )
     if facts.relation in ("adapter", "quantized"):
         what = "an adapter" if facts.relation == "adapter" else "a quantization"
         if not bases:  # like a base that is not in the catalog: the full weights cannot be shown to be open
-            return Judgment(WEIGHTS, PARTIAL, f"Only {what} is published, and its base model is not named, so the "
-                            "full weights cannot be shown to be downloadable.", INFERRED, evidence, {"base": None})
+            return Judgment(
+                WEIGHTS,
+                PARTIAL,
+                f"Only {what} is published, and its base model is not named, so the "
+                "full weights cannot be shown to be downloadable.",
+                INFERRED,
+                evidence,
+                {"base": None},
+            )
         closed_bases = [b for b in bases if b.weights != OPEN]
         if closed_bases:
             base = closed_bases[0]
-            return Judgment(WEIGHTS, PARTIAL, f"Only {what} is published; its base {base.repo_id} is not openly "
-                            f"downloadable ({base.weights}).", INFERRED, evidence, {"base": base.repo_id})
+            return Judgment(
+                WEIGHTS,
+                PARTIAL,
+                f"Only {what} is published; its base {base.repo_id} is not openly "
+                f"downloadable ({base.weights}).",
+                INFERRED,
+                evidence,
+                {"base": base.repo_id},
+            )
     return Judgment(WEIGHTS, OPEN, f"The {described} download without any gate.", CRAWLED, evidence)
 
 
@@ -237,9 +299,13 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
     named_only = [d for d in datasets if d.status in NAMED_ONLY]
     unverified = [d for d in datasets if d.status == "unverified"]
     lost = [d for d in datasets if d.status in NOT_OBTAINABLE]
-    details = {"obtainable": [d.name for d in open_sets], "no_license": [d.name for d in unlicensed],
-               "gated_or_external": [d.name for d in named_only], "unresolved": [d.name for d in lost],
-               "unverified": [d.name for d in unverified]}
+    details = {
+        "obtainable": [d.name for d in open_sets],
+        "no_license": [d.name for d in unlicensed],
+        "gated_or_external": [d.name for d in named_only],
+        "unresolved": [d.name for d in lost],
+        "unverified": [d.name for d in unverified],
+    }
     total = len(datasets)
     if len(open_sets) == total:
         return OPEN, f"names {_plural(total, 'dataset')}, all public, ungated and licensed", details
@@ -255,10 +321,18 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
             problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
         if unverified:
             problems.append(f"{len(unverified)} not checked yet")
-        return PARTIAL, f"names {_plural(total, 'dataset')}, {len(open_sets)} of them openly obtainable; " \
-            + "; ".join(problems), details
-    return CLOSED, f"names {_plural(total, 'dataset')}, none of which can be obtained ({lost[0].name}: " \
-        f"{lost[0].status})", details
+        return (
+            PARTIAL,
+            f"names {_plural(total, 'dataset')}, {len(open_sets)} of them openly obtainable; "
+            + "; ".join(problems),
+            details,
+        )
+    return (
+        CLOSED,
+        f"names {_plural(total, 'dataset')}, none of which can be obtained ({lost[0].name}: "
+        f"{lost[0].status})",
+        details,
+    )
 
 
 def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
@@ -266,24 +340,43 @@ def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
     origin = _origin(facts, "datasets")
     own, own_reason, details = data_part(facts)
     if not facts.listed and not facts.missing:
-        return Judgment(DATA, UNKNOWN, f"{facts.repo_id} is known only as a base model; its card has not been read.",
-                        CRAWLED, evidence)
+        return Judgment(
+            DATA,
+            UNKNOWN,
+            f"{facts.repo_id} is known only as a base model; its card has not been read.",
+            CRAWLED,
+            evidence,
+        )
     if facts.relation is None:
         return Judgment(DATA, own, f"This model {own_reason}.", origin, evidence, details)
     if lineage_problem:
-        return Judgment(DATA, UNKNOWN, f"Pretraining data cannot be traced: {lineage_problem}.", INFERRED, evidence,
-                        details)
+        return Judgment(
+            DATA,
+            UNKNOWN,
+            f"Pretraining data cannot be traced: {lineage_problem}.",
+            INFERRED,
+            evidence,
+            details,
+        )
     base_level = strictest([b.data for b in bases]) if bases else UNKNOWN
     base_names = ", ".join(b.repo_id for b in bases) or "an unnamed base"
     base_reason = next((b.reason for b in bases if b.reason), "")
     if facts.relation in ("quantized", "merge"):
         what = "a quantization" if facts.relation == "quantized" else "a merge"
         reason = f"As {what}, it was trained on exactly its base's data: {base_names} is {base_level}"
-        return Judgment(DATA, base_level, reason + (f" ({base_reason})." if base_reason else "."), INFERRED,
-                        evidence, details)
+        return Judgment(
+            DATA,
+            base_level,
+            reason + (f" ({base_reason})." if base_reason else "."),
+            INFERRED,
+            evidence,
+            details,
+        )
     level = mean_level([base_level, own])
-    rationale = (f"Mean of the base's data ({base_names}: {base_level}{f', {base_reason}' if base_reason else ''}) "
-                 f"and its own fine-tuning data ({own}: it {own_reason}).")
+    rationale = (
+        f"Mean of the base's data ({base_names}: {base_level}{f', {base_reason}' if base_reason else ''}) "
+        f"and its own fine-tuning data ({own}: it {own_reason})."
+    )
     return Judgment(DATA, level, rationale, CORRECTED if origin == CORRECTED else INFERRED, evidence, details)
 
 
@@ -302,17 +395,29 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
         if repo.classification == "training" or (derivative and repo.classification == "finetuning"):
             kind = "training" if repo.classification == "training" else "fine-tuning"
             if license_ok:
-                ranked.append((3, OPEN, f"repository {repo.full_name} has {kind} code under {repo.license_spdx}",
-                               repo))
+                ranked.append(
+                    (3, OPEN, f"repository {repo.full_name} has {kind} code under {repo.license_spdx}", repo)
+                )
             else:
-                why = f"under {repo.license_spdx}, not an OSI-approved license" if repo.license_spdx else \
-                    "without a license"
+                why = (
+                    f"under {repo.license_spdx}, not an OSI-approved license"
+                    if repo.license_spdx
+                    else "without a license"
+                )
                 ranked.append((2, PARTIAL, f"repository {repo.full_name} has {kind} code but {why}", repo))
         elif repo.classification == "finetuning":
-            ranked.append((2, PARTIAL, f"repository {repo.full_name} has fine-tuning code but no pretraining code",
-                           repo))
+            ranked.append(
+                (
+                    2,
+                    PARTIAL,
+                    f"repository {repo.full_name} has fine-tuning code but no pretraining code",
+                    repo,
+                )
+            )
         elif repo.has_configs and repo.status == "available":
-            ranked.append((1, PARTIAL, f"repository {repo.full_name} holds training configs or recipes only", repo))
+            ranked.append(
+                (1, PARTIAL, f"repository {repo.full_name} holds training configs or recipes only", repo)
+            )
         elif repo.status == "available":
             what = "inference code only" if repo.classification == "inference" else "no code"
             ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
@@ -333,33 +438,68 @@ def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
     own, own_reason, repo = code_part(facts, derivative=derivative)
     details = {"deciding_repository": repo.full_name if repo else None}
     if not facts.listed and not facts.missing:
-        return Judgment(CODE, UNKNOWN, f"{facts.repo_id} is known only as a base model; its links have not been "
-                        "read.", CRAWLED, evidence)
+        return Judgment(
+            CODE,
+            UNKNOWN,
+            f"{facts.repo_id} is known only as a base model; its links have not been read.",
+            CRAWLED,
+            evidence,
+        )
     if not derivative:
         return Judgment(CODE, own, f"Training code: {own_reason}.", origin, evidence, details)
     if lineage_problem:
-        return Judgment(CODE, UNKNOWN, f"The base's training code cannot be traced: {lineage_problem}.", INFERRED,
-                        evidence, details)
+        return Judgment(
+            CODE,
+            UNKNOWN,
+            f"The base's training code cannot be traced: {lineage_problem}.",
+            INFERRED,
+            evidence,
+            details,
+        )
     base_level = strictest([b.code for b in bases]) if bases else UNKNOWN
     base_names = ", ".join(b.repo_id for b in bases) or "an unnamed base"
     if facts.relation == "quantized":
-        return Judgment(CODE, base_level, f"As a quantization, its training code is its base's: {base_names} is "
-                        f"{base_level}.", INFERRED, evidence, details)
+        return Judgment(
+            CODE,
+            base_level,
+            f"As a quantization, its training code is its base's: {base_names} is {base_level}.",
+            INFERRED,
+            evidence,
+            details,
+        )
     level = mean_level([base_level, own])
-    return Judgment(CODE, level, f"Mean of the base's training code ({base_names}: {base_level}) and the code that "
-                    f"made this {facts.relation if facts.relation != 'unknown' else 'derivative'} ({own}: "
-                    f"{own_reason}).", CORRECTED if origin == CORRECTED else INFERRED, evidence, details)
+    return Judgment(
+        CODE,
+        level,
+        f"Mean of the base's training code ({base_names}: {base_level}) and the code that "
+        f"made this {facts.relation if facts.relation != 'unknown' else 'derivative'} ({own}: "
+        f"{own_reason}).",
+        CORRECTED if origin == CORRECTED else INFERRED,
+        evidence,
+        details,
+    )
 
 
 # --- license ------------------------------------------------------------------------------------
-def judge_license(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> tuple[Judgment, str, str]:
+def judge_license(
+    facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = ""
+) -> tuple[Judgment, str, str]:
     """The license judgment, the effective license key, and a conflict note ('' if none)."""
     evidence = _ev(facts, "license")
     origin = _origin(facts, "license")
     resolution = facts.license
     if resolution is None or (not facts.listed and not facts.missing):
-        return Judgment(LICENSE, UNKNOWN, f"{facts.repo_id} has not been listed; its license is not known.", CRAWLED,
-                        evidence), "", ""
+        return (
+            Judgment(
+                LICENSE,
+                UNKNOWN,
+                f"{facts.repo_id} has not been listed; its license is not known.",
+                CRAWLED,
+                evidence,
+            ),
+            "",
+            "",
+        )
     own = resolution.grade
     own_text = f"{resolution.label} ({resolution.reason})" if resolution.entry else resolution.reason
     details = {"declared": resolution.declared, "license_key": resolution.key, "own_grade": own}
@@ -367,51 +507,141 @@ def judge_license(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: 
         details["restrictions"] = resolution.entry.restrictions()
     if facts.relation is None or not bases:
         if facts.relation is not None and not bases:
-            return Judgment(LICENSE, UNKNOWN, "A derivative whose base model is not known: its effective license "
-                            "cannot be checked.", INFERRED, evidence, details), resolution.key or "", ""
-        rationale = f"Declared license: {own_text}." if resolution.entry else f"{own_text[0].upper()}{own_text[1:]}."
+            return (
+                Judgment(
+                    LICENSE,
+                    UNKNOWN,
+                    "A derivative whose base model is not known: its effective license cannot be checked.",
+                    INFERRED,
+                    evidence,
+                    details,
+                ),
+                resolution.key or "",
+                "",
+            )
+        rationale = (
+            f"Declared license: {own_text}." if resolution.entry else f"{own_text[0].upper()}{own_text[1:]}."
+        )
         return Judgment(LICENSE, own, rationale, origin, evidence, details), resolution.key or "", ""
     if lineage_problem:
-        return Judgment(LICENSE, UNKNOWN, f"The base's license cannot be traced: {lineage_problem}.", INFERRED,
-                        evidence, details), resolution.key or "", ""
+        return (
+            Judgment(
+                LICENSE,
+                UNKNOWN,
+                f"The base's license cannot be traced: {lineage_problem}.",
+                INFERRED,
+                evidence,
+                details,
+            ),
+            resolution.key or "",
+            "",
+        )
     base_level = strictest([b.license for b in bases])
     strict_base = next((b for b in bases if b.license == base_level), bases[0])
     conflict = ""
-    if own in (OPEN, PARTIAL, CLOSED) and base_level in (OPEN, PARTIAL, CLOSED) and POINTS[own] > POINTS[base_level]:
-        conflict = (f"declared {resolution.label} is more permissive than its base {strict_base.repo_id}'s "
-                    f"{strict_base.license_label} ({base_level})")
+    if (
+        own in (OPEN, PARTIAL, CLOSED)
+        and base_level in (OPEN, PARTIAL, CLOSED)
+        and POINTS[own] > POINTS[base_level]
+    ):
+        conflict = (
+            f"declared {resolution.label} is more permissive than its base {strict_base.repo_id}'s "
+            f"{strict_base.license_label} ({base_level})"
+        )
     level = strictest([own, base_level])
     details["base_grade"] = base_level
     details["base"] = strict_base.repo_id
     if conflict:
         details["conflict"] = conflict
-        return Judgment(LICENSE, level, f"License conflict: the {conflict}; graded by the stricter base license.",
-                        INFERRED, evidence, details), strict_base.license_key or "", conflict
+        return (
+            Judgment(
+                LICENSE,
+                level,
+                f"License conflict: the {conflict}; graded by the stricter base license.",
+                INFERRED,
+                evidence,
+                details,
+            ),
+            strict_base.license_key or "",
+            conflict,
+        )
     if base_level == UNKNOWN and own != CLOSED:
         reason = next((b.reason for b in bases if b.reason), "its license is unknown")
-        return Judgment(LICENSE, UNKNOWN, f"Declared {resolution.label}, but the base {strict_base.repo_id} cannot be "
-                        f"checked ({reason}).", INFERRED, evidence, details), resolution.key or "", ""
+        return (
+            Judgment(
+                LICENSE,
+                UNKNOWN,
+                f"Declared {resolution.label}, but the base {strict_base.repo_id} cannot be "
+                f"checked ({reason}).",
+                INFERRED,
+                evidence,
+                details,
+            ),
+            resolution.key or "",
+            "",
+        )
     if level == own:
-        return Judgment(LICENSE, level, f"Declared license: {own_text}; no more permissive than its base "
-                        f"({strict_base.license_label}).", origin, evidence, details), resolution.key or "", ""
-    return Judgment(LICENSE, level, f"Declared {resolution.label}, limited by the base {strict_base.repo_id}'s "
-                    f"{strict_base.license_label} ({base_level}).", INFERRED, evidence, details), \
-        strict_base.license_key or resolution.key or "", ""
+        return (
+            Judgment(
+                LICENSE,
+                level,
+                f"Declared license: {own_text}; no more permissive than its base "
+                f"({strict_base.license_label}).",
+                origin,
+                evidence,
+                details,
+            ),
+            resolution.key or "",
+            "",
+        )
+    return (
+        Judgment(
+            LICENSE,
+            level,
+            f"Declared {resolution.label}, limited by the base {strict_base.repo_id}'s "
+            f"{strict_base.license_label} ({base_level}).",
+            INFERRED,
+            evidence,
+            details,
+        ),
+        strict_base.license_key or resolution.key or "",
+        "",
+    )
 
 
 # --- the whole score --------------------------------------------------------------------------
 def _apply_override(judgment: Judgment, override: Override | None) -> Judgment:
     if override is None:
         return judgment
-    evidence = (EvidenceRef(fact=judgment.dimension, subject=f"correction:{override.correction_id}",
-                            source_url=override.evidence_url, origin=CORRECTED),)
-    return Judgment(judgment.dimension, override.level, override.rationale, CORRECTED, evidence,
-                    {"crawled_level": judgment.level, "crawled_rationale": judgment.rationale,
-                     "correction": override.correction_id})
+    evidence = (
+        EvidenceRef(
+            fact=judgment.dimension,
+            subject=f"correction:{override.correction_id}",
+            source_url=override.evidence_url,
+            origin=CORRECTED,
+        ),
+    )
+    return Judgment(
+        judgment.dimension,
+        override.level,
+        override.rationale,
+        CORRECTED,
+        evidence,
+        {
+            "crawled_level": judgment.level,
+            "crawled_rationale": judgment.rationale,
+            "correction": override.correction_id,
+        },
+    )
 
 
-def score_model(facts: ModelFacts, bases: list[BaseSummary], *, methodology: Methodology = METHODOLOGY_V1,
-                lineage_problem: str = "") -> ScoreResult:
+def score_model(
+    facts: ModelFacts,
+    bases: list[BaseSummary],
+    *,
+    methodology: Methodology = METHODOLOGY_V1,
+    lineage_problem: str = "",
+) -> ScoreResult:
     license_judgment, license_key, conflict = judge_license(facts, bases, lineage_problem)
     judgments = {
         WEIGHTS: judge_weights(facts, bases),
@@ -421,16 +651,31 @@ def score_model(facts: ModelFacts, bases: list[BaseSummary], *, methodology: Met
     }
     judgments = {d: _apply_override(j, facts.overrides.get(d)) for d, j in judgments.items()}
     label = facts.license.label if facts.license else "unknown"
-    return ScoreResult(judgments=judgments, total=methodology.total(judgments), license_key=license_key or None,
-                       license_label=label, license_conflict=conflict, is_derivative=facts.relation is not None)
+    return ScoreResult(
+        judgments=judgments,
+        total=methodology.total(judgments),
+        license_key=license_key or None,
+        license_label=label,
+        license_conflict=conflict,
+        is_derivative=facts.relation is not None,
+    )
 
 
 def summarize(facts: ModelFacts, result: ScoreResult, reason: str = "") -> BaseSummary:
     j = result.judgments
     if not reason and not facts.listed:
         reason = "the base is not on the Hub or is private" if facts.missing or not facts.listed else ""
-    return BaseSummary(facts.model_id, facts.repo_id, j[WEIGHTS].level, j[DATA].level, j[CODE].level,
-                       j[LICENSE].level, result.license_label, result.license_key, reason)
+    return BaseSummary(
+        facts.model_id,
+        facts.repo_id,
+        j[WEIGHTS].level,
+        j[DATA].level,
+        j[CODE].level,
+        j[LICENSE].level,
+        result.license_label,
+        result.license_key,
+        reason,
+    )
 
 
 def fingerprint(*parts: Any) -> str:

@@ -62,8 +62,11 @@ def current_methodology() -> MethodologyVersion:
 
 
 def _rank(field_name: str) -> Case:
-    return Case(*(When(**{field_name: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()),
-                default=Value(0), output_field=IntegerField())
+    return Case(
+        *(When(**{field_name: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
 def scores_current(methodology: MethodologyVersion | None = None) -> QuerySet[Score]:
@@ -77,9 +80,15 @@ def with_ranks(queryset: QuerySet[Score], ordering: list[str]) -> QuerySet[Score
         if f"{name}_rank" in wanted:
             queryset = queryset.annotate(**{f"{name}_rank": _rank(name)})
     if "mof_rank" in wanted:
-        queryset = queryset.annotate(mof_rank=Case(When(mof_class=1, then=Value(3)), When(mof_class=2, then=Value(2)),
-                                                   When(mof_class=3, then=Value(1)), default=Value(0),
-                                                   output_field=IntegerField()))
+        queryset = queryset.annotate(
+            mof_rank=Case(
+                When(mof_class=1, then=Value(3)),
+                When(mof_class=2, then=Value(2)),
+                When(mof_class=3, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
     return queryset
 
 
@@ -101,7 +110,9 @@ def order_by_fields(ordering: list[str]) -> list:
     return out
 
 
-def filtered_scores(params, methodology: MethodologyVersion | None = None) -> tuple[ScoreFilterSet, QuerySet[Score]]:
+def filtered_scores(
+    params, methodology: MethodologyVersion | None = None
+) -> tuple[ScoreFilterSet, QuerySet[Score]]:
     filterset = ScoreFilterSet(params, queryset=scores_current(methodology))
     queryset = filterset.qs if filterset.is_valid() else scores_current(methodology).none()
     ordering = filterset.ordering()
@@ -185,7 +196,9 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
         anchors = _anchors(queryset, ordering)
         hop = min(start // ANCHOR_STEP, len(anchors))
         if hop:
-            window = queryset.filter(keyset.after(ordering, anchors[hop - 1], keyset.nullable(Score, ordering)))
+            window = queryset.filter(
+                keyset.after(ordering, anchors[hop - 1], keyset.nullable(Score, ordering))
+            )
             start -= hop * ANCHOR_STEP
     ids = list(window.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
@@ -220,7 +233,11 @@ def model_page(repo_id: str) -> ModelPage | None:
     frontier = [model.pk]
     cycle = False
     for _ in range(MAX_LINEAGE_DEPTH):
-        edges = list(LineageEdge.objects.filter(child_id__in=frontier).select_related("parent").order_by("parent__repo_id"))
+        edges = list(
+            LineageEdge.objects.filter(child_id__in=frontier)
+            .select_related("parent")
+            .order_by("parent__repo_id")
+        )
         frontier = []
         for edge in edges:
             if edge.parent_id in seen:
@@ -231,15 +248,27 @@ def model_page(repo_id: str) -> ModelPage | None:
             frontier.append(edge.parent_id)
         if not frontier:
             break
-    license_row = License.objects.filter(key=score.license_key).first() if score and score.license_key else None
+    license_row = (
+        License.objects.filter(key=score.license_key).first() if score and score.license_key else None
+    )
     return ModelPage(
-        model=model, score=score, lineage_up=chain, lineage_cycle=cycle,
+        model=model,
+        score=score,
+        lineage_up=chain,
+        lineage_cycle=cycle,
         derivative_count=LineageEdge.objects.filter(parent=model).count(),
         datasets=list(model.dataset_links.select_related("dataset").order_by("dataset__repo_id")),
-        repositories=list(model.repository_links.select_related("repository", "repository__canonical")
-                          .order_by("repository__full_name")),
+        repositories=list(
+            model.repository_links.select_related("repository", "repository__canonical").order_by(
+                "repository__full_name"
+            )
+        ),
         papers=list(model.paper_links.select_related("paper").order_by("paper__arxiv_id")),
-        history=list(ScoreChange.objects.filter(model=model, methodology=methodology).order_by("changed_at", "id")[:200]),
+        history=list(
+            ScoreChange.objects.filter(model=model, methodology=methodology).order_by("changed_at", "id")[
+                :200
+            ]
+        ),
         license=license_row,
         pending_corrections=Correction.objects.filter(model=model, status="pending").count(),
     )
@@ -247,14 +276,19 @@ def model_page(repo_id: str) -> ModelPage | None:
 
 def compare_rows(repo_ids: list[str]) -> list[Score]:
     methodology = current_methodology()
-    rows = {s.repo_id: s for s in Score.objects.select_related("detail").filter(methodology=methodology,
-                                                                               repo_id__in=repo_ids)}
+    rows = {
+        s.repo_id: s
+        for s in Score.objects.select_related("detail").filter(methodology=methodology, repo_id__in=repo_ids)
+    }
     return [rows[r] for r in repo_ids if r in rows]
 
 
 def score_for_badge(repo_id: str) -> Score | None:
-    return Score.objects.filter(methodology=current_methodology(), repo_id=repo_id).only(
-        "repo_id", "weights", "training_data", "training_code", "license", "total", "computed_at").first()
+    return (
+        Score.objects.filter(methodology=current_methodology(), repo_id=repo_id)
+        .only("repo_id", "weights", "training_data", "training_code", "license", "total", "computed_at")
+        .first()
+    )
 
 
 # --- aggregates for the charts ------------------------------------------------------------------
@@ -279,8 +313,11 @@ def score_distribution(*, notable_only: bool = True) -> list[tuple[float, int]]:
 def openness_by_organization(*, top: int = 15) -> list[dict[str, Any]]:
     def compute():
         qs = scores_current().filter(is_notable=True).exclude(organization_name="")
-        rows = (qs.values("organization_name").annotate(models=Count("id"), mean=Avg("total"))
-                .order_by("-models", "organization_name")[:top])
+        rows = (
+            qs.values("organization_name")
+            .annotate(models=Count("id"), mean=Avg("total"))
+            .order_by("-models", "organization_name")[:top]
+        )
         return [dict(r) for r in rows]
 
     return _cached(f"agg:orgs:{current_methodology().pk}:{top}", compute)
@@ -289,10 +326,20 @@ def openness_by_organization(*, top: int = 15) -> list[dict[str, Any]]:
 def openness_over_time() -> list[dict[str, Any]]:
     def compute():
         qs = scores_current().filter(is_notable=True, released_at__isnull=False)
-        rows = (qs.annotate(quarter=TruncQuarter("released_at")).values("quarter")
-                .annotate(models=Count("id"), mean=Avg("total")).order_by("quarter"))
-        return [{"quarter": r["quarter"].date() if hasattr(r["quarter"], "date") else r["quarter"],
-                 "models": r["models"], "mean": r["mean"]} for r in rows]
+        rows = (
+            qs.annotate(quarter=TruncQuarter("released_at"))
+            .values("quarter")
+            .annotate(models=Count("id"), mean=Avg("total"))
+            .order_by("quarter")
+        )
+        return [
+            {
+                "quarter": r["quarter"].date() if hasattr(r["quarter"], "date") else r["quarter"],
+                "models": r["models"],
+                "mean": r["mean"],
+            }
+            for r in rows
+        ]
 
     return _cached(f"agg:time:{current_methodology().pk}", compute)
 

@@ -13,8 +13,8 @@ import json
 import logging
 import multiprocessing
 from collections import defaultdict, deque
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,7 +29,6 @@ from scoring.labels import mof_label, osaid_verdict
 from scoring.levels import UNKNOWN
 from scoring.licenses import knowledge_base
 from scoring.models import License, MethodologyVersion, Score, ScoreChange, ScoreDetail
-from scoring.selectors import data_version_bump
 from scoring.rubric import (
     CODE,
     DATA,
@@ -42,6 +41,7 @@ from scoring.rubric import (
     score_model,
     summarize,
 )
+from scoring.selectors import data_version_bump
 
 log = logging.getLogger(__name__)
 CHUNK = 1000
@@ -59,8 +59,13 @@ def methodology_current() -> MethodologyVersion:
     if current is None:
         current, _ = MethodologyVersion.objects.get_or_create(
             version="1.0",
-            defaults={"name": "Methodology v1", "published_on": dt.date(2026, 11, 21),
-                      "weights": {d: 1.0 for d in DIMENSIONS}, "changelog": V1_CHANGELOG, "is_current": True},
+            defaults={
+                "name": "Methodology v1",
+                "published_on": dt.date(2026, 11, 21),
+                "weights": dict.fromkeys(DIMENSIONS, 1.0),
+                "changelog": V1_CHANGELOG,
+                "is_current": True,
+            },
         )
         if not current.is_current:
             MethodologyVersion.objects.filter(pk=current.pk).update(is_current=True)
@@ -73,14 +78,21 @@ def as_methodology(version: MethodologyVersion) -> Methodology:
 
 
 @transaction.atomic
-def methodology_publish(*, version: str, name: str, weights: dict[str, float], changelog: str,
-                        published_on: dt.date | None = None) -> MethodologyVersion:
+def methodology_publish(
+    *, version: str, name: str, weights: dict[str, float], changelog: str, published_on: dt.date | None = None
+) -> MethodologyVersion:
     """Make a new version current. Old score rows stay; call ``rescore`` to fill the new one."""
     if set(weights) != set(DIMENSIONS) or any(w < 0 for w in weights.values()) or not sum(weights.values()):
         raise ValueError(f"weights need a non-negative number for each of {', '.join(DIMENSIONS)}")
     MethodologyVersion.objects.filter(is_current=True).update(is_current=False)
-    return MethodologyVersion.objects.create(version=version, name=name, weights=weights, changelog=changelog,
-                                             published_on=published_on or timezone.now().date(), is_current=True)
+    return MethodologyVersion.objects.create(
+        version=version,
+        name=name,
+        weights=weights,
+        changelog=changelog,
+        published_on=published_on or timezone.now().date(),
+        is_current=True,
+    )
 
 
 # --- license table ----------------------------------------------------------------------------
@@ -88,19 +100,46 @@ def license_table_sync() -> int:
     """Mirror the knowledge-base file into the License table (idempotent; removes stale keys)."""
     kb = knowledge_base()
     rows = [
-        License(key=e.key, spdx_id=e.spdx_id or "", name=e.name[:200], hub_tag=e.hub_tag or "", kind=e.kind or "",
-                grade=e.grade, grade_reason=e.grade_reason[:300], attributes=e.attributes,
-                restrictions=e.restrictions(), aliases=list(e.aliases), link_patterns=list(e.link_patterns),
-                text_url=e.text_url or "", notes=e.notes, kb_digest=kb.digest)
+        License(
+            key=e.key,
+            spdx_id=e.spdx_id or "",
+            name=e.name[:200],
+            hub_tag=e.hub_tag or "",
+            kind=e.kind or "",
+            grade=e.grade,
+            grade_reason=e.grade_reason[:300],
+            attributes=e.attributes,
+            restrictions=e.restrictions(),
+            aliases=list(e.aliases),
+            link_patterns=list(e.link_patterns),
+            text_url=e.text_url or "",
+            notes=e.notes,
+            kb_digest=kb.digest,
+        )
         for e in kb.entries.values()
     ]
     if License.objects.filter(kb_digest=kb.digest).count() == len(rows):
         return 0
     with transaction.atomic():
         License.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["key"],
-            update_fields=["spdx_id", "name", "hub_tag", "kind", "grade", "grade_reason", "attributes",
-                           "restrictions", "aliases", "link_patterns", "text_url", "notes", "kb_digest"],
+            rows,
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=[
+                "spdx_id",
+                "name",
+                "hub_tag",
+                "kind",
+                "grade",
+                "grade_reason",
+                "attributes",
+                "restrictions",
+                "aliases",
+                "link_patterns",
+                "text_url",
+                "notes",
+                "kb_digest",
+            ],
         )
         License.objects.exclude(key__in=[r.key for r in rows]).delete()
     return len(rows)
@@ -119,7 +158,9 @@ def _descendants(ids: Iterable[int]) -> set[int]:
     found = set(ids)
     frontier = list(found)
     while frontier:
-        children = set(LineageEdge.objects.filter(parent_id__in=frontier[:5000]).values_list("child_id", flat=True))
+        children = set(
+            LineageEdge.objects.filter(parent_id__in=frontier[:5000]).values_list("child_id", flat=True)
+        )
         frontier = frontier[5000:] + [c for c in children if c not in found]
         found |= children
     return found
@@ -163,23 +204,52 @@ def _levels(ids: list[int], parents: dict[int, list[int]]) -> tuple[list[list[in
 def _stored_summaries(ids: Iterable[int], methodology: MethodologyVersion) -> dict[int, BaseSummary]:
     out = {}
     query = Score.objects.filter(methodology=methodology, model_id__in=list(ids)).values(
-        "model_id", "repo_id", "weights", "training_data", "training_code", "license", "license_label", "license_key",
-        "is_listed")
+        "model_id",
+        "repo_id",
+        "weights",
+        "training_data",
+        "training_code",
+        "license",
+        "license_label",
+        "license_key",
+        "is_listed",
+    )
     for row in query:
         out[row["model_id"]] = BaseSummary(
-            row["model_id"], row["repo_id"], row["weights"], row["training_data"], row["training_code"],
-            row["license"], row["license_label"], row["license_key"] or None,
-            "" if row["is_listed"] else "the base is not on the Hub or is private")
+            row["model_id"],
+            row["repo_id"],
+            row["weights"],
+            row["training_data"],
+            row["training_code"],
+            row["license"],
+            row["license_label"],
+            row["license_key"] or None,
+            "" if row["is_listed"] else "the base is not on the Hub or is private",
+        )
     return out
 
 
 def _summary_of_missing(model_id: int) -> BaseSummary:
-    return BaseSummary(model_id, f"#{model_id}", UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN, "unknown", None,
-                       "the base model is not in the catalog")
+    return BaseSummary(
+        model_id,
+        f"#{model_id}",
+        UNKNOWN,
+        UNKNOWN,
+        UNKNOWN,
+        UNKNOWN,
+        "unknown",
+        None,
+        "the base model is not in the catalog",
+    )
 
 
-def rescore(*, model_ids: Iterable[int] | None = None, cause: str = "crawl", progress: bool = False,
-            methodology: MethodologyVersion | None = None) -> RescoreReport:
+def rescore(
+    *,
+    model_ids: Iterable[int] | None = None,
+    cause: str = "crawl",
+    progress: bool = False,
+    methodology: MethodologyVersion | None = None,
+) -> RescoreReport:
     """Score these models (and everything derived from them), or every model when ``model_ids`` is None.
 
     A derivative rescored only because one of its bases was asked for records its change
@@ -204,7 +274,9 @@ def rescore(*, model_ids: Iterable[int] | None = None, cause: str = "crawl", pro
     order = [*levels, *([sorted(cyclic)] if cyclic else [])]
     workers = _parallel_workers(len(targets))
     if workers > 1:
-        _rescore_in_processes(order, workers, parents, methodology, summaries, cyclic, cause, report, requested, bar)
+        _rescore_in_processes(
+            order, workers, parents, methodology, summaries, cyclic, cause, report, requested, bar
+        )
     else:
         for level in order:
             for start in range(0, len(level), CHUNK):
@@ -227,8 +299,14 @@ def _parallel_workers(count: int) -> int:
     return settings.RESCORE_PROCESSES
 
 
-def _chunk_job(chunk: list[int], methodology_pk: int, base_summaries: dict[int, BaseSummary], cyclic: set[int],
-               cause: str, requested: set[int] | None) -> tuple[dict[int, BaseSummary], RescoreReport]:
+def _chunk_job(
+    chunk: list[int],
+    methodology_pk: int,
+    base_summaries: dict[int, BaseSummary],
+    cyclic: set[int],
+    cause: str,
+    requested: set[int] | None,
+) -> tuple[dict[int, BaseSummary], RescoreReport]:
     """Score one chunk in a worker process; returns its models' summaries for their derivatives."""
     methodology = MethodologyVersion.objects.get(pk=methodology_pk)
     summaries = dict(base_summaries)
@@ -237,7 +315,9 @@ def _chunk_job(chunk: list[int], methodology_pk: int, base_summaries: dict[int, 
     return {mid: summaries[mid] for mid in chunk if mid in summaries}, report
 
 
-def _rescore_in_processes(order, workers, parents, methodology, summaries, cyclic, cause, report, requested, bar):
+def _rescore_in_processes(
+    order, workers, parents, methodology, summaries, cyclic, cause, report, requested, bar
+):
     """Levels one after another (bases before derivatives); the chunks of a level in parallel."""
     connections.close_all()  # each forked process opens its own connection
     context = multiprocessing.get_context("fork")
@@ -247,8 +327,17 @@ def _rescore_in_processes(order, workers, parents, methodology, summaries, cycli
             for start in range(0, len(level), CHUNK):
                 chunk = level[start : start + CHUNK]
                 needed = {p: summaries[p] for m in chunk for p in parents.get(m, ()) if p in summaries}
-                futures.append(pool.submit(_chunk_job, chunk, methodology.pk, needed,
-                                           {m for m in chunk if m in cyclic}, cause, requested))
+                futures.append(
+                    pool.submit(
+                        _chunk_job,
+                        chunk,
+                        methodology.pk,
+                        needed,
+                        {m for m in chunk if m in cyclic},
+                        cause,
+                        requested,
+                    )
+                )
             for future in futures:
                 chunk_summaries, chunk_report = future.result()
                 summaries.update(chunk_summaries)
@@ -262,13 +351,22 @@ def _lineage_problem(model_id: int, cyclic: set[int]) -> str:
     return "its lineage forms a cycle (a model is its own ancestor)" if model_id in cyclic else ""
 
 
-def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Methodology,
-                 summaries: dict[int, BaseSummary], cyclic: set[int], cause: str, report: RescoreReport,
-                 requested: set[int] | None = None) -> None:
+def _score_chunk(
+    chunk: list[int],
+    methodology: MethodologyVersion,
+    rules: Methodology,
+    summaries: dict[int, BaseSummary],
+    cyclic: set[int],
+    cause: str,
+    report: RescoreReport,
+    requested: set[int] | None = None,
+) -> None:
     model_facts, rows, base_ids = facts_builder.build_facts(chunk)
     existing = {
-        row["model_id"]: row for row in Score.objects.filter(methodology=methodology, model_id__in=chunk).values(
-            "id", "model_id", "outputs_hash", "weights", "training_data", "training_code", "license", "total")
+        row["model_id"]: row
+        for row in Score.objects.filter(methodology=methodology, model_id__in=chunk).values(
+            "id", "model_id", "outputs_hash", "weights", "training_data", "training_code", "license", "total"
+        )
     }
     now = timezone.now()
     notable_downloads, notable_likes = settings.NOTABLE_MIN_DOWNLOADS, settings.NOTABLE_MIN_LIKES
@@ -280,51 +378,94 @@ def _score_chunk(chunk: list[int], methodology: MethodologyVersion, rules: Metho
         if facts is None:  # deleted meanwhile
             continue
         bases = [summaries.get(b) or _summary_of_missing(b) for b in base_ids.get(model_id, [])]
-        result = score_model(facts, bases, methodology=rules, lineage_problem=_lineage_problem(model_id, cyclic))
+        result = score_model(
+            facts, bases, methodology=rules, lineage_problem=_lineage_problem(model_id, cyclic)
+        )
         summaries[model_id] = summarize(facts, result)
         mof = mof_label(facts, result)
         osaid = osaid_verdict(result)
         row = rows[model_id]
         judgments = {d: j.as_dict() for d, j in result.judgments.items()}
         levels = {d: result.judgments[d].level for d in DIMENSIONS}
-        detail = dict(judgments=judgments, license_conflict=result.license_conflict,
-                      mof_progress={str(k): v for k, v in mof.progress.items()},
-                      mof_missing=list(mof.missing_for_next), osaid_failing=list(osaid.failing),
-                      sources=_sources(facts, bases))
-        fields = dict(
-            weights=levels[WEIGHTS], training_data=levels[DATA], training_code=levels[CODE], license=levels[LICENSE],
-            total=result.total, unknown_count=result.unknown_count,
-            license_key=result.license_key or "", license_label=result.license_label[:300],
-            has_license_conflict=bool(result.license_conflict), mof_class=mof.mof_class, osaid_ready=osaid.ready,
-            repo_id=row.repo_id, organization_name=row.organization_name[:96], pipeline_tag=row.pipeline_tag,
-            modality=row.modality, downloads=row.downloads, likes=row.likes, parameters=row.parameters,
-            released_at=row.released_at, last_crawled_at=row.last_crawled_at, is_listed=row.is_listed,
-            is_derivative=result.is_derivative,
-            is_notable=row.is_listed and (row.downloads >= notable_downloads or row.likes >= notable_likes),
-        )
+        detail = {
+            "judgments": judgments,
+            "license_conflict": result.license_conflict,
+            "mof_progress": {str(k): v for k, v in mof.progress.items()},
+            "mof_missing": list(mof.missing_for_next),
+            "osaid_failing": list(osaid.failing),
+            "sources": _sources(facts, bases),
+        }
+        fields = {
+            "weights": levels[WEIGHTS],
+            "training_data": levels[DATA],
+            "training_code": levels[CODE],
+            "license": levels[LICENSE],
+            "total": result.total,
+            "unknown_count": result.unknown_count,
+            "license_key": result.license_key or "",
+            "license_label": result.license_label[:300],
+            "has_license_conflict": bool(result.license_conflict),
+            "mof_class": mof.mof_class,
+            "osaid_ready": osaid.ready,
+            "repo_id": row.repo_id,
+            "organization_name": row.organization_name[:96],
+            "pipeline_tag": row.pipeline_tag,
+            "modality": row.modality,
+            "downloads": row.downloads,
+            "likes": row.likes,
+            "parameters": row.parameters,
+            "released_at": row.released_at,
+            "last_crawled_at": row.last_crawled_at,
+            "is_listed": row.is_listed,
+            "is_derivative": result.is_derivative,
+            "is_notable": row.is_listed
+            and (row.downloads >= notable_downloads or row.likes >= notable_likes),
+        }
         detail = {k: bulk.Json(json.dumps(v, separators=(",", ":"), default=str)) for k, v in detail.items()}
         outputs_hash = fingerprint(fields, detail)
         report.scored += 1
         stored = existing.get(model_id)
         if stored and stored["outputs_hash"] == outputs_hash:
             continue
-        to_write.append({"model_id": model_id, "methodology_id": methodology.pk, "outputs_hash": outputs_hash,
-                         "computed_at": now, **fields})
+        to_write.append(
+            {
+                "model_id": model_id,
+                "methodology_id": methodology.pk,
+                "outputs_hash": outputs_hash,
+                "computed_at": now,
+                **fields,
+            }
+        )
         details[model_id] = detail
         new_summary = {**levels, "total": result.total}
         old_summary = ({d: stored[d] for d in DIMENSIONS} | {"total": stored["total"]}) if stored else None
         if old_summary != new_summary:
             why = cause if requested is None or model_id in requested else "lineage"
-            changes.append({"model_id": model_id, "methodology_id": methodology.pk, "changed_at": now, "cause": why,
-                            "old": old_summary, "new": new_summary})
+            changes.append(
+                {
+                    "model_id": model_id,
+                    "methodology_id": methodology.pk,
+                    "changed_at": now,
+                    "cause": why,
+                    "old": old_summary,
+                    "new": new_summary,
+                }
+            )
     if not to_write:
         return
     with transaction.atomic():
         bulk.upsert(Score, to_write, conflict=["model", "methodology"], update=_SCORE_FIELDS)
-        score_ids = dict(Score.objects.filter(methodology=methodology, model_id__in=list(details))
-                         .values_list("model_id", "id"))
-        bulk.upsert(ScoreDetail, [{"score_id": score_ids[mid], **detail} for mid, detail in details.items()],
-                    conflict=["score"], update=list(DETAIL_FIELDS))
+        score_ids = dict(
+            Score.objects.filter(methodology=methodology, model_id__in=list(details)).values_list(
+                "model_id", "id"
+            )
+        )
+        bulk.upsert(
+            ScoreDetail,
+            [{"score_id": score_ids[mid], **detail} for mid, detail in details.items()],
+            conflict=["score"],
+            update=list(DETAIL_FIELDS),
+        )
         bulk.upsert(ScoreChange, changes, conflict=["id"])
     report.written += len(to_write)
     report.changed += len(changes)
@@ -335,22 +476,53 @@ def _sources(facts, bases: list[BaseSummary]) -> dict:
     return {
         "bases": [{"id": b.repo_id, "relation": facts.relation or "unknown"} for b in bases],
         "datasets": [{"id": d.name, "status": d.status, "license": d.license_label} for d in facts.datasets],
-        "repositories": [{"full_name": r.full_name, "status": r.status, "classification": r.classification,
-                          "license": r.license_spdx} for r in facts.repos],
+        "repositories": [
+            {
+                "full_name": r.full_name,
+                "status": r.status,
+                "classification": r.classification,
+                "license": r.license_spdx,
+            }
+            for r in facts.repos
+        ],
         "papers": [f"arXiv:{p}" for p in facts.papers],
     }
 
 
 DETAIL_FIELDS = ("judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing", "sources")
 _SCORE_FIELDS = [
-    "weights", "training_data", "training_code", "license", "total", "unknown_count", "license_key",
-    "license_label", "has_license_conflict", "mof_class", "osaid_ready", "outputs_hash", "computed_at", "repo_id", "organization_name", "pipeline_tag", "modality", "downloads", "likes",
-    "parameters", "released_at", "last_crawled_at", "is_listed", "is_derivative", "is_notable",
+    "weights",
+    "training_data",
+    "training_code",
+    "license",
+    "total",
+    "unknown_count",
+    "license_key",
+    "license_label",
+    "has_license_conflict",
+    "mof_class",
+    "osaid_ready",
+    "outputs_hash",
+    "computed_at",
+    "repo_id",
+    "organization_name",
+    "pipeline_tag",
+    "modality",
+    "downloads",
+    "likes",
+    "parameters",
+    "released_at",
+    "last_crawled_at",
+    "is_listed",
+    "is_derivative",
+    "is_notable",
 ]
 
 
 def rescore_all(*, progress: bool = False, reason: str = "manual") -> RescoreReport:
-    return rescore(model_ids=None, cause=reason if reason in dict(ScoreChange.CAUSES) else "manual", progress=progress)
+    return rescore(
+        model_ids=None, cause=reason if reason in dict(ScoreChange.CAUSES) else "manual", progress=progress
+    )
 
 
 def rescore_models(*, model_ids: list[int], cause: str) -> RescoreReport:

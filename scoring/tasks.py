@@ -5,8 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, max_retries=3, autoretry_for=(Exception,),
-             retry_backoff=True, retry_jitter=True)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=3,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_jitter=True,
+)
 def score_models(model_ids: list[int], cause: str = "crawl") -> int:
     """Rescore these models and everything derived from them (idempotent)."""
     from scoring.services import rescore

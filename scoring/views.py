@@ -13,11 +13,11 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import condition, require_safe
 
 from scoring import badges, charts, selectors
-from scoring.rendering import board_rows
 from scoring.exports import export_meta, iter_rows, stream_csv, stream_json
 from scoring.filters import SORTS, ScoreFilterSet
 from scoring.licenses import knowledge_base
 from scoring.models import MethodologyVersion
+from scoring.rendering import board_rows
 from scoring.rubric import DIMENSION_LABELS, DIMENSIONS
 
 MAX_PAGE = 100_000
@@ -51,8 +51,9 @@ def filter_fields(form) -> list[dict]:
 
 @require_safe
 def leaderboard(request):
-    page = selectors.leaderboard_page(params=request.GET, page=_page_number(request),
-                                      page_size=settings.LEADERBOARD_PAGE_SIZE)
+    page = selectors.leaderboard_page(
+        params=request.GET, page=_page_number(request), page_size=settings.LEADERBOARD_PAGE_SIZE
+    )
     unknown = sorted(set(request.GET) - ScoreFilterSet.known_parameters() - {"page"})
     context = {
         "page": page,
@@ -95,16 +96,24 @@ def compare(request):
     missing = [m for m in wanted if m not in {r.repo_id for r in rows}]
     matrix = [(DIMENSION_LABELS[d], [row.detail.judgments.get(d, {}) for row in rows]) for d in DIMENSIONS]
     slots = wanted + [""] * (COMPARE_MAX - len(wanted))
-    context = {"rows": rows, "missing": missing, "matrix": matrix, "slots": slots,
-               "too_few": len(rows) < COMPARE_MIN, "compare_max": COMPARE_MAX}
+    context = {
+        "rows": rows,
+        "missing": missing,
+        "matrix": matrix,
+        "slots": slots,
+        "too_few": len(rows) < COMPARE_MIN,
+        "compare_max": COMPARE_MAX,
+    }
     return render(request, "compare.html", context, status=200)
 
 
 @require_safe
 def methodology(request):
     kb = knowledge_base()
-    entries = sorted(kb.entries.values(), key=lambda e: (["open", "partial", "closed", "unknown"].index(e.grade),
-                                                         e.name.lower()))
+    entries = sorted(
+        kb.entries.values(),
+        key=lambda e: (["open", "partial", "closed", "unknown"].index(e.grade), e.name.lower()),
+    )
     context = {
         "current": selectors.current_methodology(),
         "versions": MethodologyVersion.objects.order_by("-published_on", "-id"),
@@ -121,7 +130,9 @@ def insights(request):
     organizations = selectors.openness_by_organization()
     over_time = selectors.openness_over_time()
     context = {
-        "distribution": distribution, "organizations": organizations, "over_time": over_time,
+        "distribution": distribution,
+        "organizations": organizations,
+        "over_time": over_time,
         "distribution_svg": charts.distribution_svg(distribution),
         "organizations_svg": charts.organizations_svg(organizations),
         "over_time_svg": charts.over_time_svg(over_time),
@@ -140,7 +151,9 @@ def _badge_last_modified(request, repo_id: str):
 def badge_svg(request, repo_id: str):
     score = selectors.score_for_badge(repo_id)
     if score is None:
-        return HttpResponse(badges.not_found_svg(repo_id), content_type="image/svg+xml; charset=utf-8", status=404)
+        return HttpResponse(
+            badges.not_found_svg(repo_id), content_type="image/svg+xml; charset=utf-8", status=404
+        )
     levels = {d: getattr(score, d) for d in DIMENSIONS}
     return HttpResponse(badges.badge_svg(levels), content_type="image/svg+xml; charset=utf-8")
 
@@ -151,8 +164,16 @@ def badge_svg(request, repo_id: str):
 def badge_json(request, repo_id: str):
     score = selectors.score_for_badge(repo_id)
     if score is None:
-        return JsonResponse({"schemaVersion": 1, "label": "openness", "message": "not indexed", "color": "lightgrey",
-                             "isError": True}, status=404)
+        return JsonResponse(
+            {
+                "schemaVersion": 1,
+                "label": "openness",
+                "message": "not indexed",
+                "color": "lightgrey",
+                "isError": True,
+            },
+            status=404,
+        )
     levels = {d: getattr(score, d) for d in DIMENSIONS}
     return JsonResponse(badges.shields_payload(levels, score.total))
 
@@ -176,8 +197,11 @@ def export_view(request, fmt: str):
 @require_safe
 def dump_file(request, name: str):
     """The scheduled full dump, served as a file."""
-    allowed = {"openness-index.jsonl": "application/jsonl", "openness-index.csv": "text/csv",
-               "README.txt": "text/plain"}
+    allowed = {
+        "openness-index.jsonl": "application/jsonl",
+        "openness-index.csv": "text/csv",
+        "README.txt": "text/plain",
+    }
     if name not in allowed:
         raise Http404("no such dump file")
     path = Path(settings.EXPORT_DIR) / name
@@ -197,7 +221,9 @@ def data_page(request):
         path = directory / name
         if path.exists():
             files.append({"name": name, "size": path.stat().st_size, "mtime": path.stat().st_mtime})
-    return render(request, "data.html", {"files": files, "meta": export_meta(selectors.current_methodology().version)})
+    return render(
+        request, "data.html", {"files": files, "meta": export_meta(selectors.current_methodology().version)}
+    )
 
 
 @require_safe
@@ -215,4 +241,3 @@ def suggest_correction(request, repo_id: str):
 @require_safe
 def robots(request):
     return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /export.\n", content_type="text/plain")
-

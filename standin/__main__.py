@@ -15,7 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--synthetic", type=int, metavar="N", help="serve N generated models instead of the snapshot")
+    parser.add_argument(
+        "--synthetic", type=int, metavar="N", help="serve N generated models instead of the snapshot"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     hub = SyntheticHub(size=args.synthetic, seed=args.seed) if args.synthetic else SnapshotHub.load()

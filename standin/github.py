@@ -48,9 +48,11 @@ class GitHubRoutes:
                 "x-ratelimit-resource": "core",
             }
 
-    def _answer(self, handler: StandinHandler, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
+    def _answer(
+        self, handler: StandinHandler, status: int, payload: Any, extra: dict[str, str] | None = None
+    ) -> None:
         body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-        etag = 'W/"%s"' % hashlib.sha1(body, usedforsecurity=False).hexdigest()
+        etag = f'W/"{hashlib.sha1(body, usedforsecurity=False).hexdigest()}"'
         if status == 200 and handler.headers.get("If-None-Match") == etag:
             self.server.stats["github_304"] += 1
             handler._send(304, b"", {"ETag": etag, **self._rate_headers(spend=False)})
@@ -95,7 +97,9 @@ class GitHubRoutes:
             number = repo_number(target["repo"]["full_name"]) if target else 0
             base = handler._base_url() + self.server.github_prefix
             location = f"{base}/repositories/{number}{sub or ''}"
-            self._answer(handler, 301, {"message": "Moved Permanently", "url": location}, {"Location": location})
+            self._answer(
+                handler, 301, {"message": "Moved Permanently", "url": location}, {"Location": location}
+            )
             return
         if sub is None:
             self._answer(handler, 200, self._repo_payload(record))
@@ -104,14 +108,19 @@ class GitHubRoutes:
             if not license_info:
                 self._answer(handler, 404, NOT_FOUND)
                 return
-            self._answer(handler, 200, {"name": "LICENSE", "path": "LICENSE", "type": "file", "license": license_info})
+            self._answer(
+                handler, 200, {"name": "LICENSE", "path": "LICENSE", "type": "file", "license": license_info}
+            )
         else:
             self._tree(handler, record)
 
     def _tree(self, handler: StandinHandler, record: dict[str, Any]) -> None:
         if record.get("empty"):
-            self._answer(handler, 409, {"message": "Git Repository is empty.",
-                                        "documentation_url": "https://docs.github.com/rest"})
+            self._answer(
+                handler,
+                409,
+                {"message": "Git Repository is empty.", "documentation_url": "https://docs.github.com/rest"},
+            )
             return
         paths = record.get("tree", [])
         directories = sorted({"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)})
@@ -120,4 +129,6 @@ class GitHubRoutes:
         for entry in entries:
             entry["sha"] = hashlib.sha1(entry["path"].encode(), usedforsecurity=False).hexdigest()
         tree_sha = hashlib.sha1("\n".join(paths).encode(), usedforsecurity=False).hexdigest()
-        self._answer(handler, 200, {"sha": tree_sha, "tree": entries, "truncated": bool(record.get("truncated"))})
+        self._answer(
+            handler, 200, {"sha": tree_sha, "tree": entries, "truncated": bool(record.get("truncated"))}
+        )

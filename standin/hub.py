@@ -129,10 +129,14 @@ class SnapshotHub:
             hub.add_repo(record)
         return hub
 
-    def add_model(self, record: dict[str, Any], readme: bytes | str | None = None, *, raw: bool = False) -> None:
+    def add_model(
+        self, record: dict[str, Any], readme: bytes | str | None = None, *, raw: bool = False
+    ) -> None:
         record = dict(record)
         record.setdefault("author", record["id"].split("/", 1)[0] if "/" in record["id"] else None)
-        record.setdefault("lastModified", DEFAULT_DATE)  # the snapshot's date; createdAt stays absent if unknown
+        record.setdefault(
+            "lastModified", DEFAULT_DATE
+        )  # the snapshot's date; createdAt stays absent if unknown
         record.setdefault("private", False)
         record.setdefault("disabled", False)
         record.setdefault("gated", False)
@@ -214,4 +218,3 @@ class SnapshotHub:
 
     def model_ids(self) -> list[str]:
         return sorted(self.models)
-

@@ -10,6 +10,7 @@ off mid-body, invalid JSON) are injected per route through ``server.faults`` in-
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import socket
@@ -25,8 +26,18 @@ from standin.github import GitHubRoutes
 from standin.hub import Hub, ListQuery
 
 MAX_PAGE = 1000
-LIST_DEFAULT_FIELDS = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag",
-                       "library_name", "createdAt")
+LIST_DEFAULT_FIELDS = (
+    "_id",
+    "id",
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+)
 LIST_FULL_FIELDS = (*LIST_DEFAULT_FIELDS, "author", "sha", "lastModified", "gated", "disabled", "siblings")
 DETAIL_ONLY_FIELDS = ("baseModels", "childrenModelCount", "usedStorage")
 
@@ -115,12 +126,17 @@ class StandinHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: StandinHTTPServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from the base class
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     # --- plumbing -----------------------------------------------------------------
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         self.send_response(status)
         merged = {"Content-Type": content_type, "Content-Length": str(len(body))}
         merged.update(headers or {})
@@ -141,7 +157,8 @@ class StandinHandler(BaseHTTPRequestHandler):
         self._json(status, {"error": message}, headers)
 
     def _base_url(self) -> str:
-        return f"http://{self.headers.get('Host') or '%s:%d' % self.server.server_address[:2]}"
+        host, port = self.server.server_address[:2]
+        return f"http://{self.headers.get('Host') or f'{host}:{port}'}"
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -172,10 +189,8 @@ class StandinHandler(BaseHTTPRequestHandler):
         rule = self.server.faults.match(self.path)
         if rule is not None and self._apply_fault(rule):
             return
-        try:
+        with contextlib.suppress(BrokenPipeError):
             self._route(path, query)
-        except BrokenPipeError:
-            pass
 
     def _apply_fault(self, rule: FaultRule) -> bool:
         """Act out a fault; return True when the request has been answered (or dropped)."""
@@ -190,15 +205,25 @@ class StandinHandler(BaseHTTPRequestHandler):
         if rule.mode == "rate_limit":
             if rule.github:
                 reset = int(time.time()) + rule.retry_after
-                headers = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": str(rule.ratelimit_remaining),
-                           "x-ratelimit-used": "5000", "x-ratelimit-reset": str(reset),
-                           "x-ratelimit-resource": "core"}
+                headers = {
+                    "x-ratelimit-limit": "5000",
+                    "x-ratelimit-remaining": str(rule.ratelimit_remaining),
+                    "x-ratelimit-used": "5000",
+                    "x-ratelimit-reset": str(reset),
+                    "x-ratelimit-resource": "core",
+                }
                 if rule.ratelimit_remaining:  # a secondary limit says so and sets retry-after
                     headers["retry-after"] = str(rule.retry_after)
-                message = ("You have exceeded a secondary rate limit" if rule.ratelimit_remaining
-                           else "API rate limit exceeded")
-                self._json(rule.status if rule.status in (403, 429) else 403,
-                           {"message": message, "documentation_url": "https://docs.github.com/rest"}, headers)
+                message = (
+                    "You have exceeded a secondary rate limit"
+                    if rule.ratelimit_remaining
+                    else "API rate limit exceeded"
+                )
+                self._json(
+                    rule.status if rule.status in (403, 429) else 403,
+                    {"message": message, "documentation_url": "https://docs.github.com/rest"},
+                    headers,
+                )
                 return True
             headers = {
                 "RateLimit": f'"api";r={rule.ratelimit_remaining};t={rule.retry_after}',
@@ -249,7 +274,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         github_prefix = self.server.github_prefix
         if path.startswith(github_prefix + "/"):
             self.server.stats["github"] += 1
-            self.server.github.handle(self, path[len(github_prefix):], query)
+            self.server.github.handle(self, path[len(github_prefix) :], query)
             return
         if path == "/api/models":
             self.server.stats["list"] += 1
@@ -336,14 +361,17 @@ class StandinHandler(BaseHTTPRequestHandler):
             item.setdefault("modelId", record["id"])
         return item
 
-    def _repo_info(self, kind: str, repo_id: str, revision: str | None, query: dict[str, list[str]],
-                   truncate: bool) -> None:
+    def _repo_info(
+        self, kind: str, repo_id: str, revision: str | None, query: dict[str, list[str]], truncate: bool
+    ) -> None:
         record = self.server.hub.model(repo_id) if kind == "models" else self.server.hub.dataset(repo_id)
         moved_to = self.server.hub.redirect(kind, repo_id) if record is None else None
         if moved_to:
             suffix = f"/revision/{revision}" if revision else ""
             query_string = urlsplit(self.path).query
-            location = f"{self._base_url()}/api/{kind}/{moved_to}{suffix}" + (f"?{query_string}" if query_string else "")
+            location = f"{self._base_url()}/api/{kind}/{moved_to}{suffix}" + (
+                f"?{query_string}" if query_string else ""
+            )
             self._json(307, {"error": "moved"}, {"Location": location})
             return
         if record is None or record.get("private"):
@@ -375,8 +403,11 @@ class StandinHandler(BaseHTTPRequestHandler):
         record = hub.model(repo_id)
         moved_to = hub.redirect("models", repo_id) if record is None else None
         if moved_to:
-            self._json(307, {"error": "moved"},
-                       {"Location": f"{self._base_url()}/{moved_to}/resolve/{revision}/{filename}"})
+            self._json(
+                307,
+                {"error": "moved"},
+                {"Location": f"{self._base_url()}/{moved_to}/resolve/{revision}/{filename}"},
+            )
             return
         if record is None or record.get("private"):
             self._hub_error(404 if record is None else 401, "RepoNotFound", "Repository not found")
@@ -390,7 +421,9 @@ class StandinHandler(BaseHTTPRequestHandler):
             return
         if file.gated:
             self._hub_error(
-                401, "GatedRepo", f"Access to model {repo_id} is restricted. You must have access to it and be authenticated."
+                401,
+                "GatedRepo",
+                f"Access to model {repo_id} is restricted. You must have access to it and be authenticated.",
             )
             return
         etag = f'"{record["sha"][:12]}-{len(file.content)}"'
@@ -443,8 +476,9 @@ class StandinServer:
 
     def start(self) -> StandinServer:
         # a short poll interval: stop() waits for it, and tests stop a server after every test
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="standin", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -459,4 +493,3 @@ class StandinServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-

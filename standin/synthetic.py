@@ -25,27 +25,63 @@ from standin.hub import FileBody, ListQuery, card_front_matter, matches
 
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 PIPELINES = [
-    ("text-generation", 40), ("text-classification", 8), ("feature-extraction", 6),
-    ("sentence-similarity", 5), ("automatic-speech-recognition", 5), ("text-to-image", 8),
-    ("image-classification", 5), ("text2text-generation", 4), ("image-text-to-text", 5),
-    ("text-to-speech", 2), ("text-to-audio", 2), (None, 10),
+    ("text-generation", 40),
+    ("text-classification", 8),
+    ("feature-extraction", 6),
+    ("sentence-similarity", 5),
+    ("automatic-speech-recognition", 5),
+    ("text-to-image", 8),
+    ("image-classification", 5),
+    ("text2text-generation", 4),
+    ("image-text-to-text", 5),
+    ("text-to-speech", 2),
+    ("text-to-audio", 2),
+    (None, 10),
 ]
 LICENSES: list[tuple[Any, int]] = [
-    ("apache-2.0", 30), ("mit", 12), ("llama3.1", 5), ("llama2", 4), ("llama3", 3), ("gemma", 3),
-    ("cc-by-nc-4.0", 4), ("openrail", 2), ("creativeml-openrail-m", 3), ("cc-by-4.0", 3),
-    ("gpl-3.0", 1), ("bigscience-openrail-m", 1), ("cc-by-sa-4.0", 1), ("openrail++", 1),
-    ("other", 9), ("unknown", 2), (None, 12), (["apache-2.0", "mit"], 1), ("Apache 2.0 license", 1),
+    ("apache-2.0", 30),
+    ("mit", 12),
+    ("llama3.1", 5),
+    ("llama2", 4),
+    ("llama3", 3),
+    ("gemma", 3),
+    ("cc-by-nc-4.0", 4),
+    ("openrail", 2),
+    ("creativeml-openrail-m", 3),
+    ("cc-by-4.0", 3),
+    ("gpl-3.0", 1),
+    ("bigscience-openrail-m", 1),
+    ("cc-by-sa-4.0", 1),
+    ("openrail++", 1),
+    ("other", 9),
+    ("unknown", 2),
+    (None, 12),
+    (["apache-2.0", "mit"], 1),
+    ("Apache 2.0 license", 1),
 ]
 OTHER_LICENSE_NAMES = [
     ("qwen", "https://huggingface.co/Qwen/Qwen2.5-72B-Instruct/blob/main/LICENSE"),
     ("deepseek", "https://github.com/deepseek-ai/DeepSeek-V3/blob/main/LICENSE-MODEL"),
     ("mrl", "https://mistral.ai/licenses/MRL-0.1.md"),
-    ("flux-1-dev-non-commercial-license", "https://huggingface.co/black-forest-labs/FLUX.1-dev/blob/main/LICENSE.md"),
-    ("nvidia-open-model-license", "https://developer.download.nvidia.com/licenses/nvidia-open-model-license-agreement-june-2024.pdf"),
+    (
+        "flux-1-dev-non-commercial-license",
+        "https://huggingface.co/black-forest-labs/FLUX.1-dev/blob/main/LICENSE.md",
+    ),
+    (
+        "nvidia-open-model-license",
+        "https://developer.download.nvidia.com/licenses/nvidia-open-model-license-agreement-june-2024.pdf",
+    ),
     ("my-own-license", "LICENSE"),
 ]
-LIBRARIES = [("transformers", 55), ("diffusers", 10), ("sentence-transformers", 6), ("peft", 8),
-             ("gguf", 8), ("timm", 3), (None, 10)]
+LIBRARIES = [
+    ("transformers", 55),
+    ("diffusers", 10),
+    ("sentence-transformers", 6),
+    ("peft", 8),
+    ("gguf", 8),
+    ("timm", 3),
+    (None, 10),
+]
 RELATIONS = [("finetune", 50), ("quantized", 25), ("adapter", 15), ("merge", 10)]
 DATASET_POOL = 500
 MISSING_DATASET_FROM = 400  # synth-data/dataset-400 and above do not exist
@@ -120,7 +156,9 @@ class SyntheticHub:
                 card["license_name"] = name
                 card["license_link"] = link
         if rng.random() < 0.3:
-            names = [f"synth-data/dataset-{rng.randrange(DATASET_POOL):03d}" for _ in range(rng.randint(1, 3))]
+            names = [
+                f"synth-data/dataset-{rng.randrange(DATASET_POOL):03d}" for _ in range(rng.randint(1, 3))
+            ]
             card["datasets"] = names if rng.random() < 0.9 else names[0]
             tags.extend(f"dataset:{n}" for n in dict.fromkeys(names))
         if index > 10 and rng.random() < 0.45:
@@ -159,11 +197,15 @@ class SyntheticHub:
             "tags": [*tags, "region:us"],
             "cardData": card,
             "siblings": [
-                {"rfilename": ".gitattributes"}, {"rfilename": "README.md"}, {"rfilename": "config.json"},
+                {"rfilename": ".gitattributes"},
+                {"rfilename": "README.md"},
+                {"rfilename": "config.json"},
                 {"rfilename": "model.gguf" if fmt == "gguf" else "model.safetensors"},
             ],
-            "safetensors": {"parameters": {"BF16": 1_000_000 * (1 + index % 9000)},
-                            "total": 1_000_000 * (1 + index % 9000)},
+            "safetensors": {
+                "parameters": {"BF16": 1_000_000 * (1 + index % 9000)},
+                "total": 1_000_000 * (1 + index % 9000),
+            },
         }
 
     # --- Hub interface ---------------------------------------------------------------
@@ -177,7 +219,9 @@ class SyntheticHub:
             yield from range(self.size)
 
     def list_models(self, query: ListQuery, start: int) -> Iterator[tuple[int, dict[str, Any]]]:
-        unfiltered = not (query.search or query.author or query.filters or query.pipeline_tag or query.gated is not None)
+        unfiltered = not (
+            query.search or query.author or query.filters or query.pipeline_tag or query.gated is not None
+        )
         if unfiltered and not (query.sort in ("lastModified", "last_modified") and self.touched):
             for index in range(start, self.size):  # position == index: no scan of earlier models
                 yield index, self.record(index)
@@ -220,14 +264,25 @@ class SyntheticHub:
         if number >= MISSING_DATASET_FROM:
             return None
         rng = random.Random(self.seed * 7 + number)
-        license_id = _pick(rng, [("cc-by-4.0", 4), ("odc-by", 2), ("apache-2.0", 3), ("cc-by-nc-4.0", 1), (None, 2)])
+        license_id = _pick(
+            rng, [("cc-by-4.0", 4), ("odc-by", 2), ("apache-2.0", 3), ("cc-by-nc-4.0", 1), (None, 2)]
+        )
         gated = "auto" if rng.random() < 0.1 else False
         card = {"license": license_id} if license_id else {}
         tags = [f"license:{license_id}"] if license_id else []
         return {
-            "_id": _sha("ds", number)[:24], "id": repo_id, "author": "synth-data", "private": False,
-            "disabled": False, "gated": gated, "sha": _sha("dsha", number), "lastModified": _iso(EPOCH),
-            "downloads": 100 * (DATASET_POOL - number), "likes": number % 50, "tags": tags, "cardData": card,
+            "_id": _sha("ds", number)[:24],
+            "id": repo_id,
+            "author": "synth-data",
+            "private": False,
+            "disabled": False,
+            "gated": gated,
+            "sha": _sha("dsha", number),
+            "lastModified": _iso(EPOCH),
+            "downloads": 100 * (DATASET_POOL - number),
+            "likes": number % 50,
+            "tags": tags,
+            "cardData": card,
         }
 
     def redirect(self, kind: str, repo_id: str) -> str | None:
@@ -245,13 +300,23 @@ class SyntheticHub:
             return None
         kind = number % 4
         tree = ["README.md", "LICENSE", "requirements.txt"]
-        tree += [["train.py", "configs/pretrain.yaml"], ["finetune.py", "scripts/sft.sh"],
-                 ["inference.py", "generate.py"], []][kind]
+        tree += [
+            ["train.py", "configs/pretrain.yaml"],
+            ["finetune.py", "scripts/sft.sh"],
+            ["inference.py", "generate.py"],
+            [],
+        ][kind]
         return {
             "repo": {
-                "full_name": f"synth-code/repo-{number:05d}", "html_url": f"https://github.com/synth-code/repo-{number:05d}",
-                "default_branch": "main", "archived": False, "fork": False, "private": False,
-                "stargazers_count": number % 1000, "topics": [], "pushed_at": "2026-10-01T00:00:00Z",
+                "full_name": f"synth-code/repo-{number:05d}",
+                "html_url": f"https://github.com/synth-code/repo-{number:05d}",
+                "default_branch": "main",
+                "archived": False,
+                "fork": False,
+                "private": False,
+                "stargazers_count": number % 1000,
+                "topics": [],
+                "pushed_at": "2026-10-01T00:00:00Z",
                 "license": {"key": "apache-2.0", "name": "Apache License 2.0", "spdx_id": "Apache-2.0"},
             },
             "tree": tree,

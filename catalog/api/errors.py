@@ -29,20 +29,33 @@ def api_exception_handler(exc, context):
     code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.ValidationError):
         code = "invalid_request"
-    response.data = {"error": {
-        "status": response.status_code,
-        "code": code,
-        "message": _message(detail),
-        "details": detail if isinstance(detail, dict | list) else None,
-    }}
+    response.data = {
+        "error": {
+            "status": response.status_code,
+            "code": code,
+            "message": _message(detail),
+            "details": detail if isinstance(detail, dict | list) else None,
+        }
+    }
     return response
 
 
 def json_not_found(request, exception=None):
-    return JsonResponse({"error": {"status": 404, "code": "not_found", "message": "no such API endpoint",
-                                   "details": None}}, status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(
+        {"error": {"status": 404, "code": "not_found", "message": "no such API endpoint", "details": None}},
+        status=status.HTTP_404_NOT_FOUND,
+    )
 
 
 def json_server_error(request):
-    return JsonResponse({"error": {"status": 500, "code": "server_error", "message": "internal error; it has been "
-                                   "logged", "details": None}}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return JsonResponse(
+        {
+            "error": {
+                "status": 500,
+                "code": "server_error",
+                "message": "internal error; it has been logged",
+                "details": None,
+            }
+        },
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

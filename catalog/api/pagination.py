@@ -54,9 +54,12 @@ def _decode(cursor: str, size: int) -> list[Any]:
                 out.append(dt.datetime.fromisoformat(value["t"]))
             except (TypeError, ValueError):
                 raise ValidationError({"cursor": "invalid cursor"}) from None
-        elif (value is None or isinstance(value, str | bool)
-              or (isinstance(value, int) and abs(value) < 2**63)
-              or (isinstance(value, float) and math.isfinite(value))):
+        elif (
+            value is None
+            or isinstance(value, str | bool)
+            or (isinstance(value, int) and abs(value) < 2**63)
+            or (isinstance(value, float) and math.isfinite(value))
+        ):
             out.append(value)
         else:  # a tampered cursor: nothing this API writes
             raise ValidationError({"cursor": "invalid cursor"})
@@ -77,7 +80,9 @@ class KeysetPagination(BasePagination):
         try:
             size = int(raw)
         except ValueError:
-            raise ValidationError({"page_size": f"must be an integer between 1 and {MAX_PAGE_SIZE}"}) from None
+            raise ValidationError(
+                {"page_size": f"must be an integer between 1 and {MAX_PAGE_SIZE}"}
+            ) from None
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise ValidationError({"page_size": f"must be an integer between 1 and {MAX_PAGE_SIZE}"})
         return size
@@ -114,16 +119,21 @@ class KeysetPagination(BasePagination):
         return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
 
     def get_paginated_response(self, data) -> Response:
-        return Response(OrderedDict([("next", self.get_next_link()), ("first", self.get_first_link()),
-                                     ("results", data)]))
+        return Response(
+            OrderedDict([("next", self.get_next_link()), ("first", self.get_first_link()), ("results", data)])
+        )
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "type": "object",
             "required": ["results"],
             "properties": {
-                "next": {"type": "string", "nullable": True, "format": "uri",
-                         "description": "Link to the next page; null on the last page"},
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "Link to the next page; null on the last page",
+                },
                 "first": {"type": "string", "format": "uri"},
                 "results": schema,
             },
@@ -131,9 +141,18 @@ class KeysetPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [
-            {"name": self.cursor_query_param, "required": False, "in": "query",
-             "description": "Opaque cursor from a previous page's `next` link", "schema": {"type": "string"}},
-            {"name": self.page_size_query_param, "required": False, "in": "query",
-             "description": f"Results per page (1-{MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE})",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque cursor from a previous page's `next` link",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page (1-{MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE})",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
         ]

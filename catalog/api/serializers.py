@@ -32,9 +32,27 @@ class ModelListSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Score
-        fields = ("id", "url", "organization", "total", "levels", "unknown_count", "license", "mof_class", "osaid_ready",
-                  "is_derivative", "pipeline_tag", "modality", "downloads", "likes", "parameters", "released_at",
-                  "last_crawled_at", "methodology", "computed_at")
+        fields = (
+            "id",
+            "url",
+            "organization",
+            "total",
+            "levels",
+            "unknown_count",
+            "license",
+            "mof_class",
+            "osaid_ready",
+            "is_derivative",
+            "pipeline_tag",
+            "modality",
+            "downloads",
+            "likes",
+            "parameters",
+            "released_at",
+            "last_crawled_at",
+            "methodology",
+            "computed_at",
+        )
 
     def get_url(self, obj: Score) -> str:
         request = self.context.get("request")
@@ -43,17 +61,38 @@ class ModelListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LevelsSerializer)
     def get_levels(self, obj: Score) -> dict:
-        return {"weights": obj.weights, "training_data": obj.training_data, "training_code": obj.training_code,
-                "license": obj.license}
+        return {
+            "weights": obj.weights,
+            "training_data": obj.training_data,
+            "training_code": obj.training_code,
+            "license": obj.license,
+        }
 
-    @extend_schema_field({"type": "object", "properties": {
-        "key": {"type": "string", "nullable": True}, "declared": {"type": "string"},
-        "conflict": {"type": "boolean"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "key": {"type": "string", "nullable": True},
+                "declared": {"type": "string"},
+                "conflict": {"type": "boolean"},
+            },
+        }
+    )
     def get_license(self, obj: Score) -> dict:
-        return {"key": obj.license_key or None, "declared": obj.license_label, "conflict": obj.has_license_conflict}
+        return {
+            "key": obj.license_key or None,
+            "declared": obj.license_label,
+            "conflict": obj.has_license_conflict,
+        }
 
-    @extend_schema_field({"type": "integer", "nullable": True, "enum": [1, 2, 3, None],
-                          "description": "MOF class (1 = Open Science); null when unclassified"})
+    @extend_schema_field(
+        {
+            "type": "integer",
+            "nullable": True,
+            "enum": [1, 2, 3, None],
+            "description": "MOF class (1 = Open Science); null when unclassified",
+        }
+    )
     def get_mof_class(self, obj: Score) -> int | None:
         return obj.mof_class or None
 
@@ -82,11 +121,18 @@ def list_item(obj: Score, base: str) -> dict:
         "url": f"{base}{obj.repo_id}/",
         "organization": obj.organization_name,
         "total": obj.total,
-        "levels": {"weights": obj.weights, "training_data": obj.training_data, "training_code": obj.training_code,
-                   "license": obj.license},
+        "levels": {
+            "weights": obj.weights,
+            "training_data": obj.training_data,
+            "training_code": obj.training_code,
+            "license": obj.license,
+        },
         "unknown_count": obj.unknown_count,
-        "license": {"key": obj.license_key or None, "declared": obj.license_label,
-                    "conflict": obj.has_license_conflict},
+        "license": {
+            "key": obj.license_key or None,
+            "declared": obj.license_label,
+            "conflict": obj.has_license_conflict,
+        },
         "mof_class": obj.mof_class or None,
         "osaid_ready": obj.osaid_ready,
         "is_derivative": obj.is_derivative,
@@ -102,13 +148,28 @@ def list_item(obj: Score, base: str) -> dict:
     }
 
 
-EVIDENCE_SCHEMA = {"type": "object", "properties": {
-    "fact": {"type": "string"}, "subject": {"type": "string"}, "source_url": {"type": "string"},
-    "revision": {"type": "string"}, "fetched_at": {"type": "string"}, "origin": {"type": "string"}}}
-JUDGMENT_SCHEMA = {"type": "object", "properties": {
-    "level": {"type": "string", "enum": list(LEVELS)}, "points": {"type": "number"},
-    "rationale": {"type": "string"}, "origin": {"type": "string", "enum": ["crawled", "inferred", "corrected"]},
-    "evidence": {"type": "array", "items": EVIDENCE_SCHEMA}, "details": {"type": "object"}}}
+EVIDENCE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "fact": {"type": "string"},
+        "subject": {"type": "string"},
+        "source_url": {"type": "string"},
+        "revision": {"type": "string"},
+        "fetched_at": {"type": "string"},
+        "origin": {"type": "string"},
+    },
+}
+JUDGMENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "level": {"type": "string", "enum": list(LEVELS)},
+        "points": {"type": "number"},
+        "rationale": {"type": "string"},
+        "origin": {"type": "string", "enum": ["crawled", "inferred", "corrected"]},
+        "evidence": {"type": "array", "items": EVIDENCE_SCHEMA},
+        "details": {"type": "object"},
+    },
+}
 
 
 class ModelDetailSerializer(ModelListSerializer):
@@ -122,44 +183,88 @@ class ModelDetailSerializer(ModelListSerializer):
     hub = serializers.SerializerMethodField()
 
     class Meta(ModelListSerializer.Meta):
-        fields = (*ModelListSerializer.Meta.fields, "hub_url", "hub", "judgments", "lineage", "sources", "mof", "osaid")
+        fields = (
+            *ModelListSerializer.Meta.fields,
+            "hub_url",
+            "hub",
+            "judgments",
+            "lineage",
+            "sources",
+            "mof",
+            "osaid",
+        )
 
     def to_representation(self, obj: Score) -> dict:
         data = super().to_representation(obj)
-        data.update(hub_url=self.get_hub_url(obj), hub=self.get_hub(obj), judgments=self.get_judgments(obj),
-                    license=self.get_license(obj), lineage=self.get_lineage(obj), sources=self.get_sources(obj),
-                    mof=self.get_mof(obj), osaid=self.get_osaid(obj))
+        data.update(
+            hub_url=self.get_hub_url(obj),
+            hub=self.get_hub(obj),
+            judgments=self.get_judgments(obj),
+            license=self.get_license(obj),
+            lineage=self.get_lineage(obj),
+            sources=self.get_sources(obj),
+            mof=self.get_mof(obj),
+            osaid=self.get_osaid(obj),
+        )
         return data
 
     def get_hub_url(self, obj: Score) -> str:
         return f"https://huggingface.co/{obj.repo_id}"
 
-    @extend_schema_field({"type": "object", "properties": {
-        "sha": {"type": "string"}, "gated": {"type": "string"}, "private": {"type": "boolean"},
-        "disabled": {"type": "boolean"}, "placeholder": {"type": "boolean"},
-        "missing_since": {"type": "string", "nullable": True}, "library_name": {"type": "string"},
-        "created_at": {"type": "string", "nullable": True}, "last_modified": {"type": "string", "nullable": True}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "sha": {"type": "string"},
+                "gated": {"type": "string"},
+                "private": {"type": "boolean"},
+                "disabled": {"type": "boolean"},
+                "placeholder": {"type": "boolean"},
+                "missing_since": {"type": "string", "nullable": True},
+                "library_name": {"type": "string"},
+                "created_at": {"type": "string", "nullable": True},
+                "last_modified": {"type": "string", "nullable": True},
+            },
+        }
+    )
     def get_hub(self, obj: Score) -> dict:
         m = obj.model
         iso = lambda value: value.isoformat() if value else None  # noqa: E731
-        return {"sha": m.sha, "gated": m.gated, "private": m.private, "disabled": m.disabled,
-                "placeholder": m.is_placeholder, "missing_since": iso(m.missing_since),
-                "library_name": m.library_name, "created_at": iso(m.hub_created_at),
-                "last_modified": iso(m.last_modified)}
+        return {
+            "sha": m.sha,
+            "gated": m.gated,
+            "private": m.private,
+            "disabled": m.disabled,
+            "placeholder": m.is_placeholder,
+            "missing_since": iso(m.missing_since),
+            "library_name": m.library_name,
+            "created_at": iso(m.hub_created_at),
+            "last_modified": iso(m.last_modified),
+        }
 
     @extend_schema_field({"type": "object", "additionalProperties": JUDGMENT_SCHEMA})
     def get_judgments(self, obj: Score) -> dict:
         return obj.detail.judgments
 
-    @extend_schema_field({"type": "object", "properties": {
-        "key": {"type": "string", "nullable": True}, "declared": {"type": "string"},
-        "conflict": {"type": "string", "nullable": True}, "grade": {"type": "string", "nullable": True},
-        "attributes": {"type": "object", "nullable": True}, "restrictions": {"type": "array", "items": {"type": "string"}},
-        "text_url": {"type": "string", "nullable": True}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "key": {"type": "string", "nullable": True},
+                "declared": {"type": "string"},
+                "conflict": {"type": "string", "nullable": True},
+                "grade": {"type": "string", "nullable": True},
+                "attributes": {"type": "object", "nullable": True},
+                "restrictions": {"type": "array", "items": {"type": "string"}},
+                "text_url": {"type": "string", "nullable": True},
+            },
+        }
+    )
     def get_license(self, obj: Score) -> dict:
         entry = knowledge_base().entries.get(obj.license_key) if obj.license_key else None
         return {
-            "key": obj.license_key or None, "declared": obj.license_label,
+            "key": obj.license_key or None,
+            "declared": obj.license_label,
             "conflict": obj.detail.license_conflict or None,
             "grade": obj.license,
             "attributes": entry.attributes if entry else None,
@@ -167,28 +272,61 @@ class ModelDetailSerializer(ModelListSerializer):
             "text_url": entry.text_url if entry else None,
         }
 
-    @extend_schema_field({"type": "object", "properties": {
-        "bases": {"type": "array", "items": {"type": "object"}}, "derivatives": {"type": "integer"}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "bases": {"type": "array", "items": {"type": "object"}},
+                "derivatives": {"type": "integer"},
+            },
+        }
+    )
     def get_lineage(self, obj: Score) -> dict:
-        return {"bases": obj.detail.sources.get("bases", []), "derivatives": self.context.get("derivatives", 0)}
+        return {
+            "bases": obj.detail.sources.get("bases", []),
+            "derivatives": self.context.get("derivatives", 0),
+        }
 
-    @extend_schema_field({"type": "object", "properties": {
-        "datasets": {"type": "array", "items": {"type": "object"}},
-        "repositories": {"type": "array", "items": {"type": "object"}},
-        "papers": {"type": "array", "items": {"type": "string"}}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "datasets": {"type": "array", "items": {"type": "object"}},
+                "repositories": {"type": "array", "items": {"type": "object"}},
+                "papers": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    )
     def get_sources(self, obj: Score) -> dict:
         sources = obj.detail.sources
         return {k: sources.get(k, []) for k in ("datasets", "repositories", "papers")}
 
-    @extend_schema_field({"type": "object", "properties": {
-        "class": {"type": "integer", "nullable": True}, "progress": {"type": "object"},
-        "missing_for_next_class": {"type": "array", "items": {"type": "string"}}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "class": {"type": "integer", "nullable": True},
+                "progress": {"type": "object"},
+                "missing_for_next_class": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    )
     def get_mof(self, obj: Score) -> dict:
-        return {"class": obj.mof_class or None, "progress": obj.detail.mof_progress,
-                "missing_for_next_class": obj.detail.mof_missing}
+        return {
+            "class": obj.mof_class or None,
+            "progress": obj.detail.mof_progress,
+            "missing_for_next_class": obj.detail.mof_missing,
+        }
 
-    @extend_schema_field({"type": "object", "properties": {
-        "ready": {"type": "boolean"}, "failing": {"type": "array", "items": {"type": "string"}}}})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "ready": {"type": "boolean"},
+                "failing": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    )
     def get_osaid(self, obj: Score) -> dict:
         return {"ready": obj.osaid_ready, "failing": obj.detail.osaid_failing}
 
@@ -217,8 +355,18 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dataset
-        fields = ("id", "source", "url", "status", "gated", "private", "license_declared", "size_category",
-                  "resolution_error", "crawled_at")
+        fields = (
+            "id",
+            "source",
+            "url",
+            "status",
+            "gated",
+            "private",
+            "license_declared",
+            "size_category",
+            "resolution_error",
+            "crawled_at",
+        )
 
 
 class CodeRepositorySerializer(serializers.ModelSerializer):
@@ -226,9 +374,22 @@ class CodeRepositorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CodeRepository
-        fields = ("full_name", "host", "url", "status", "canonical", "classification", "evidence_paths",
-                  "license_spdx", "license_name", "archived", "default_branch", "pushed_at", "tree_truncated",
-                  "crawled_at")
+        fields = (
+            "full_name",
+            "host",
+            "url",
+            "status",
+            "canonical",
+            "classification",
+            "evidence_paths",
+            "license_spdx",
+            "license_name",
+            "archived",
+            "default_branch",
+            "pushed_at",
+            "tree_truncated",
+            "crawled_at",
+        )
 
     def get_canonical(self, obj: CodeRepository) -> str | None:
         return obj.canonical.full_name if obj.canonical_id else None
@@ -237,8 +398,20 @@ class CodeRepositorySerializer(serializers.ModelSerializer):
 class LicenseSerializer(serializers.ModelSerializer):
     class Meta:
         model = License
-        fields = ("key", "spdx_id", "name", "hub_tag", "kind", "grade", "grade_reason", "attributes", "restrictions",
-                  "aliases", "text_url", "notes")
+        fields = (
+            "key",
+            "spdx_id",
+            "name",
+            "hub_tag",
+            "kind",
+            "grade",
+            "grade_reason",
+            "attributes",
+            "restrictions",
+            "aliases",
+            "text_url",
+            "notes",
+        )
 
 
 class MethodologySerializer(serializers.ModelSerializer):

@@ -40,9 +40,11 @@ def documented(ok, *, not_found: bool = False) -> dict:
     """Every answer an endpoint gives, not only 200: 304 to a conditional request, the JSON errors
     for malformed requests (400) and throttling (429) and, where the path names something, 404."""
     error = serializers.ErrorSerializer
-    responses = {200: ok,
-                 304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since)"),
-                 400: OpenApiResponse(error, description="Malformed request")}
+    responses = {
+        200: ok,
+        304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since)"),
+        400: OpenApiResponse(error, description="Malformed request"),
+    }
     if not_found:
         responses[404] = OpenApiResponse(error, description="Not found")
     responses[429] = OpenApiResponse(error, description="Throttled; see Retry-After")
@@ -58,9 +60,15 @@ class ReadOnlyAPIView(GenericAPIView):
     def check_parameters(self, request) -> None:
         unknown = sorted(set(request.query_params) - self.allowed_parameters - COMMON)
         if unknown:
-            raise ValidationError({"unknown_parameters": [f"'{name}' is not a filter of this endpoint; known: "
-                                                          f"{', '.join(sorted(self.allowed_parameters)) or 'none'}"
-                                                          for name in unknown]})
+            raise ValidationError(
+                {
+                    "unknown_parameters": [
+                        f"'{name}' is not a filter of this endpoint; known: "
+                        f"{', '.join(sorted(self.allowed_parameters)) or 'none'}"
+                        for name in unknown
+                    ]
+                }
+            )
 
     def validators(self, request) -> tuple[str, float]:
         version = selectors.data_version()
@@ -102,8 +110,9 @@ def _filter_parameter(name: str, f: django_filters.Filter) -> OpenApiParameter:
     """The filter as the schema documents it: choices as an enum, numbers and dates typed."""
     description = str(f.label or name)
     if isinstance(f, django_filters.ChoiceFilter):
-        return OpenApiParameter(name, OpenApiTypes.STR, enum=[str(v) for v, _ in f.extra["choices"]],
-                                description=description)
+        return OpenApiParameter(
+            name, OpenApiTypes.STR, enum=[str(v) for v, _ in f.extra["choices"]], description=description
+        )
     if isinstance(f, django_filters.NumberFilter):
         return OpenApiParameter(name, {"type": "integer", "minimum": 0}, description=description)
     if isinstance(f, django_filters.DateFilter):
@@ -121,9 +130,11 @@ class ModelList(ReadOnlyAPIView):
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = ScoreFilterSet.known_parameters()
 
-    @extend_schema(parameters=FILTER_PARAMETERS,
-                   responses=documented(serializers.ModelListSerializer(many=True)),
-                   operation_id="models_list")
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses=documented(serializers.ModelListSerializer(many=True)),
+        operation_id="models_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -131,8 +142,13 @@ class ModelList(ReadOnlyAPIView):
         filterset, queryset = selectors.filtered_scores(request.query_params)
         if not filterset.is_valid():
             raise ValidationError(filterset.form.errors)
-        return _paginated(self, request, queryset.select_related("methodology"), filterset.ordering(),
-                          serializers.ModelListSerializer)
+        return _paginated(
+            self,
+            request,
+            queryset.select_related("methodology"),
+            filterset.ordering(),
+            serializers.ModelListSerializer,
+        )
 
 
 class ModelDetail(ReadOnlyAPIView):
@@ -141,20 +157,28 @@ class ModelDetail(ReadOnlyAPIView):
 
     serializer_class = serializers.ModelDetailSerializer
 
-    @extend_schema(responses=documented(serializers.ModelDetailSerializer, not_found=True),
-                   operation_id="models_retrieve")
+    @extend_schema(
+        responses=documented(serializers.ModelDetailSerializer, not_found=True),
+        operation_id="models_retrieve",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def read(self, request, owner: str, name: str):
         repo_id = f"{owner}/{name}"
-        score = (Score.objects.select_related("detail", "model", "methodology")
-                 .filter(methodology=selectors.current_methodology(), repo_id=repo_id).first())
+        score = (
+            Score.objects.select_related("detail", "model", "methodology")
+            .filter(methodology=selectors.current_methodology(), repo_id=repo_id)
+            .first()
+        )
         if score is None:
             raise Http404(f"{repo_id} is not in the index")
         derivatives = LineageEdge.objects.filter(parent_id=score.model_id).count()
-        return Response(serializers.ModelDetailSerializer(
-            score, context={"request": request, "derivatives": derivatives}).data)
+        return Response(
+            serializers.ModelDetailSerializer(
+                score, context={"request": request, "derivatives": derivatives}
+            ).data
+        )
 
 
 class ModelHistory(ReadOnlyAPIView):
@@ -163,13 +187,17 @@ class ModelHistory(ReadOnlyAPIView):
     serializer_class = serializers.ScoreChangeSerializer
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
 
-    @extend_schema(responses=documented(serializers.ScoreChangeSerializer(many=True), not_found=True),
-                   operation_id="models_history")
+    @extend_schema(
+        responses=documented(serializers.ScoreChangeSerializer(many=True), not_found=True),
+        operation_id="models_history",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def read(self, request, owner: str, name: str):
-        queryset = ScoreChange.objects.filter(model__repo_id=f"{owner}/{name}").select_related("model", "methodology")
+        queryset = ScoreChange.objects.filter(model__repo_id=f"{owner}/{name}").select_related(
+            "model", "methodology"
+        )
         if not Score.objects.filter(repo_id=f"{owner}/{name}").exists():
             raise Http404(f"{owner}/{name} is not in the index")
         return _paginated(self, request, queryset, ["-changed_at", "-id"], serializers.ScoreChangeSerializer)
@@ -182,10 +210,16 @@ class ChangeFeed(ReadOnlyAPIView):
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"since", "cause"}
 
-    @extend_schema(parameters=[
-        OpenApiParameter("since", OpenApiTypes.DATETIME, description="ISO 8601; changes at or after this moment"),
-        OpenApiParameter("cause", OpenApiTypes.STR, enum=[c for c, _ in ScoreChange.CAUSES])],
-        responses=documented(serializers.ScoreChangeSerializer(many=True)), operation_id="changes_list")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since", OpenApiTypes.DATETIME, description="ISO 8601; changes at or after this moment"
+            ),
+            OpenApiParameter("cause", OpenApiTypes.STR, enum=[c for c, _ in ScoreChange.CAUSES]),
+        ],
+        responses=documented(serializers.ScoreChangeSerializer(many=True)),
+        operation_id="changes_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -196,8 +230,9 @@ class ChangeFeed(ReadOnlyAPIView):
             try:
                 moment = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
             except ValueError:
-                raise ValidationError({"since": "must be an ISO 8601 date or date-time, e.g. 2026-11-01T00:00:00Z"}) \
-                    from None
+                raise ValidationError(
+                    {"since": "must be an ISO 8601 date or date-time, e.g. 2026-11-01T00:00:00Z"}
+                ) from None
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=dt.UTC)
             queryset = queryset.filter(changed_at__gte=moment)
@@ -216,9 +251,11 @@ class OrganizationList(ReadOnlyAPIView):
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"q"}
 
-    @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="name contains")],
-                   responses=documented(serializers.OrganizationSerializer(many=True)),
-                   operation_id="organizations_list")
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="name contains")],
+        responses=documented(serializers.OrganizationSerializer(many=True)),
+        operation_id="organizations_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -226,15 +263,27 @@ class OrganizationList(ReadOnlyAPIView):
         queryset = selectors.scores_current().exclude(organization_name="")
         if request.query_params.get("q"):
             queryset = queryset.filter(organization_name__icontains=request.query_params["q"][:96])
-        rows = (queryset.values("organization_name")
-                .annotate(models=Count("id"), mean_total=Avg("total"), open_weights=Count("id", filter=Q(weights=OPEN)))
-                .order_by("organization_name"))
+        rows = (
+            queryset.values("organization_name")
+            .annotate(
+                models=Count("id"), mean_total=Avg("total"), open_weights=Count("id", filter=Q(weights=OPEN))
+            )
+            .order_by("organization_name")
+        )
         paginator = KeysetPagination(["organization_name"])
         page = paginator.paginate_queryset(rows, request, self)
-        data = [{"name": r["organization_name"], "models": r["models"], "mean_total": round(r["mean_total"], 1),
-                 "open_weights": r["open_weights"],
-                 "url": request.build_absolute_uri(f"/api/v1/models/?organization={r['organization_name']}&show=all")}
-                for r in page]
+        data = [
+            {
+                "name": r["organization_name"],
+                "models": r["models"],
+                "mean_total": round(r["mean_total"], 1),
+                "open_weights": r["open_weights"],
+                "url": request.build_absolute_uri(
+                    f"/api/v1/models/?organization={r['organization_name']}&show=all"
+                ),
+            }
+            for r in page
+        ]
         return paginator.get_paginated_response(serializers.OrganizationSerializer(data, many=True).data)
 
 
@@ -245,10 +294,15 @@ class DatasetList(ReadOnlyAPIView):
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"status", "source", "q"}
 
-    @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR), OpenApiParameter("source", OpenApiTypes.STR),
-                               OpenApiParameter("q", OpenApiTypes.STR, description="id contains")],
-                   responses=documented(serializers.DatasetSerializer(many=True)),
-                   operation_id="datasets_list")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("source", OpenApiTypes.STR),
+            OpenApiParameter("q", OpenApiTypes.STR, description="id contains"),
+        ],
+        responses=documented(serializers.DatasetSerializer(many=True)),
+        operation_id="datasets_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -265,8 +319,9 @@ class DatasetList(ReadOnlyAPIView):
 class DatasetDetail(ReadOnlyAPIView):
     serializer_class = serializers.DatasetSerializer
 
-    @extend_schema(responses=documented(serializers.DatasetSerializer, not_found=True),
-                   operation_id="datasets_retrieve")
+    @extend_schema(
+        responses=documented(serializers.DatasetSerializer, not_found=True), operation_id="datasets_retrieve"
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -284,11 +339,15 @@ class RepositoryList(ReadOnlyAPIView):
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"status", "classification", "q"}
 
-    @extend_schema(parameters=[OpenApiParameter("status", OpenApiTypes.STR),
-                               OpenApiParameter("classification", OpenApiTypes.STR),
-                               OpenApiParameter("q", OpenApiTypes.STR, description="owner/name contains")],
-                   responses=documented(serializers.CodeRepositorySerializer(many=True)),
-                   operation_id="repositories_list")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("classification", OpenApiTypes.STR),
+            OpenApiParameter("q", OpenApiTypes.STR, description="owner/name contains"),
+        ],
+        responses=documented(serializers.CodeRepositorySerializer(many=True)),
+        operation_id="repositories_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -305,14 +364,19 @@ class RepositoryList(ReadOnlyAPIView):
 class RepositoryDetail(ReadOnlyAPIView):
     serializer_class = serializers.CodeRepositorySerializer
 
-    @extend_schema(responses=documented(serializers.CodeRepositorySerializer, not_found=True),
-                   operation_id="repositories_retrieve")
+    @extend_schema(
+        responses=documented(serializers.CodeRepositorySerializer, not_found=True),
+        operation_id="repositories_retrieve",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def read(self, request, owner: str, name: str):
-        repository = CodeRepository.objects.select_related("canonical").filter(
-            full_name=f"{owner}/{name}".lower()).first()
+        repository = (
+            CodeRepository.objects.select_related("canonical")
+            .filter(full_name=f"{owner}/{name}".lower())
+            .first()
+        )
         if repository is None:
             raise Http404(f"no repository {owner}/{name} in the catalog")
         return Response(serializers.CodeRepositorySerializer(repository).data)
@@ -325,9 +389,11 @@ class LicenseList(ReadOnlyAPIView):
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     allowed_parameters = {"grade", "kind"}
 
-    @extend_schema(parameters=[OpenApiParameter("grade", OpenApiTypes.STR), OpenApiParameter("kind", OpenApiTypes.STR)],
-                   responses=documented(serializers.LicenseSerializer(many=True)),
-                   operation_id="licenses_list")
+    @extend_schema(
+        parameters=[OpenApiParameter("grade", OpenApiTypes.STR), OpenApiParameter("kind", OpenApiTypes.STR)],
+        responses=documented(serializers.LicenseSerializer(many=True)),
+        operation_id="licenses_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -342,8 +408,9 @@ class LicenseList(ReadOnlyAPIView):
 class LicenseDetail(ReadOnlyAPIView):
     serializer_class = serializers.LicenseSerializer
 
-    @extend_schema(responses=documented(serializers.LicenseSerializer, not_found=True),
-                   operation_id="licenses_retrieve")
+    @extend_schema(
+        responses=documented(serializers.LicenseSerializer, not_found=True), operation_id="licenses_retrieve"
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -359,8 +426,14 @@ class MethodologyList(ReadOnlyAPIView):
 
     serializer_class = serializers.MethodologySerializer
 
-    @extend_schema(responses=documented(inline_serializer("MethodologyVersions", {
-        "results": serializers.MethodologySerializer(many=True)})), operation_id="methodology_list")
+    @extend_schema(
+        responses=documented(
+            inline_serializer(
+                "MethodologyVersions", {"results": serializers.MethodologySerializer(many=True)}
+            )
+        ),
+        operation_id="methodology_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -373,8 +446,10 @@ class MethodologyList(ReadOnlyAPIView):
 class MethodologyDetail(ReadOnlyAPIView):
     serializer_class = serializers.MethodologySerializer
 
-    @extend_schema(responses=documented(serializers.MethodologySerializer, not_found=True),
-                   operation_id="methodology_retrieve")
+    @extend_schema(
+        responses=documented(serializers.MethodologySerializer, not_found=True),
+        operation_id="methodology_retrieve",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -401,6 +476,14 @@ class ExportInfo(ReadOnlyAPIView):
         for name in ("openness-index.jsonl", "openness-index.csv"):
             path = directory / name
             if path.exists():
-                files.append({"name": name, "url": request.build_absolute_uri(f"/data/{name}"),
-                              "bytes": path.stat().st_size, "modified": http_date(path.stat().st_mtime)})
-        return Response({"files": files, **{k: meta[k] for k in ("license", "license_url", "citation", "methodology")}})
+                files.append(
+                    {
+                        "name": name,
+                        "url": request.build_absolute_uri(f"/data/{name}"),
+                        "bytes": path.stat().st_size,
+                        "modified": http_date(path.stat().st_mtime),
+                    }
+                )
+        return Response(
+            {"files": files, **{k: meta[k] for k in ("license", "license_url", "citation", "methodology")}}
+        )

@@ -18,14 +18,26 @@ from django.utils import timezone
 
 from catalog import choices
 from catalog.links import normalize_github_repo
-from catalog.models import AIModel, CodeRepository, Correction, Dataset, Evidence, LineageEdge
-from catalog.models import ModelCodeRepository, ModelDataset
+from catalog.models import (
+    AIModel,
+    CodeRepository,
+    Correction,
+    Dataset,
+    Evidence,
+    LineageEdge,
+    ModelCodeRepository,
+    ModelDataset,
+)
 from catalog.services.ingest import _ensure, _placeholder
 from catalog.sources.huggingface import HUB_ID_RE, RELATIONS
 
 LEVELS = ("open", "partial", "closed", "unknown")
-JUDGMENT_FACTS = {choices.CorrectionFact.WEIGHTS, choices.CorrectionFact.TRAINING_DATA,
-                  choices.CorrectionFact.TRAINING_CODE, choices.CorrectionFact.LICENSE_GRADE}
+JUDGMENT_FACTS = {
+    choices.CorrectionFact.WEIGHTS,
+    choices.CorrectionFact.TRAINING_DATA,
+    choices.CorrectionFact.TRAINING_CODE,
+    choices.CorrectionFact.LICENSE_GRADE,
+}
 MAX_ITEMS = 100
 
 
@@ -43,16 +55,18 @@ def _string_list(value: Any, field: str) -> list[str]:
 def correction_value_clean(*, fact: str, value: Any) -> dict[str, Any]:
     """Check and normalise a correction's value; raises ValidationError saying what is wrong."""
     if not isinstance(value, dict):
-        raise ValidationError("the value must be a JSON object, e.g. {\"license\": \"apache-2.0\"}")
+        raise ValidationError('the value must be a JSON object, e.g. {"license": "apache-2.0"}')
     if fact == choices.CorrectionFact.LICENSE:
         from scoring.licenses import knowledge_base
 
-        declared = value.get("declared") or ([value["license"]] if isinstance(value.get("license"), str) else [])
+        declared = value.get("declared") or (
+            [value["license"]] if isinstance(value.get("license"), str) else []
+        )
         declared = _string_list(declared, "license")
         license_name = str(value.get("license_name") or "")[:200]
         license_link = str(value.get("license_link") or "")[:500]
         if not declared and not license_name:
-            raise ValidationError("give the license, e.g. {\"license\": \"apache-2.0\"}")
+            raise ValidationError('give the license, e.g. {"license": "apache-2.0"}')
         resolution = knowledge_base().resolve_declared(declared, license_name, license_link)
         if resolution.entry is None and not resolution.parts:
             raise ValidationError(f"the license is not in the knowledge base: {resolution.reason}")
@@ -76,7 +90,9 @@ def correction_value_clean(*, fact: str, value: Any) -> dict[str, Any]:
             raise ValidationError("'base_models' must be a list")
         bases = []
         for item in items[:MAX_ITEMS]:
-            repo_id, relation = (item, "finetune") if isinstance(item, str) else (item.get("id"), item.get("relation"))
+            repo_id, relation = (
+                (item, "finetune") if isinstance(item, str) else (item.get("id"), item.get("relation"))
+            )
             if not isinstance(repo_id, str) or not HUB_ID_RE.match(repo_id):
                 raise ValidationError(f"not a Hub model id: {repo_id!r}")
             if relation not in RELATIONS:
@@ -94,11 +110,18 @@ def correction_value_clean(*, fact: str, value: Any) -> dict[str, Any]:
     raise ValidationError(f"unknown fact {fact!r}")
 
 
-def correction_submit(*, model: AIModel, fact: str, value: Any, evidence_url: str, note: str = "",
-                      submitted_by=None) -> Correction:
+def correction_submit(
+    *, model: AIModel, fact: str, value: Any, evidence_url: str, note: str = "", submitted_by=None
+) -> Correction:
     cleaned = correction_value_clean(fact=fact, value=value)
-    correction = Correction(model=model, fact=fact, value=cleaned, evidence_url=evidence_url, note=note[:5000],
-                            submitted_by=submitted_by)
+    correction = Correction(
+        model=model,
+        fact=fact,
+        value=cleaned,
+        evidence_url=evidence_url,
+        note=note[:5000],
+        submitted_by=submitted_by,
+    )
     correction.full_clean()
     correction.save()
     return correction
@@ -115,26 +138,50 @@ def _apply(correction: Correction) -> tuple[list[int], list[int]]:
     if fact == choices.CorrectionFact.LICENSE:
         evidence_value = value
     elif fact == choices.CorrectionFact.DATASETS:
-        ids = _ensure(Dataset, "repo_id", value["datasets"], lambda n: {"source": "huggingface", "repo_id": n})
+        ids = _ensure(
+            Dataset, "repo_id", value["datasets"], lambda n: {"source": "huggingface", "repo_id": n}
+        )
         ModelDataset.objects.filter(model=model, origin=choices.LinkOrigin.CORRECTION).delete()
-        ModelDataset.objects.bulk_create([ModelDataset(model=model, dataset_id=i, origin=choices.LinkOrigin.CORRECTION)
-                                          for i in ids.values()], ignore_conflicts=True)
+        ModelDataset.objects.bulk_create(
+            [
+                ModelDataset(model=model, dataset_id=i, origin=choices.LinkOrigin.CORRECTION)
+                for i in ids.values()
+            ],
+            ignore_conflicts=True,
+        )
         # a dataset both crawled and corrected keeps one link row: mark it as the correction's
-        ModelDataset.objects.filter(model=model, dataset_id__in=ids.values()).update(origin=choices.LinkOrigin.CORRECTION)
-        dataset_ids = list(Dataset.objects.filter(id__in=ids.values(), status=choices.DatasetStatus.UNVERIFIED)
-                           .values_list("id", flat=True))
+        ModelDataset.objects.filter(model=model, dataset_id__in=ids.values()).update(
+            origin=choices.LinkOrigin.CORRECTION
+        )
+        dataset_ids = list(
+            Dataset.objects.filter(id__in=ids.values(), status=choices.DatasetStatus.UNVERIFIED).values_list(
+                "id", flat=True
+            )
+        )
         evidence_value = {"names": value["datasets"]}
     elif fact == choices.CorrectionFact.CODE_REPOSITORIES:
-        ids = _ensure(CodeRepository, "full_name", value["repositories"],
-                      lambda n: {"full_name": n, "html_url": f"https://github.com/{n}"})
+        ids = _ensure(
+            CodeRepository,
+            "full_name",
+            value["repositories"],
+            lambda n: {"full_name": n, "html_url": f"https://github.com/{n}"},
+        )
         ModelCodeRepository.objects.filter(model=model, origin=choices.LinkOrigin.CORRECTION).delete()
         ModelCodeRepository.objects.bulk_create(
-            [ModelCodeRepository(model=model, repository_id=i, origin=choices.LinkOrigin.CORRECTION)
-             for i in ids.values()], ignore_conflicts=True)
+            [
+                ModelCodeRepository(model=model, repository_id=i, origin=choices.LinkOrigin.CORRECTION)
+                for i in ids.values()
+            ],
+            ignore_conflicts=True,
+        )
         ModelCodeRepository.objects.filter(model=model, repository_id__in=ids.values()).update(
-            origin=choices.LinkOrigin.CORRECTION)
-        repo_ids = list(CodeRepository.objects.filter(id__in=ids.values(), crawled_at__isnull=True)
-                        .values_list("id", flat=True))
+            origin=choices.LinkOrigin.CORRECTION
+        )
+        repo_ids = list(
+            CodeRepository.objects.filter(id__in=ids.values(), crawled_at__isnull=True).values_list(
+                "id", flat=True
+            )
+        )
         evidence_value = {"repositories": value["repositories"]}
     else:  # base models
         parent_ids = _ensure(AIModel, "repo_id", [b["id"] for b in value["base_models"]], _placeholder)
@@ -143,13 +190,24 @@ def _apply(correction: Correction) -> tuple[list[int], list[int]]:
             parent_id = parent_ids[base["id"]]
             if parent_id == model.pk:
                 raise ValidationError("a model cannot be its own base")
-            LineageEdge.objects.update_or_create(child=model, parent_id=parent_id, defaults={
-                "relation": base["relation"], "origin": choices.LinkOrigin.CORRECTION})
+            LineageEdge.objects.update_or_create(
+                child=model,
+                parent_id=parent_id,
+                defaults={"relation": base["relation"], "origin": choices.LinkOrigin.CORRECTION},
+            )
         evidence_value = {"models": value["base_models"]}
     Evidence.objects.update_or_create(
-        subject_type=choices.SubjectType.MODEL, subject_id=model.pk, fact=fact, origin=choices.EvidenceOrigin.CORRECTED,
-        defaults={"value": evidence_value, "source_url": correction.evidence_url[:500], "revision": "",
-                  "fetched_at": now, "correction": correction},
+        subject_type=choices.SubjectType.MODEL,
+        subject_id=model.pk,
+        fact=fact,
+        origin=choices.EvidenceOrigin.CORRECTED,
+        defaults={
+            "value": evidence_value,
+            "source_url": correction.evidence_url[:500],
+            "revision": "",
+            "fetched_at": now,
+            "correction": correction,
+        },
     )
     return dataset_ids, repo_ids
 
@@ -159,14 +217,20 @@ def correction_approve(*, correction: Correction, reviewer, review_note: str = "
     with transaction.atomic():
         correction = Correction.objects.select_for_update().select_related("model").get(pk=correction.pk)
         if correction.status != choices.CorrectionStatus.PENDING:
-            raise ValidationError(f"only pending corrections can be approved (this one is {correction.status})")
-        if reviewer is None or (correction.submitted_by_id is not None and correction.submitted_by_id == reviewer.pk):
+            raise ValidationError(
+                f"only pending corrections can be approved (this one is {correction.status})"
+            )
+        if reviewer is None or (
+            correction.submitted_by_id is not None and correction.submitted_by_id == reviewer.pk
+        ):
             raise ValidationError("a correction must be reviewed by someone other than its submitter")
         correction.value = correction_value_clean(fact=correction.fact, value=correction.value)
         dataset_ids, repo_ids = _apply(correction)
-        Correction.objects.filter(model=correction.model, fact=correction.fact,
-                                  status=choices.CorrectionStatus.APPROVED).update(
-            status=choices.CorrectionStatus.WITHDRAWN, review_note="superseded by a later approved correction")
+        Correction.objects.filter(
+            model=correction.model, fact=correction.fact, status=choices.CorrectionStatus.APPROVED
+        ).update(
+            status=choices.CorrectionStatus.WITHDRAWN, review_note="superseded by a later approved correction"
+        )
         correction.status = choices.CorrectionStatus.APPROVED
         correction.reviewed_by = reviewer
         correction.reviewed_at = timezone.now()
@@ -180,7 +244,9 @@ def correction_reject(*, correction: Correction, reviewer, review_note: str) -> 
     with transaction.atomic():
         correction = Correction.objects.select_for_update().get(pk=correction.pk)
         if correction.status != choices.CorrectionStatus.PENDING:
-            raise ValidationError(f"only pending corrections can be rejected (this one is {correction.status})")
+            raise ValidationError(
+                f"only pending corrections can be rejected (this one is {correction.status})"
+            )
         if not review_note.strip():
             raise ValidationError("say why the correction is rejected")
         correction.status = choices.CorrectionStatus.REJECTED

@@ -59,7 +59,8 @@ def high_water_mark() -> datetime | None:
     finished = CrawlRun.objects.filter(
         kind__in=[choices.CrawlKind.DISCOVER_FULL, choices.CrawlKind.DISCOVER_INCREMENTAL],
         status__in=[choices.CrawlStatus.SUCCEEDED, choices.CrawlStatus.PARTIAL],
-        params__author__isnull=True, params__limit__isnull=True,
+        params__author__isnull=True,
+        params__limit__isnull=True,
     )
     return finished.aggregate(mark=Max("high_water_mark"))["mark"]
 
@@ -99,15 +100,23 @@ def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:
 
 def _still_owner(run: CrawlRun) -> None:
     """Refresh the heartbeat; raise if another worker took the run over."""
-    owned = CrawlRun.objects.filter(pk=run.pk, status=choices.CrawlStatus.RUNNING, heartbeat_at=run.heartbeat_at)
+    owned = CrawlRun.objects.filter(
+        pk=run.pk, status=choices.CrawlStatus.RUNNING, heartbeat_at=run.heartbeat_at
+    )
     now = timezone.now()
     if not owned.update(heartbeat_at=now):
         raise RunTakenOver(f"{run} was taken over by another worker")
     run.heartbeat_at = now
 
 
-def discover(*, mode: str = FULL, limit: int | None = None, author: str | None = None, since: datetime | None = None,
-             hooks: DiscoverHooks | None = None) -> CrawlRun | None:
+def discover(
+    *,
+    mode: str = FULL,
+    limit: int | None = None,
+    author: str | None = None,
+    since: datetime | None = None,
+    hooks: DiscoverHooks | None = None,
+) -> CrawlRun | None:
     """One discovery pass. Full: every model by downloads. Incremental: newest lastModified
     first, down to the high-water mark (or ``since``). Resumes an interrupted pass."""
     hooks = hooks or DiscoverHooks()
@@ -144,12 +153,16 @@ def discover(*, mode: str = FULL, limit: int | None = None, author: str | None =
                     page.models = page.models[:room]
             done = reached_mark or (limit is not None and run.seen_count + len(page.models) >= limit)
             _still_owner(run)
-            outcome = ingest.listing_page_ingest(page=page, run=run, orgs=orgs,
-                                                 cursor_after=None if done else page.next_url)
+            outcome = ingest.listing_page_ingest(
+                page=page, run=run, orgs=orgs, cursor_after=None if done else page.next_url
+            )
             run.requests_made = hub.requests_made() - requests_before
             CrawlRun.objects.filter(pk=run.pk).update(requests_made=run.requests_made)
-            for callback, ids in ((hooks.on_changed, outcome.changed_ids), (hooks.on_detail, outcome.detail_ids),
-                                  (hooks.on_datasets, outcome.dataset_ids)):
+            for callback, ids in (
+                (hooks.on_changed, outcome.changed_ids),
+                (hooks.on_detail, outcome.detail_ids),
+                (hooks.on_datasets, outcome.dataset_ids),
+            ):
                 if callback and ids:
                     callback(ids)
             if hooks.on_page:
@@ -164,9 +177,16 @@ def discover(*, mode: str = FULL, limit: int | None = None, author: str | None =
         run.error = f"{exc.code}: {exc}"
         run.requests_made = hub.requests_made() - requests_before
         run.save(update_fields=["status", "error", "requests_made"])
-        crawl_failure_record(subject_type=choices.SubjectType.CRAWL, subject_key=f"run {run.pk}",
-                             stage=choices.CrawlStage.LIST, error_code=exc.code, message=str(exc), run=run,
-                             http_status=exc.http_status, final=not exc.transient)
+        crawl_failure_record(
+            subject_type=choices.SubjectType.CRAWL,
+            subject_key=f"run {run.pk}",
+            stage=choices.CrawlStage.LIST,
+            error_code=exc.code,
+            message=str(exc),
+            run=run,
+            http_status=exc.http_status,
+            final=not exc.transient,
+        )
         raise
     run.refresh_from_db()
     run.status = choices.CrawlStatus.PARTIAL if run.failed_count else choices.CrawlStatus.SUCCEEDED
@@ -187,7 +207,8 @@ def discover_interrupt(*, run: CrawlRun, reason: str) -> None:
 # --- one model ---------------------------------------------------------------------------------
 def model_get_or_placeholder(repo_id: str) -> AIModel:
     model, _ = AIModel.objects.get_or_create(
-        source=choices.Source.HUGGINGFACE, repo_id=repo_id,
+        source=choices.Source.HUGGINGFACE,
+        repo_id=repo_id,
         defaults={"name": repo_id.rsplit("/", 1)[-1], "is_placeholder": True},
     )
     return model
@@ -202,19 +223,32 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
         record = client.model(model.repo_id)
     except hub.HubNotFound as exc:
         ingest.model_mark_missing(model=model, message=f"detail: not_found: {exc}")
-        crawl_failure_record(subject_type=choices.SubjectType.MODEL, subject_key=model.repo_id,
-                             stage=choices.CrawlStage.DETAIL, error_code=exc.code, message=str(exc), run=run,
-                             http_status=exc.http_status)
+        crawl_failure_record(
+            subject_type=choices.SubjectType.MODEL,
+            subject_key=model.repo_id,
+            stage=choices.CrawlStage.DETAIL,
+            error_code=exc.code,
+            message=str(exc),
+            run=run,
+            http_status=exc.http_status,
+        )
         return ModelCrawlResult("missing", str(exc))
     except hub.HubDisabled as exc:
-        AIModel.objects.filter(pk=model.pk).update(disabled=True, crawl_error=f"detail: disabled: {exc}",
-                                                   crawl_error_at=timezone.now())
+        AIModel.objects.filter(pk=model.pk).update(
+            disabled=True, crawl_error=f"detail: disabled: {exc}", crawl_error_at=timezone.now()
+        )
         return ModelCrawlResult("disabled", str(exc))
     except hub.HubError as exc:
         if exc.transient:
             raise
-        model_failure_record(model=model, stage=choices.CrawlStage.DETAIL, error_code=exc.code, message=str(exc),
-                             run=run, http_status=exc.http_status)
+        model_failure_record(
+            model=model,
+            stage=choices.CrawlStage.DETAIL,
+            error_code=exc.code,
+            message=str(exc),
+            run=run,
+            http_status=exc.http_status,
+        )
         return ModelCrawlResult("failed", str(exc))
 
     if record.repo_id != model.repo_id:
@@ -249,14 +283,22 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
         if readme.decoding_errors:
             notes.append("README is not valid UTF-8: undecodable bytes were replaced")
         if links.dropped:
-            notes.append(f"card links over the cap of {settings.CRAWL_MAX_LINKS_PER_CARD}: {links.dropped} ignored")
+            notes.append(
+                f"card links over the cap of {settings.CRAWL_MAX_LINKS_PER_CARD}: {links.dropped} ignored"
+            )
         readme_problem = "; ".join(notes)
     if readme_problem:
-        crawl_failure_record(subject_type=choices.SubjectType.MODEL, subject_key=model.repo_id,
-                             stage=choices.CrawlStage.README, error_code=_readme_code(readme, readme_problem),
-                             message=readme_problem, run=run)
-    outcome = ingest.model_detail_ingest(model=model, record=record, readme=readme, links=links,
-                                         readme_problem=readme_problem)
+        crawl_failure_record(
+            subject_type=choices.SubjectType.MODEL,
+            subject_key=model.repo_id,
+            stage=choices.CrawlStage.README,
+            error_code=_readme_code(readme, readme_problem),
+            message=readme_problem,
+            run=run,
+        )
+    outcome = ingest.model_detail_ingest(
+        model=model, record=record, readme=readme, links=links, readme_problem=readme_problem
+    )
     return ModelCrawlResult("crawled", readme_problem, outcome.dataset_ids, outcome.repository_ids)
 
 
@@ -276,27 +318,33 @@ def dataset_crawl(*, dataset: Dataset) -> str:
     if dataset.source != "huggingface":
         return dataset.status
     if "/" not in dataset.repo_id and not dataset.repo_id.replace("-", "").replace("_", "").isalnum():
-        ingest.dataset_mark_unresolved(dataset=dataset, status=choices.DatasetStatus.MISSING,
-                                       reason="not a Hub dataset id")
+        ingest.dataset_mark_unresolved(
+            dataset=dataset, status=choices.DatasetStatus.MISSING, reason="not a Hub dataset id"
+        )
         return choices.DatasetStatus.MISSING
     if dataset.repo_id.count("/") > 1:
         ingest.dataset_mark_unresolved(
-            dataset=dataset, status=choices.DatasetStatus.MISSING,
+            dataset=dataset,
+            status=choices.DatasetStatus.MISSING,
             reason="names a subset path inside a repository (owner/name/subset), not a dataset id",
         )
         return choices.DatasetStatus.MISSING
     try:
         record = hub.HubClient().dataset(dataset.repo_id)
     except hub.HubNotFound as exc:
-        ingest.dataset_mark_unresolved(dataset=dataset, status=choices.DatasetStatus.MISSING,
-                                       reason=f"the Hub has no public dataset by this name ({exc.http_status})")
+        ingest.dataset_mark_unresolved(
+            dataset=dataset,
+            status=choices.DatasetStatus.MISSING,
+            reason=f"the Hub has no public dataset by this name ({exc.http_status})",
+        )
         return choices.DatasetStatus.MISSING
     except hub.HubGated as exc:
         ingest.dataset_mark_unresolved(dataset=dataset, status=choices.DatasetStatus.GATED, reason=str(exc))
         return choices.DatasetStatus.GATED
     except hub.HubDisabled as exc:
-        ingest.dataset_mark_unresolved(dataset=dataset, status=choices.DatasetStatus.MISSING,
-                                       reason=f"disabled on the Hub: {exc}")
+        ingest.dataset_mark_unresolved(
+            dataset=dataset, status=choices.DatasetStatus.MISSING, reason=f"disabled on the Hub: {exc}"
+        )
         return choices.DatasetStatus.MISSING
     except hub.HubError as exc:
         if exc.transient:
@@ -311,5 +359,7 @@ def dataset_crawl(*, dataset: Dataset) -> str:
 
 def stale_datasets(*, limit: int, older_than: timedelta) -> list[int]:
     cutoff = timezone.now() - older_than
-    query = Dataset.objects.filter(source="huggingface").filter(Q(crawled_at__isnull=True) | Q(crawled_at__lt=cutoff))
+    query = Dataset.objects.filter(source="huggingface").filter(
+        Q(crawled_at__isnull=True) | Q(crawled_at__lt=cutoff)
+    )
     return list(query.order_by("crawled_at", "id").values_list("id", flat=True)[:limit])

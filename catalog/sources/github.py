@@ -32,7 +32,9 @@ class GitHubError(Exception):
     code = "github_error"
     transient = False
 
-    def __init__(self, message: str, *, http_status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, http_status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.retry_after = retry_after
@@ -138,7 +140,10 @@ def _client() -> httpx2.Client:
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
         follow_redirects=True,
         max_redirects=3,
-        event_hooks={"request": [netguard.request_hook, lambda request: budget.check()], "response": [charge]},
+        event_hooks={
+            "request": [netguard.request_hook, lambda request: budget.check()],
+            "response": [charge],
+        },
     )
     _clients.entry = (key, client)
     return client
@@ -153,8 +158,11 @@ def _rate_limit_error(response: httpx2.Response) -> GitHubRateLimited | None:
             wait = max(0.0, float(headers.get("x-ratelimit-reset", "0")) - time.time())
         except ValueError:
             wait = SECONDARY_FALLBACK_WAIT
-        return GitHubRateLimited(f"primary rate limit spent; resets in {wait:.0f} s", http_status=response.status_code,
-                                 retry_after=wait)
+        return GitHubRateLimited(
+            f"primary rate limit spent; resets in {wait:.0f} s",
+            http_status=response.status_code,
+            retry_after=wait,
+        )
     retry_after = headers.get("retry-after")
     body = response.text[:500].lower()
     if retry_after is not None or "secondary rate limit" in body or response.status_code == 429:
@@ -162,8 +170,9 @@ def _rate_limit_error(response: httpx2.Response) -> GitHubRateLimited | None:
             wait = float(retry_after) if retry_after is not None else SECONDARY_FALLBACK_WAIT
         except ValueError:
             wait = SECONDARY_FALLBACK_WAIT
-        return GitHubRateLimited(f"secondary rate limit; retry in {wait:.0f} s", http_status=response.status_code,
-                                 retry_after=wait)
+        return GitHubRateLimited(
+            f"secondary rate limit; retry in {wait:.0f} s", http_status=response.status_code, retry_after=wait
+        )
     return None
 
 
@@ -192,12 +201,16 @@ class GitHubClient:
         if limited:
             raise limited
         if response.status_code == 404:
-            raise GitHubNotFound("GitHub has no public repository by this name (deleted, private, or never existed)",
-                                 http_status=404)
+            raise GitHubNotFound(
+                "GitHub has no public repository by this name (deleted, private, or never existed)",
+                http_status=404,
+            )
         if response.status_code == 409:
             raise GitHubEmpty("the repository is empty (no commits)", http_status=409)
         if response.status_code >= 500:
-            raise GitHubUnavailable(f"GitHub answered {response.status_code}", http_status=response.status_code)
+            raise GitHubUnavailable(
+                f"GitHub answered {response.status_code}", http_status=response.status_code
+            )
         if response.status_code != 200:
             raise GitHubError(f"GitHub answered {response.status_code}", http_status=response.status_code)
         try:
@@ -217,8 +230,11 @@ class GitHubClient:
         if fetched.value is not None:
             raw = fetched.value if isinstance(fetched.value, dict) else {}
             info = raw.get("license") if isinstance(raw.get("license"), dict) else {}
-            fetched.value = LicenseFile(path=str(raw.get("path") or ""), spdx_id=str(info.get("spdx_id") or ""),
-                                        name=str(info.get("name") or ""))
+            fetched.value = LicenseFile(
+                path=str(raw.get("path") or ""),
+                spdx_id=str(info.get("spdx_id") or ""),
+                name=str(info.get("name") or ""),
+            )
         return fetched
 
     def tree(self, full_name: str, ref: str, *, etag: str | None = None) -> Fetched[TreeInfo]:
@@ -226,9 +242,14 @@ class GitHubClient:
         if fetched.value is not None:
             raw = fetched.value if isinstance(fetched.value, dict) else {}
             entries = raw.get("tree") if isinstance(raw.get("tree"), list) else []
-            paths = [e["path"] for e in entries
-                     if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)]
-            fetched.value = TreeInfo(sha=str(raw.get("sha") or ""), paths=paths, truncated=bool(raw.get("truncated")))
+            paths = [
+                e["path"]
+                for e in entries
+                if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)
+            ]
+            fetched.value = TreeInfo(
+                sha=str(raw.get("sha") or ""), paths=paths, truncated=bool(raw.get("truncated"))
+            )
         return fetched
 
 

@@ -29,34 +29,104 @@ import httpx2
 from django.conf import settings
 from huggingface_hub import errors as hf_errors
 from huggingface_hub import hf_hub_url, set_client_factory
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, http_backoff
-from huggingface_hub.utils import parse_ratelimit_headers
+from huggingface_hub.utils import (
+    build_hf_headers,
+    get_session,
+    hf_raise_for_status,
+    http_backoff,
+    parse_ratelimit_headers,
+)
 
 from catalog.budget import BudgetExhausted, RequestBudget
 from catalog.sources import netguard
 
 LIST_EXPAND = [
-    "author", "createdAt", "lastModified", "sha", "downloads", "likes", "gated", "private", "disabled",
-    "pipeline_tag", "library_name", "tags", "cardData", "trendingScore",
+    "author",
+    "createdAt",
+    "lastModified",
+    "sha",
+    "downloads",
+    "likes",
+    "gated",
+    "private",
+    "disabled",
+    "pipeline_tag",
+    "library_name",
+    "tags",
+    "cardData",
+    "trendingScore",
 ]
 DETAIL_EXPAND = [*LIST_EXPAND, "siblings", "safetensors", "gguf", "baseModels", "downloadsAllTime"]
-DATASET_EXPAND = ["author", "sha", "lastModified", "private", "gated", "disabled", "tags", "cardData",
-                  "downloads", "likes"]
+DATASET_EXPAND = [
+    "author",
+    "sha",
+    "lastModified",
+    "private",
+    "gated",
+    "disabled",
+    "tags",
+    "cardData",
+    "downloads",
+    "likes",
+]
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 WEIGHT_FORMAT_TAGS = {
-    "safetensors", "pytorch", "gguf", "onnx", "tf", "jax", "keras", "mlx", "coreml", "openvino",
-    "tflite", "ctranslate2", "nemo", "paddlepaddle", "rust", "joblib", "gptq", "awq", "exl2",
+    "safetensors",
+    "pytorch",
+    "gguf",
+    "onnx",
+    "tf",
+    "jax",
+    "keras",
+    "mlx",
+    "coreml",
+    "openvino",
+    "tflite",
+    "ctranslate2",
+    "nemo",
+    "paddlepaddle",
+    "rust",
+    "joblib",
+    "gptq",
+    "awq",
+    "exl2",
 }
 WEIGHT_EXTENSIONS = (
-    ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".ggml", ".onnx", ".h5", ".msgpack",
-    ".mlmodel", ".nemo", ".tflite", ".pb", ".keras", ".npz",
+    ".safetensors",
+    ".bin",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".gguf",
+    ".ggml",
+    ".onnx",
+    ".h5",
+    ".msgpack",
+    ".mlmodel",
+    ".nemo",
+    ".tflite",
+    ".pb",
+    ".keras",
+    ".npz",
 )
 NON_WEIGHT_BIN = ("training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
 HUB_ID_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 CARD_KEYS_KEPT = (
-    "license", "license_name", "license_link", "datasets", "base_model", "base_model_relation",
-    "language", "pipeline_tag", "library_name", "tags", "new_version", "model_name", "finetuned_from",
-    "inference", "extra_gated_heading",
+    "license",
+    "license_name",
+    "license_link",
+    "datasets",
+    "base_model",
+    "base_model_relation",
+    "language",
+    "pipeline_tag",
+    "library_name",
+    "tags",
+    "new_version",
+    "model_name",
+    "finetuned_from",
+    "inference",
+    "extra_gated_heading",
 )
 MAX_CARD_BYTES = 16_000
 
@@ -68,7 +138,9 @@ class HubError(Exception):
     code = "hub_error"
     transient = False
 
-    def __init__(self, message: str, *, http_status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, http_status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.retry_after = retry_after
@@ -151,7 +223,8 @@ class ModelRecord:
         if self.siblings is None:
             return None
         return [
-            name for name in self.siblings
+            name
+            for name in self.siblings
             if name.lower().endswith(WEIGHT_EXTENSIONS) and name.rsplit("/", 1)[-1] not in NON_WEIGHT_BIN
         ]
 
@@ -262,7 +335,9 @@ def _json_safe_card(card: dict[str, Any], problems: list[str]) -> dict[str, Any]
     return kept
 
 
-def parse_base_models(card: dict[str, Any], tags: list[str], api_value: Any, problems: list[str]) -> list[BaseModelRef]:
+def parse_base_models(
+    card: dict[str, Any], tags: list[str], api_value: Any, problems: list[str]
+) -> list[BaseModelRef]:
     relation_by_id: dict[str, str] = {}
     order: list[str] = []
     origin_by_id: dict[str, str] = {}
@@ -281,7 +356,7 @@ def parse_base_models(card: dict[str, Any], tags: list[str], api_value: Any, pro
 
     for tag in tags:
         if tag.startswith("base_model:"):
-            rest = tag[len("base_model:"):]
+            rest = tag[len("base_model:") :]
             head, _, tail = rest.partition(":")
             if tail and head in RELATIONS:
                 note(tail, head, "tag")
@@ -329,7 +404,9 @@ def parse_model(raw: Any) -> ModelRecord:
     elif not isinstance(card, dict):
         problems.append(f"cardData is {type(card).__name__}, not an object")
         card = {}
-    tags = [t for t in raw.get("tags") or [] if isinstance(t, str)] if isinstance(raw.get("tags"), list) else []
+    tags = (
+        [t for t in raw.get("tags") or [] if isinstance(t, str)] if isinstance(raw.get("tags"), list) else []
+    )
     record = ModelRecord(repo_id=repo_id, problems=problems)
     record.author = _str(raw.get("author")) or (repo_id.split("/", 1)[0] if "/" in repo_id else "")
     record.sha = _str(raw.get("sha"))
@@ -342,7 +419,9 @@ def parse_model(raw: Any) -> ModelRecord:
     record.downloads_all_time = _int(raw.get("downloadsAllTime")) if "downloadsAllTime" in raw else None
     record.likes = _int(raw.get("likes"))
     trending = raw.get("trendingScore")
-    record.trending_score = float(trending) if isinstance(trending, int | float) and not isinstance(trending, bool) else None
+    record.trending_score = (
+        float(trending) if isinstance(trending, int | float) and not isinstance(trending, bool) else None
+    )
     record.pipeline_tag = _str(raw.get("pipeline_tag")) or _str(card.get("pipeline_tag"))
     record.library_name = _str(raw.get("library_name")) or _str(card.get("library_name"))
     record.tags = tags
@@ -350,16 +429,16 @@ def parse_model(raw: Any) -> ModelRecord:
 
     licenses = _string_list(card.get("license"), problems, "license")
     if not licenses:
-        licenses = [t[len("license:"):] for t in tags if t.startswith("license:")]
+        licenses = [t[len("license:") :] for t in tags if t.startswith("license:")]
     record.license_declared = _dedupe(licenses)
     record.license_name = _str(card.get("license_name"))[:200]
     record.license_link = _str(card.get("license_link"))[:500]
 
     datasets = _string_list(card.get("datasets"), problems, "datasets")
-    datasets += [t[len("dataset:"):] for t in tags if t.startswith("dataset:")]
+    datasets += [t[len("dataset:") :] for t in tags if t.startswith("dataset:")]
     record.datasets = _dedupe([d for d in datasets if len(d) <= 300])
     record.base_models = parse_base_models(card, tags, raw.get("baseModels"), problems)
-    record.arxiv_ids = _dedupe([t[len("arxiv:"):] for t in tags if t.startswith("arxiv:")])
+    record.arxiv_ids = _dedupe([t[len("arxiv:") :] for t in tags if t.startswith("arxiv:")])
     record.weight_formats = sorted({t for t in tags if t in WEIGHT_FORMAT_TAGS})
 
     safetensors = raw.get("safetensors")
@@ -369,7 +448,9 @@ def parse_model(raw: Any) -> ModelRecord:
         record.parameters = raw["gguf"]["total"]
     siblings = raw.get("siblings")
     if isinstance(siblings, list):
-        record.siblings = [s["rfilename"] for s in siblings if isinstance(s, dict) and isinstance(s.get("rfilename"), str)]
+        record.siblings = [
+            s["rfilename"] for s in siblings if isinstance(s, dict) and isinstance(s.get("rfilename"), str)
+        ]
     return record
 
 
@@ -378,11 +459,13 @@ def parse_dataset(raw: Any) -> DatasetRecord:
         raise ValueError("dataset object has no id")
     problems: list[str] = []
     card = raw.get("cardData") if isinstance(raw.get("cardData"), dict) else {}
-    tags = [t for t in raw.get("tags") or [] if isinstance(t, str)] if isinstance(raw.get("tags"), list) else []
+    tags = (
+        [t for t in raw.get("tags") or [] if isinstance(t, str)] if isinstance(raw.get("tags"), list) else []
+    )
     licenses = _string_list(card.get("license"), problems, "license")
     if not licenses:
-        licenses = [t[len("license:"):] for t in tags if t.startswith("license:")]
-    size = next((t[len("size_categories:"):] for t in tags if t.startswith("size_categories:")), "")
+        licenses = [t[len("license:") :] for t in tags if t.startswith("license:")]
+    size = next((t[len("size_categories:") :] for t in tags if t.startswith("size_categories:")), "")
     return DatasetRecord(
         repo_id=raw["id"],
         sha=_str(raw.get("sha")),
@@ -428,8 +511,14 @@ def _client_factory() -> httpx2.Client:
 
     budget = hub_budget()
     return httpx2.Client(
-        event_hooks={"request": [netguard.request_hook, lambda request: budget.take(), _counting_hook,
-                                 hf_request_event_hook]},
+        event_hooks={
+            "request": [
+                netguard.request_hook,
+                lambda request: budget.take(),
+                _counting_hook,
+                hf_request_event_hook,
+            ]
+        },
         follow_redirects=True,
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
         headers={"User-Agent": settings.CRAWL_USER_AGENT},
@@ -439,8 +528,14 @@ def _client_factory() -> httpx2.Client:
 def install_session() -> None:
     """Make huggingface_hub's shared session ours (budget, host guard, timeout). Idempotent."""
     global _installed_for
-    key = (settings.HF_ENDPOINT, settings.HUB_REQUEST_BUDGET, settings.HUB_REQUEST_WINDOW_SECONDS,
-           settings.HUB_HTTP_TIMEOUT, settings.GITHUB_API_URL, tuple(settings.CRAWL_EXTRA_ALLOWED_HOSTS))
+    key = (
+        settings.HF_ENDPOINT,
+        settings.HUB_REQUEST_BUDGET,
+        settings.HUB_REQUEST_WINDOW_SECONDS,
+        settings.HUB_HTTP_TIMEOUT,
+        settings.GITHUB_API_URL,
+        tuple(settings.CRAWL_EXTRA_ALLOWED_HOSTS),
+    )
     with _session_lock:
         if _installed_for != key:
             set_client_factory(_client_factory)
@@ -458,7 +553,9 @@ def _translate(exc: Exception) -> HubError:
     response = getattr(exc, "response", None)
     status = response.status_code if response is not None else None
     if isinstance(exc, hf_errors.GatedRepoError):  # subclass of RepositoryNotFoundError: first
-        return HubGated("the repository is gated; its files need an accepted access request", http_status=status)
+        return HubGated(
+            "the repository is gated; its files need an accepted access request", http_status=status
+        )
     if isinstance(exc, hf_errors.RevisionNotFoundError):
         return HubRevisionNotFound("the revision no longer exists", http_status=status)
     if isinstance(exc, hf_errors.DisabledRepoError):
@@ -494,7 +591,7 @@ def _retry_after(response: httpx2.Response) -> float | None:
 
 # --- the client ----------------------------------------------------------------------------
 class HubClient:
-    def __init__(self, *, endpoint: str | None = None, token: str | None | bool = None) -> None:
+    def __init__(self, *, endpoint: str | None = None, token: str | bool | None = None) -> None:
         install_session()
         self.endpoint = (endpoint or settings.HF_ENDPOINT).rstrip("/")
         token = settings.HF_TOKEN if token is None else token
@@ -507,9 +604,13 @@ class HubClient:
         }
 
     # listing
-    def first_page_url(self, *, sort: str, author: str | None = None, search: str | None = None,
-                       page_size: int | None = None) -> str:
-        params: list[tuple[str, str]] = [("sort", sort), ("limit", str(page_size or settings.HUB_LIST_PAGE_SIZE))]
+    def first_page_url(
+        self, *, sort: str, author: str | None = None, search: str | None = None, page_size: int | None = None
+    ) -> str:
+        params: list[tuple[str, str]] = [
+            ("sort", sort),
+            ("limit", str(page_size or settings.HUB_LIST_PAGE_SIZE)),
+        ]
         if author:
             params.append(("author", author))
         if search:
@@ -557,7 +658,9 @@ class HubClient:
             raise HubMalformedResponse(str(exc)) from exc
 
     def dataset(self, repo_id: str) -> DatasetRecord:
-        raw = self._get_json(f"{self.endpoint}/api/datasets/{repo_id}", [("expand", e) for e in DATASET_EXPAND])
+        raw = self._get_json(
+            f"{self.endpoint}/api/datasets/{repo_id}", [("expand", e) for e in DATASET_EXPAND]
+        )
         try:
             return parse_dataset(raw)
         except ValueError as exc:
@@ -580,7 +683,9 @@ class HubClient:
                     chunks.append(chunk)
                     size += len(chunk)
                     if size >= limit:
-                        truncated = size > limit or response.headers.get("Content-Length", str(size)) != str(size)
+                        truncated = size > limit or response.headers.get("Content-Length", str(size)) != str(
+                            size
+                        )
                         break
         except Exception as exc:
             raise _translate(exc) from exc

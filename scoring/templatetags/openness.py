@@ -15,7 +15,9 @@ MOF_NAMES = {1: "Class I", 2: "Class II", 3: "Class III", 0: "none"}
 
 
 _MARK_HTML = {
-    level: format_html('<span class="mark mark-{}"><span aria-hidden="true">{}</span> {}</span>', word, symbol, word)
+    level: format_html(
+        '<span class="mark mark-{}"><span aria-hidden="true">{}</span> {}</span>', word, symbol, word
+    )
     for level, (symbol, word) in MARKS.items()
 }
 
@@ -68,8 +70,24 @@ def sort_link(context, key: str) -> str:
 def aria_sort(context, key: str) -> str:
     current = context.get("sort_key", "total")
     if current == key:
-        return "descending" if key in ("total", "downloads", "likes", "parameters", "released", "crawled",
-                                       "weights", "training_data", "training_code", "license", "mof") else "ascending"
+        return (
+            "descending"
+            if key
+            in (
+                "total",
+                "downloads",
+                "likes",
+                "parameters",
+                "released",
+                "crawled",
+                "weights",
+                "training_data",
+                "training_code",
+                "license",
+                "mof",
+            )
+            else "ascending"
+        )
     if current == f"-{key}":
         return "ascending" if key not in ("name", "organization") else "descending"
     return "none"

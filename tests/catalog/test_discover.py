@@ -22,7 +22,9 @@ def test_full_pass_ingests_every_listed_model_of_the_snapshot(snapshot_hub, snap
     assert run.new_count == len(snapshot_data.models)
     llama = AIModel.objects.get(repo_id="meta-llama/Llama-3.1-8B")
     assert llama.gated == "manual"
-    facts = set(Evidence.objects.filter(subject_type="model", subject_id=llama.pk).values_list("fact", flat=True))
+    facts = set(
+        Evidence.objects.filter(subject_type="model", subject_id=llama.pk).values_list("fact", flat=True)
+    )
     assert {"license", "access", "datasets", "base_models", "weight_formats"} <= facts
     evidence = Evidence.objects.get(subject_type="model", subject_id=llama.pk, fact="license")
     assert evidence.source_url.startswith("https://huggingface.co/meta-llama/Llama-3.1-8B")
@@ -34,11 +36,15 @@ def test_second_pass_over_unchanged_models_writes_nothing(snapshot_hub):
     before = {m.pk: m.updated_at for m in AIModel.objects.all()}
     with CaptureQueriesContext(connection) as queries:
         run = crawl.discover(mode=crawl.FULL)
-    writes = [q["sql"] for q in queries.captured_queries
-              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-              and "catalog_crawlrun" not in q["sql"]]
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and "catalog_crawlrun" not in q["sql"]
+    ]
     assert run.unchanged_count == AIModel.objects.filter(is_placeholder=False).count()
-    assert run.new_count == 0 and run.updated_count == 0
+    assert run.new_count == 0
+    assert run.updated_count == 0
     assert writes == []
     assert {m.pk: m.updated_at for m in AIModel.objects.all()} == before
 
@@ -46,11 +52,19 @@ def test_second_pass_over_unchanged_models_writes_nothing(snapshot_hub):
 def test_lineage_edges_and_placeholders(tiny_hub):
     hub = tiny_hub.hub
     hub.add_model({"id": "org/base", "cardData": {"license": "mit"}})
-    hub.add_model({"id": "org/child", "tags": ["base_model:quantized:org/base"],
-                   "cardData": {"base_model": ["org/base", "ghost/unlisted"], "license": "mit"}})
+    hub.add_model(
+        {
+            "id": "org/child",
+            "tags": ["base_model:quantized:org/base"],
+            "cardData": {"base_model": ["org/base", "ghost/unlisted"], "license": "mit"},
+        }
+    )
     crawl.discover(mode=crawl.FULL)
     child = AIModel.objects.get(repo_id="org/child")
-    edges = {(e.parent.repo_id, e.relation) for e in LineageEdge.objects.filter(child=child).select_related("parent")}
+    edges = {
+        (e.parent.repo_id, e.relation)
+        for e in LineageEdge.objects.filter(child=child).select_related("parent")
+    }
     assert edges == {("org/base", "quantized"), ("ghost/unlisted", "merge")}
     ghost = AIModel.objects.get(repo_id="ghost/unlisted")
     assert ghost.is_placeholder
@@ -76,12 +90,14 @@ def test_a_broken_page_interrupts_the_pass_and_the_next_pass_resumes_from_the_cu
     assert failure.value.transient
     run = CrawlRun.objects.get()
     assert run.status == choices.CrawlStatus.INTERRUPTED
-    assert run.pages == 1 and "cursor=" in run.cursor_url
+    assert run.pages == 1
+    assert "cursor=" in run.cursor_url
     assert AIModel.objects.filter(is_placeholder=False).count() == 500
     assert CrawlFailure.objects.filter(run=run, error_code="upstream_unavailable").exists()
     lists_before = synthetic_hub.stats["list"]
     resumed = crawl.discover(mode=crawl.FULL)
-    assert resumed.pk == run.pk and resumed.status == choices.CrawlStatus.SUCCEEDED
+    assert resumed.pk == run.pk
+    assert resumed.status == choices.CrawlStatus.SUCCEEDED
     assert synthetic_hub.stats["list"] - lists_before == 4  # pages 2..5, not page 1 again
     assert AIModel.objects.filter(is_placeholder=False).count() == 2500
 
@@ -89,14 +105,25 @@ def test_a_broken_page_interrupts_the_pass_and_the_next_pass_resumes_from_the_cu
 def test_malformed_items_are_recorded_and_the_pass_goes_on(tiny_hub):
     hub = tiny_hub.hub
     hub.add_model({"id": "org/good", "cardData": {"license": "mit"}})
-    hub.add_model({"id": "org/weird", "createdAt": "yesterday", "gated": "sometimes",
-                   "cardData": {"license": 42, "datasets": {"a": 1}, "base_model": 7}})
-    hub.models["bad id with spaces"] = {"id": "bad id with spaces", "downloads": 0, "lastModified": "2026-01-01T00:00:00.000Z"}
+    hub.add_model(
+        {
+            "id": "org/weird",
+            "createdAt": "yesterday",
+            "gated": "sometimes",
+            "cardData": {"license": 42, "datasets": {"a": 1}, "base_model": 7},
+        }
+    )
+    hub.models["bad id with spaces"] = {
+        "id": "bad id with spaces",
+        "downloads": 0,
+        "lastModified": "2026-01-01T00:00:00.000Z",
+    }
     run = crawl.discover(mode=crawl.FULL)
     assert run.status == choices.CrawlStatus.PARTIAL
     assert set(AIModel.objects.values_list("repo_id", flat=True)) == {"org/good", "org/weird"}
     weird = AIModel.objects.get(repo_id="org/weird")
-    assert "license is int" in weird.crawl_error and weird.gated == "manual"
+    assert "license is int" in weird.crawl_error
+    assert weird.gated == "manual"
     codes = set(CrawlFailure.objects.values_list("subject_key", "error_code"))
     assert ("org/weird", "malformed_metadata") in codes
     assert ("bad id with spaces", "malformed_item") in codes

@@ -31,24 +31,56 @@ def worker_env(server, **extra) -> dict[str, str]:
     env = dict(os.environ)
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        env["DATABASE_URL"] = (f"postgres://{db['USER'] or 'postgres'}"
-                               f"{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST'] or '127.0.0.1'}:"
-                               f"{db['PORT'] or 5432}/{db['NAME']}")
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER'] or 'postgres'}"
+            f"{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        )
     else:  # the file-backed SQLite test database (see settings: TEST NAME)
         env["DATABASE_URL"] = f"sqlite:///{Path(db['NAME']).resolve()}"
-    env.update(HF_ENDPOINT=server.url, GITHUB_API_URL=server.github_url, HUB_REQUEST_BUDGET="0",
-               GITHUB_REQUEST_BUDGET="0", CRAWL_POPULARITY_THRESHOLD="0", CRAWL_LIKES_THRESHOLD="0",
-               HF_PUBLIC_URL="https://huggingface.co", DJANGO_SETTINGS_MODULE="openness.settings")
+    env.update(
+        HF_ENDPOINT=server.url,
+        GITHUB_API_URL=server.github_url,
+        HUB_REQUEST_BUDGET="0",
+        GITHUB_REQUEST_BUDGET="0",
+        CRAWL_POPULARITY_THRESHOLD="0",
+        CRAWL_LIKES_THRESHOLD="0",
+        HF_PUBLIC_URL="https://huggingface.co",
+        DJANGO_SETTINGS_MODULE="openness.settings",
+    )
     env.update(extra)
     return env
 
 
 def start_worker(env: dict[str, str], queue: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "openness", "worker", "--pool=prefork", "--concurrency=1",
-               "--prefetch-multiplier=1", "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
-               "-n", f"test-{queue}@%h", "--loglevel=INFO"]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "openness",
+        "worker",
+        "--pool=prefork",
+        "--concurrency=1",
+        "--prefetch-multiplier=1",
+        "-Q",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"test-{queue}@%h",
+        "--loglevel=INFO",
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def poll(condition, timeout: float) -> bool:
@@ -88,14 +120,23 @@ def queue(real_broker):
 def test_worker_process_runs_a_task_that_writes_to_the_database(real_broker, queue, tiny_hub):
     from catalog.tasks import crawl_model
 
-    tiny_hub.hub.add_model({"id": "org/worker-test", "sha": "a" * 40, "cardData": {"license": "mit"},
-                            "siblings": [{"rfilename": "model.safetensors"}]}, readme="See https://arxiv.org/abs/2402.00838")
+    tiny_hub.hub.add_model(
+        {
+            "id": "org/worker-test",
+            "sha": "a" * 40,
+            "cardData": {"license": "mit"},
+            "siblings": [{"rfilename": "model.safetensors"}],
+        },
+        readme="See https://arxiv.org/abs/2402.00838",
+    )
     model = AIModel.objects.create(repo_id="org/worker-test", name="worker-test", is_placeholder=True)
     worker = start_worker(worker_env(tiny_hub), queue)
     crawled = False
     try:
         crawl_model.apply_async(args=[model.pk], queue=queue)
-        crawled = poll(lambda: AIModel.objects.filter(pk=model.pk, detail_crawled_at__isnull=False).exists(), 60)
+        crawled = poll(
+            lambda: AIModel.objects.filter(pk=model.pk, detail_crawled_at__isnull=False).exists(), 60
+        )
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
@@ -109,11 +150,13 @@ def test_worker_process_runs_a_task_that_writes_to_the_database(real_broker, que
     assert model.paper_links.filter(paper__arxiv_id="2402.00838").exists()
     assert tiny_hub.stats["model"] >= 1  # the worker really talked to the stand-in
     assert worker.returncode == 0, f"worker did not shut down cleanly:\n{output[-3000:]}"
-    assert "crawl_model" in output and "succeeded" in output
+    assert "crawl_model" in output
+    assert "succeeded" in output
 
 
 def test_a_worker_killed_during_discovery_leaves_a_cursor_the_next_pass_resumes(
-        real_broker, queue, settings, synthetic_hub):
+    real_broker, queue, settings, synthetic_hub
+):
     """kill -9 mid-pass: no duplicate rows, and the next pass starts from the stored cursor."""
     from catalog.tasks import discover
 
@@ -139,6 +182,8 @@ def test_a_worker_killed_during_discovery_leaves_a_cursor_the_next_pass_resumes(
     resumed = crawl.discover(mode=crawl.FULL)
     assert resumed.pk == run.pk
     assert resumed.status == choices.CrawlStatus.SUCCEEDED
-    assert synthetic_hub.stats["list"] - lists_before == 10 - ingested_pages  # only the pages not yet ingested
+    assert (
+        synthetic_hub.stats["list"] - lists_before == 10 - ingested_pages
+    )  # only the pages not yet ingested
     assert AIModel.objects.filter(is_placeholder=False).count() == 2500
     assert AIModel.objects.values("repo_id").distinct().count() == AIModel.objects.count()

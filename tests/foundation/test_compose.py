@@ -26,7 +26,8 @@ def test_the_stack_has_exactly_the_expected_services():
 @pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker", "beat"])
 def test_every_service_has_a_health_check(name):
     check = SERVICES[name].get("healthcheck")
-    assert check and check.get("test"), f"{name} has no health check"
+    assert check, f"{name} has no health check"
+    assert check.get("test"), f"{name}'s health check runs nothing"
 
 
 def test_volumes_are_named_and_declared():
@@ -56,10 +57,12 @@ def test_worker_is_prefork_with_prefetch_one_and_late_acks():
 
     command = command_of(SERVICES["worker"])
     assert "celery -A openness worker" in command
-    assert "--pool=prefork" in command and "--prefetch-multiplier=1" in command
+    assert "--pool=prefork" in command
+    assert "--prefetch-multiplier=1" in command
     app = importlib.import_module("openness").celery_app
     assert app.main == "openness"
-    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert settings.CELERY_TASK_ACKS_LATE
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
 
 

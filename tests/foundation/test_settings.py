@@ -16,16 +16,25 @@ PROBE = (
     "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND'],"
     " s.CELERY_BROKER_URL, s.DEBUG)"
 )
-SERVICE_VARS = ("DATABASE_URL", "REDIS_URL", "CACHE_URL", "OPENNESS_DEPLOYMENT", "DJANGO_SECRET_KEY",
-                "DJANGO_ALLOWED_HOSTS", "DJANGO_DEBUG", "OPENNESS_REQUIRE_SERVICES")
+SERVICE_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CACHE_URL",
+    "OPENNESS_DEPLOYMENT",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_DEBUG",
+    "OPENNESS_REQUIRE_SERVICES",
+)
 
 
 def run_settings(tmp_path, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
     clean["OPENNESS_VAR_DIR"] = str(tmp_path)
     clean.update(env)
-    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_no_variable_set_gives_the_embedded_default(tmp_path):
@@ -40,8 +49,9 @@ def test_no_variable_set_gives_the_embedded_default(tmp_path):
 
 
 def test_database_and_redis_urls_switch_to_the_real_engines(tmp_path):
-    result = run_settings(tmp_path, DATABASE_URL="postgres://u:p@127.0.0.1:5432/openness",
-                          REDIS_URL="redis://127.0.0.1:6379/0")
+    result = run_settings(
+        tmp_path, DATABASE_URL="postgres://u:p@127.0.0.1:5432/openness", REDIS_URL="redis://127.0.0.1:6379/0"
+    )
     assert result.returncode == 0, result.stderr
     engine, eager, cache, broker, _ = result.stdout.split()
     assert engine == "django.db.backends.postgresql"
@@ -60,14 +70,24 @@ def test_database_and_redis_urls_switch_to_the_real_engines(tmp_path):
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' must be a URL with scheme"),
         ({"HF_ENDPOINT": "ftp://hub"}, "HF_ENDPOINT='ftp://hub' must be a URL"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' must be one of"),
-        ({"CELERY_TASK_SOFT_TIME_LIMIT": "700", "CELERY_TASK_TIME_LIMIT": "600"},
-         "CELERY_TASK_TIME_LIMIT must be greater"),
+        (
+            {"CELERY_TASK_SOFT_TIME_LIMIT": "700", "CELERY_TASK_TIME_LIMIT": "600"},
+            "CELERY_TASK_TIME_LIMIT must be greater",
+        ),
         ({"OPENNESS_DEPLOYMENT": "production"}, "DJANGO_SECRET_KEY is required"),
         ({"OPENNESS_DEPLOYMENT": "production", "DJANGO_SECRET_KEY": "short"}, "at least 50 characters"),
-        ({"OPENNESS_DEPLOYMENT": "production", "DJANGO_SECRET_KEY": "k" * 20 + "abcdefghij" * 4},
-         "DJANGO_ALLOWED_HOSTS is required"),
-        ({"OPENNESS_DEPLOYMENT": "production", "DJANGO_SECRET_KEY": "k" * 20 + "abcdefghij" * 4,
-          "DJANGO_ALLOWED_HOSTS": "example.org"}, "DATABASE_URL is required"),
+        (
+            {"OPENNESS_DEPLOYMENT": "production", "DJANGO_SECRET_KEY": "k" * 20 + "abcdefghij" * 4},
+            "DJANGO_ALLOWED_HOSTS is required",
+        ),
+        (
+            {
+                "OPENNESS_DEPLOYMENT": "production",
+                "DJANGO_SECRET_KEY": "k" * 20 + "abcdefghij" * 4,
+                "DJANGO_ALLOWED_HOSTS": "example.org",
+            },
+            "DATABASE_URL is required",
+        ),
     ],
 )
 def test_malformed_values_fail_loudly_naming_the_variable(tmp_path, env, message):
@@ -79,10 +99,20 @@ def test_malformed_values_fail_loudly_naming_the_variable(tmp_path, env, message
 
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
-    env.update(OPENNESS_VAR_DIR=str(tmp_path), OPENNESS_DEPLOYMENT="production",
-               DJANGO_SECRET_KEY="x7" * 10 + "production-secret-for-the-deploy-check-0123456789",
-               DJANGO_ALLOWED_HOSTS="openness.example.org", DATABASE_URL="postgres://u:p@127.0.0.1:5432/openness")
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        OPENNESS_VAR_DIR=str(tmp_path),
+        OPENNESS_DEPLOYMENT="production",
+        DJANGO_SECRET_KEY="x7" * 10 + "production-secret-for-the-deploy-check-0123456789",
+        DJANGO_ALLOWED_HOSTS="openness.example.org",
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/openness",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -17,8 +17,16 @@ from django.core.management import call_command
 from tests.conftest import REQUIRE_SERVICES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def chromium_path() -> str:
@@ -96,7 +104,8 @@ def test_a_person_can_sort_filter_search_open_a_model_and_compare(browser_page, 
     page.wait_for_load_state()
     assert "weights=open" in page.url
     weights = page.locator("table.board tbody tr td:nth-child(5)").all_inner_texts()
-    assert weights and all("open" in w for w in weights)
+    assert weights
+    assert all("open" in w for w in weights)
     shot(page, "02-filtered")
 
     # search
@@ -104,7 +113,8 @@ def test_a_person_can_sort_filter_search_open_a_model_and_compare(browser_page, 
     page.get_by_role("button", name="Apply").click()
     page.wait_for_load_state()
     found = board_names(page)
-    assert found and all("llama" in n.lower() for n in found)
+    assert found
+    assert all("llama" in n.lower() for n in found)
 
     # open a model: its four judgments, with evidence
     page.goto(crawled_site + "/?q=OLMo-7B&show=all")
@@ -144,7 +154,8 @@ def test_pages_work_without_javascript(crawled_site):
         page.get_by_role("button", name="Apply").click()
         page.wait_for_load_state()
         grades = page.locator("table.board tbody tr td:nth-child(8)").all_inner_texts()
-        assert grades and all("partial" in g for g in grades)
+        assert grades
+        assert all("partial" in g for g in grades)
         page.goto(crawled_site + "/insights/")
         assert page.locator("svg.chart").count() == 3
         shot(page, "05-insights-no-js")

@@ -20,7 +20,9 @@ def _parse_since(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise CommandError(f"--since {value!r} is not an ISO date (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)") from None
+        raise CommandError(
+            f"--since {value!r} is not an ISO date (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -60,11 +62,13 @@ class Command(BaseCommand):
                 self._details(detail_ids, force=bool(options["models"]), summary=summary)
         self._rescore()
         elapsed = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"crawl finished in {elapsed:.1f} s: {summary['new']} new, {summary['updated']} updated, "
-            f"{summary['unchanged']} unchanged, {summary['failed']} failed; "
-            f"{requests_made() - requests_before} Hub requests"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"crawl finished in {elapsed:.1f} s: {summary['new']} new, {summary['updated']} updated, "
+                f"{summary['unchanged']} unchanged, {summary['failed']} failed; "
+                f"{requests_made() - requests_before} Hub requests"
+            )
+        )
         for key in ("details", "details_failed", "datasets", "repositories"):
             if key in summary:
                 self.stdout.write(f"  {key.replace('_', ' ')}: {summary[key]}")
@@ -81,20 +85,31 @@ class Command(BaseCommand):
 
         def on_page(run, outcome):
             bar.update(outcome.new + outcome.updated + outcome.unchanged + outcome.failed)
-            bar.set_postfix(new=run.new_count, updated=run.updated_count, failed=run.failed_count, refresh=False)
+            bar.set_postfix(
+                new=run.new_count, updated=run.updated_count, failed=run.failed_count, refresh=False
+            )
 
-        hooks = crawl.DiscoverHooks(on_page=on_page, on_detail=detail_ids.extend,
-                                    on_datasets=self.discovered_datasets.extend)
+        hooks = crawl.DiscoverHooks(
+            on_page=on_page, on_detail=detail_ids.extend, on_datasets=self.discovered_datasets.extend
+        )
         try:
-            run = crawl.discover(mode=mode, limit=options["limit"], author=options["author"], since=since, hooks=hooks)
+            run = crawl.discover(
+                mode=mode, limit=options["limit"], author=options["author"], since=since, hooks=hooks
+            )
         except HubError as exc:
-            raise CommandError(f"discovery stopped: {exc.code}: {exc} (the next run resumes from the cursor)") from exc
+            raise CommandError(
+                f"discovery stopped: {exc.code}: {exc} (the next run resumes from the cursor)"
+            ) from exc
         finally:
             bar.close()
         if run is None:
             raise CommandError("another discovery pass is running; try again when it has finished")
-        summary.update(new=run.new_count, updated=run.updated_count, unchanged=run.unchanged_count,
-                       failed=run.failed_count)
+        summary.update(
+            new=run.new_count,
+            updated=run.updated_count,
+            unchanged=run.unchanged_count,
+            failed=run.failed_count,
+        )
         return detail_ids
 
     def _details(self, model_ids: list[int], *, force: bool, summary) -> None:
@@ -103,8 +118,11 @@ class Command(BaseCommand):
         failed = 0
         dataset_ids: set[int] = set(getattr(self, "discovered_datasets", []))
         repository_ids: set[int] = set()
-        for model in self._bar(iterable=list(AIModel.objects.filter(pk__in=model_ids).order_by("repo_id")),
-                               desc="details", unit="model"):
+        for model in self._bar(
+            iterable=list(AIModel.objects.filter(pk__in=model_ids).order_by("repo_id")),
+            desc="details",
+            unit="model",
+        ):
             try:
                 result = crawl.model_crawl(model=model, force=force)
             except HubError as exc:
@@ -126,8 +144,12 @@ class Command(BaseCommand):
                 repositories.repository_crawl(repository=repository)
             except Exception as exc:  # recorded by the service; one repository never stops the crawl
                 self.stderr.write(f"repository {repository.full_name}: {exc}")
-        summary.update(details=len(model_ids), details_failed=failed, datasets=len(dataset_ids),
-                       repositories=len(repository_ids))
+        summary.update(
+            details=len(model_ids),
+            details_failed=failed,
+            datasets=len(dataset_ids),
+            repositories=len(repository_ids),
+        )
 
     def _rescore(self) -> None:
         from scoring.services import rescore_all

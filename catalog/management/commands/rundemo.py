@@ -28,8 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         endpoint = urlsplit(settings.HF_ENDPOINT)
         if endpoint.hostname not in ("127.0.0.1", "localhost") or not endpoint.port:
-            raise CommandError(f"HF_ENDPOINT={settings.HF_ENDPOINT} is not a loopback address: the demo serves the "
-                               "bundled snapshot locally (the Makefile sets HF_ENDPOINT=http://127.0.0.1:8765)")
+            raise CommandError(
+                f"HF_ENDPOINT={settings.HF_ENDPOINT} is not a loopback address: the demo serves the "
+                "bundled snapshot locally (the Makefile sets HF_ENDPOINT=http://127.0.0.1:8765)"
+            )
         try:
             hub = StandinServer(SnapshotHub.load(), host=endpoint.hostname, port=endpoint.port).start()
         except OSError as exc:

@@ -11,8 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--models", help="comma-separated repository ids (default: all models)")
-        parser.add_argument("--cause", default="manual",
-                            choices=["manual", "methodology", "knowledge_base", "crawl", "correction"])
+        parser.add_argument(
+            "--cause",
+            default="manual",
+            choices=["manual", "methodology", "knowledge_base", "crawl", "correction"],
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
@@ -25,6 +28,10 @@ class Command(BaseCommand):
                 raise CommandError(f"not in the catalog: {', '.join(missing)}")
             ids = list(found.values())
         report = rescore(model_ids=ids, cause=options["cause"], progress=not options["no_progress"])
-        self.stdout.write(self.style.SUCCESS(
-            f"scored {report.scored} models: {report.written} rows written, {report.changed} changes recorded"
-            + (f", {report.cycles} in lineage cycles" if report.cycles else "")))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"scored {report.scored} models: {report.written} rows written, "
+                f"{report.changed} changes recorded"
+                + (f", {report.cycles} in lineage cycles" if report.cycles else "")
+            )
+        )
