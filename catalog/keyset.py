@@ -39,7 +39,11 @@ def order_expressions(model: type[Model], ordering: list[str]) -> list:
 
 
 def after(ordering: list[str], values: list[Any], maybe_null: set[str] = frozenset()) -> Q:
-    """Rows strictly after ``values`` in ``ordering``."""
+    """Rows strictly after ``values`` in ``ordering``.
+
+    The first column also gets a plain range bound (``total <= v``): logically redundant,
+    it is what lets PostgreSQL start an index scan at the seek point instead of filtering.
+    """
     condition = Q(pk__in=[])
     equal = Q()
     for name, value in zip(ordering, values, strict=True):
@@ -55,6 +59,10 @@ def after(ordering: list[str], values: list[Any], maybe_null: set[str] = frozens
             same = Q(**{field: value})
         condition |= equal & step
         equal &= same
+    first, first_value = ordering[0].lstrip("-"), values[0]
+    if first_value is not None and first not in maybe_null:
+        bound = Q(**{f"{first}__lte" if ordering[0].startswith("-") else f"{first}__gte": first_value})
+        return bound & condition
     return condition
 
 

@@ -133,12 +133,14 @@ class ScoreFilterSet(django_filters.FilterSet):
         return value or DEFAULT_SORT
 
     def ordering(self) -> list[str]:
+        """The sort, then the tiebreak; a reversed sort is the exact reverse, tiebreak included,
+        so the same indexes serve it (walked backwards)."""
         key = self.sort_key()
-        reverse = key.startswith("-")
         fields = list(SORTS[key.lstrip("-")])
-        if reverse:
+        fields += [f for f in TIEBREAK if f not in fields]
+        if key.startswith("-"):
             fields = [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
-        return fields + [f for f in TIEBREAK if f not in fields]
+        return fields
 
     def error_messages(self) -> list[str]:
         messages = []

@@ -116,6 +116,20 @@ class Score(models.Model):
             models.Index(fields=["methodology", "license_key"], name="score_board_license"),
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
             models.Index(fields=["methodology", "pipeline_tag"], name="score_board_pipeline"),
+            models.Index(fields=["repo_id", "methodology"], name="score_repo"),
+            # filtering by a judgment level (the leaderboard's and the API's level filters)
+            models.Index(
+                fields=["methodology", "weights", "-total", "repo_id", "id"], name="score_level_weights"
+            ),
+            models.Index(
+                fields=["methodology", "training_data", "-total", "repo_id", "id"], name="score_level_data"
+            ),
+            models.Index(
+                fields=["methodology", "training_code", "-total", "repo_id", "id"], name="score_level_code"
+            ),
+            models.Index(
+                fields=["methodology", "license", "-total", "repo_id", "id"], name="score_level_license"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -100,13 +100,15 @@ ROW_FIELDS = (
 
 
 def sort_fields(sort: str) -> list[str]:
-    """The columns a sort key orders by, as ``scoring.filters.SORTS`` defines them, then the tiebreak."""
+    """The columns a sort key orders by, as ``scoring.filters.SORTS`` defines them, then the tiebreak;
+    a reversed sort ("-key") is the exact reverse of the whole sequence, tiebreak included."""
     from scoring.filters import SORTS, TIEBREAK
 
     fields = list(SORTS[sort.lstrip("-")])
+    fields += [f for f in TIEBREAK if f not in fields]
     if sort.startswith("-"):
         fields = [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
-    return fields + [f for f in TIEBREAK if f not in fields]
+    return fields
 
 
 def _value(row: dict, column: str) -> Any:

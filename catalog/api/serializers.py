@@ -105,7 +105,8 @@ class ModelListSerializer(serializers.ModelSerializer):
             request = self.context.get("request")
             base = request.build_absolute_uri("/api/v1/models/") if request else "/api/v1/models/"
             self.context["_models_base"] = base
-        return list_item(obj, base)
+        version = self.context.get("methodology_version") or obj.methodology.version
+        return list_item(obj, base, version)
 
 
 def _iso(value) -> str | None:
@@ -115,7 +116,7 @@ def _iso(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def list_item(obj: Score, base: str) -> dict:
+def list_item(obj: Score, base: str, version: str) -> dict:
     return {
         "id": obj.repo_id,
         "url": f"{base}{obj.repo_id}/",
@@ -143,7 +144,7 @@ def list_item(obj: Score, base: str) -> dict:
         "parameters": obj.parameters,
         "released_at": _iso(obj.released_at),
         "last_crawled_at": _iso(obj.last_crawled_at),
-        "methodology": obj.methodology.version,
+        "methodology": version,
         "computed_at": _iso(obj.computed_at),
     }
 

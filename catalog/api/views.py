@@ -142,12 +142,14 @@ class ModelList(ReadOnlyAPIView):
         filterset, queryset = selectors.filtered_scores(request.query_params)
         if not filterset.is_valid():
             raise ValidationError(filterset.form.errors)
+        # every row is of the current methodology: its version is named once, not joined per row
         return _paginated(
             self,
             request,
-            queryset.select_related("methodology"),
+            queryset,
             filterset.ordering(),
             serializers.ModelListSerializer,
+            methodology_version=selectors.current_methodology().version,
         )
 
 

@@ -110,6 +110,22 @@ WEIGHT_EXTENSIONS = (
     ".npz",
 )
 NON_WEIGHT_BIN = ("training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
+WEIGHT_DIRS = (
+    "ckpt",
+    "checkpoint",
+)  # raw checkpoint shards (grok-1's ckpt-0/tensor00000_000) carry no extension
+
+
+def is_weight_file(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    if base in NON_WEIGHT_BIN:
+        return False
+    if name.lower().endswith(WEIGHT_EXTENSIONS):
+        return True
+    folders = name.lower().split("/")[:-1]
+    return "." not in base and any(folder.startswith(WEIGHT_DIRS) for folder in folders)
+
+
 HUB_ID_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 CARD_KEYS_KEPT = (
     "license",
@@ -222,11 +238,7 @@ class ModelRecord:
     def weight_files(self) -> list[str] | None:
         if self.siblings is None:
             return None
-        return [
-            name
-            for name in self.siblings
-            if name.lower().endswith(WEIGHT_EXTENSIONS) and name.rsplit("/", 1)[-1] not in NON_WEIGHT_BIN
-        ]
+        return [name for name in self.siblings if is_weight_file(name)]
 
 
 @dataclass(slots=True)

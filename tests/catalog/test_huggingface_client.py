@@ -668,3 +668,21 @@ def test_requests_made_counts_this_threads_requests(tiny_hub):
     before = hf.requests_made()
     HubClient().model("org/m")
     assert hf.requests_made() - before == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "is_weight"),
+    [
+        ("model-00001-of-00003.safetensors", True),
+        ("ckpt-0/tensor00000_000", True),  # grok-1: raw shards without an extension
+        ("checkpoints/step1000/shard_0", True),
+        ("ckpt-0/README.md", False),
+        ("training_args.bin", False),
+        ("tokenizer.json", False),
+        ("adapter_model.bin", True),
+    ],
+)
+def test_weight_files_are_recognised_by_extension_or_checkpoint_folder(name, is_weight):
+    from catalog.sources.huggingface import is_weight_file
+
+    assert is_weight_file(name) is is_weight
