@@ -192,7 +192,7 @@ def recrawl_stale_datasets(limit: int = 500) -> int:
 def recrawl_stale_repos(limit: int = 500) -> int:
     from catalog.services import repositories
 
-    ids = repositories.stale_repositories(limit=limit, older_than=timedelta(days=1))
+    ids = repositories.stale_repositories(limit=limit)
     for pk in ids:
         crawl_repo.delay(pk)
     return len(ids)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -53,15 +51,17 @@ def repository_crawl(*, repository: CodeRepository) -> str:
 
     etags["repo"] = fetched.etag
     tree_error = ""
+    tree_error_code = ""
     tree = None
     try:
         tree_fetch = client.tree(repository.full_name, info.default_branch)
         tree = tree_fetch.value
         etags["tree"] = tree_fetch.etag
     except github.GitHubEmpty as exc:
-        tree_error = str(exc)
+        tree_error, tree_error_code = str(exc), "empty_repository"
     except github.GitHubNotFound:
         tree_error = f"default branch {info.default_branch!r} has no tree"
+        tree_error_code = "tree_not_found"
     except github.GitHubError as exc:
         if exc.transient:
             raise
@@ -140,7 +140,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
     if notes:
         repository_failure_record(
             repository=repository,
-            error_code="tree_incomplete" if tree else "empty_repository",
+            error_code="tree_incomplete" if tree else tree_error_code or "tree_unavailable",
             message="; ".join(notes),
             final=True,
         )
@@ -201,7 +201,7 @@ def _renamed(repository: CodeRepository, info: github.RepoInfo, etag: str) -> st
     return choices.RepoStatus.RENAMED
 
 
-def stale_repositories(*, limit: int, older_than: timedelta) -> list[int]:
+def stale_repositories(*, limit: int) -> list[int]:
     """Never-crawled repositories first, then a round-robin over the rest.
 
     Unchanged repositories answer 304 and are not written, so their ``crawled_at`` cannot

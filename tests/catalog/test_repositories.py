@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from celery.exceptions import Retry
 from django.db import connection
@@ -155,7 +153,7 @@ def test_renamed_repository_points_at_the_new_row_which_is_crawled_and_linked(ti
         assert crawl(old) == "unchanged"
     assert writes(queries) == []
     # the renamed row leaves the recrawl rotation; the new one is in it
-    assert stale_repositories(limit=10, older_than=timedelta(days=1)) == [new.pk]
+    assert stale_repositories(limit=10) == [new.pk]
 
 
 def test_renamed_repository_whose_new_name_is_already_known(tiny_hub):
@@ -326,7 +324,7 @@ def test_rate_limit_mid_crawl_loses_nothing_and_the_rest_crawl_later(tiny_hub):
         assert stored[name].etags == {}
     assert not CrawlFailure.objects.exists()  # transient: the caller retries
     kept = {n: (stored[n].crawled_at, stored[n].etags) for n in names[:2]}
-    assert stale_repositories(limit=3, older_than=timedelta(days=1)) == [stored[n].pk for n in names[2:]]
+    assert stale_repositories(limit=3) == [stored[n].pk for n in names[2:]]
 
     tiny_hub.faults.clear()
     for repo in repos[2:]:
@@ -401,10 +399,9 @@ def test_stale_repositories_never_crawled_first_then_round_robin(tiny_hub):
     )
     fresh = [linked(f"org/fresh-{i}") for i in range(2)]
     ids = [r.pk for r in crawled]
-    week = timedelta(days=7)
 
-    assert stale_repositories(limit=3, older_than=week) == [fresh[0].pk, fresh[1].pk, ids[0]]
-    assert stale_repositories(limit=1, older_than=week) == [fresh[0].pk]  # no room: the cursor stays
+    assert stale_repositories(limit=3) == [fresh[0].pk, fresh[1].pk, ids[0]]
+    assert stale_repositories(limit=1) == [fresh[0].pk]  # no room: the cursor stays
     for repo in fresh:
         CodeRepository.objects.filter(pk=repo.pk).update(
             crawled_at="2025-01-02T00:00:00Z", status=choices.RepoStatus.AVAILABLE
@@ -413,13 +410,13 @@ def test_stale_repositories_never_crawled_first_then_round_robin(tiny_hub):
     seen: list[int] = [ids[0]]
     with CaptureQueriesContext(connection) as queries:
         for _ in range(4):
-            batch = stale_repositories(limit=3, older_than=week)
+            batch = stale_repositories(limit=3)
             assert len(batch) == 3
             assert len(set(batch)) == 3
             seen += batch
     assert writes(queries) == []
     # round robin: in id order, wrapping around, every crawled repository in turn
     assert seen == [ids[i % len(ids)] for i in range(13)]
-    big = stale_repositories(limit=50, older_than=week)
+    big = stale_repositories(limit=50)
     assert sorted(big) == ids
     assert len(big) == len(ids)
