@@ -24,7 +24,8 @@ from scoring.licenses import (
     load_knowledge_base,
 )
 
-MOT_CLASSES = Path("/work/shared/mot-data/derived/mot-recomputed-classes.csv")
+MOT_DATA = Path(__file__).resolve().parents[1] / "data" / "mot-data"
+MOT_CLASSES = MOT_DATA / "derived" / "mot-recomputed-classes.csv"
 
 # The 83 ids of hub-docs `docs/hub/repositories-licenses.md` (reference note, section 2).
 HUB_LICENSE_IDS = [
@@ -575,7 +576,6 @@ def _mot_strings() -> set[str]:
     return found
 
 
-@pytest.mark.skipif(not MOT_CLASSES.exists(), reason="MOT data not mounted")
 def test_mot_free_text_license_strings_normalise(kb):
     strings = _mot_strings()
     assert len(strings) >= 60

@@ -1,13 +1,14 @@
 """MOF 1.0 class computation (scoring/mof.py).
 
-The regression test replays the 273 MOT model records from shared/mot-data and compares the class and
-the three progress figures with derived/mot-recomputed-classes.csv (an independent re-implementation of
-MOT's rules, see shared/reference/mof-fmti-osaid.md section 1.4).
+The regression test replays the 273 MOT model records (bundled in tests/data/mot-data, checksummed)
+and compares the class and the three progress figures with derived/mot-recomputed-classes.csv (an
+independent re-implementation of MOT's rules).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import yaml
 
 from scoring import mof
 
-MOT_DATA = Path(__file__).resolve().parents[3] / "shared" / "mot-data"
+MOT_DATA = Path(__file__).resolve().parents[1] / "data" / "mot-data"
 EXPECTED_RECORDS = 273
 
 # file name -> one-line reason. Every record not listed here must match the CSV exactly; every record
@@ -30,9 +31,22 @@ def _mot_data() -> Path:
     ):
         pytest.fail(
             f"MOT regression data not found at {MOT_DATA} (expected models/*.yml and "
-            "derived/mot-recomputed-classes.csv); the shared/ folder must sit next to the project checkout"
+            "derived/mot-recomputed-classes.csv)"
         )
     return MOT_DATA
+
+
+def test_the_bundled_mot_data_matches_its_checksums():
+    base = _mot_data()
+    listed = {}
+    for line in (base / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, name = line.split(maxsplit=1)
+        listed[name.removeprefix("./")] = digest
+    present = {p.relative_to(base).as_posix() for p in base.glob("*/*") if p.is_file()}
+    assert set(listed) == present
+    assert len([n for n in listed if n.startswith("models/")]) == EXPECTED_RECORDS
+    changed = [n for n, d in listed.items() if hashlib.sha256((base / n).read_bytes()).hexdigest() != d]
+    assert changed == []
 
 
 def _split(cell: str) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 
 from tests.conftest import REQUIRE_SERVICES
 
@@ -59,11 +60,14 @@ def browser_page(tmp_path):
         page.console_errors = errors
         yield page
         browser.close()
+        # While Playwright's loop runs, Django keeps this thread's connections in a context
+        # variable, out of reach of the test database teardown: close them here.
+        connections.close_all()
 
 
 @pytest.fixture
-def crawled_site(snapshot_hub, live_server):
-    settings.NOTABLE_MIN_DOWNLOADS = 0
+def crawled_site(snapshot_hub, live_server, settings):
+    settings.NOTABLE_MIN_DOWNLOADS = 0  # the snapshot's frozen counts: list every model
     call_command("crawl", "--no-progress")
     return live_server.url
 
