@@ -24,10 +24,13 @@ class Json(str):
     """A value already serialised to JSON: written as is (callers that hash it serialise once)."""
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)  # one encoder, not one per value
+
+
 def _json(value: Any) -> str | None:
     if value is None or isinstance(value, Json):
         return value
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 def _adapter(field: models.Field):
@@ -79,17 +82,19 @@ def upsert(
     # identifiers come from model metadata and are quoted; every value travels as a parameter
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in db_columns)}) VALUES "  # noqa: S608
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in conflict_columns)}) {action}"
-    values = [
-        tuple(
-            a(row[c]) if a and row[c] is not None else row[c] for c, a in zip(columns, adapters, strict=True)
-        )
-        for row in rows
-    ]
     # one transaction: the COPY staging table empties itself at commit
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(values) >= COPY_THRESHOLD:
-            _copy_upsert(cursor.cursor, meta.db_table, db_columns, values, tail)
-        elif connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+            _copy_upsert(cursor.cursor, meta.db_table, db_columns, _copy_lines(rows, columns, fields), tail)
+            return
+        values = [
+            tuple(
+                a(row[c]) if a and row[c] is not None else row[c]
+                for c, a in zip(columns, adapters, strict=True)
+            )
+            for row in rows
+        ]
+        if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values
 
             casts = ["%s::jsonb" if isinstance(f, models.JSONField) else "%s" for f in fields]
@@ -102,21 +107,54 @@ def upsert(
                 cursor.executemany(head + placeholders + tail, values[start : start + PAGE])
 
 
+# COPY's text format: a tab between columns, a newline after each row, \N for NULL, and these
+# four characters escaped inside values.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: Any) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    return str(value).translate(_ESCAPES)
+def _copy_escape(text: str) -> str:
+    # most values hold none of the four, and looking is cheaper than translating
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
 
 
-def _copy_upsert(cursor, table: str, columns: list[str], values: list[tuple], tail: str) -> None:
+def _copy_json(value: Any) -> str:
+    # JSON text never holds a raw tab, newline or carriage return (the encoder escapes control
+    # characters), so only its backslashes need doubling
+    text = value if isinstance(value, Json) else _ENCODER.encode(value)
+    return text.replace("\\", "\\\\") if "\\" in text else text
+
+
+def _copy_bool(value: Any) -> str:
+    return "t" if value else "f"
+
+
+def _copy_formatter(field: models.Field):
+    """The function that renders a non-NULL value of ``field`` in COPY's text format."""
+    if isinstance(field, models.JSONField):
+        return _copy_json
+    if isinstance(field, models.BooleanField):
+        return _copy_bool
+    if isinstance(field, models.DateTimeField):
+        adapt = connection.ops.adapt_datetimefield_value
+        return lambda value: _copy_escape(str(adapt(value)))
+    if isinstance(field, models.DateField):
+        adapt = connection.ops.adapt_datefield_value
+        return lambda value: _copy_escape(str(adapt(value)))
+    if isinstance(field, (models.IntegerField, models.AutoField, models.FloatField)):
+        return str
+    return lambda value: _copy_escape(str(value))
+
+
+def _copy_lines(rows: Sequence[dict[str, Any]], columns: list[str], fields: list[models.Field]) -> str:
+    formatters = list(zip(columns, [_copy_formatter(f) for f in fields], strict=True))
+    return "".join(
+        "\t".join(["\\N" if (v := row[c]) is None else f(v) for c, f in formatters]) + "\n" for row in rows
+    )
+
+
+def _copy_upsert(cursor, table: str, columns: list[str], text: str, tail: str) -> None:
     """COPY into a temporary twin of the table, then one INSERT ... SELECT ... ON CONFLICT."""
     import io
 
@@ -128,9 +166,45 @@ def _copy_upsert(cursor, table: str, columns: list[str], values: list[tuple], ta
         f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608 - identifiers
         f"SELECT {column_list} FROM {quote(table)} WITH NO DATA"
     )
-    buffer = io.StringIO()
-    buffer.writelines("\t".join(_copy_text(v) for v in row) + "\n" for row in values)
-    buffer.seek(0)
-    cursor.copy_expert(f"COPY {staging} ({column_list}) FROM STDIN", buffer)
+    cursor.copy_expert(f"COPY {staging} ({column_list}) FROM STDIN", io.StringIO(text))
     cursor.execute(f"INSERT INTO {quote(table)} ({column_list}) SELECT {column_list} FROM {staging}{tail}")  # noqa: S608
     cursor.execute(f"TRUNCATE {staging}")
+
+
+class AnalyzeAsTablesGrow:
+    """Refresh planner statistics during a bulk load, each time the load has grown the tables by
+    as many rows as they held at the previous refresh (so a handful of times per pass).
+
+    Key lookups such as ``repo_id IN (...)`` are planned from these statistics; a table that
+    grew from nothing to 300,000 rows since its last ANALYZE gets scanned whole on every page.
+    Autovacuum would catch up eventually, but minutes late, and it may be switched off.
+    PostgreSQL only; elsewhere this does nothing.
+    """
+
+    MIN_ROWS = 5000
+
+    def __init__(self, tables: Sequence[type[models.Model]]) -> None:
+        self.tables = [t._meta.db_table for t in tables]
+        self.enabled = connection.vendor == "postgresql"
+        self.grown = 0
+        self.next_at = max(self.MIN_ROWS, self._known_rows()) if self.enabled else 0
+
+    def _known_rows(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [self.tables[0]])
+            row = cursor.fetchone()
+        return max(0, int(row[0])) if row else 0
+
+    def added(self, rows: int) -> bool:
+        """Count ``rows`` new rows of the first table; ANALYZE when due. True if it ran."""
+        if not self.enabled:
+            return False
+        self.grown += rows
+        if self.grown < self.next_at:
+            return False
+        with connection.cursor() as cursor:
+            for table in self.tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        self.grown = 0
+        self.next_at = max(self.MIN_ROWS, self._known_rows())
+        return True

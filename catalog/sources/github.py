@@ -23,6 +23,7 @@ from django.conf import settings
 from catalog.budget import BudgetExhausted, RequestBudget
 from catalog.sources import netguard
 from catalog.sources.huggingface import parse_hub_datetime
+from catalog.sources.nul import may_hold_nul, without_nul
 
 T = TypeVar("T")
 SECONDARY_FALLBACK_WAIT = 60.0
@@ -217,6 +218,8 @@ class GitHubClient:
             payload = response.json()
         except ValueError as exc:
             raise GitHubMalformed("GitHub sent a body that is not JSON") from exc
+        if may_hold_nul(response.content):
+            payload = without_nul(payload)
         return Fetched(payload, response.headers.get("ETag", ""), moved)
 
     def repository(self, full_name: str, *, etag: str | None = None) -> Fetched[RepoInfo]:

@@ -39,6 +39,7 @@ from huggingface_hub.utils import (
 
 from catalog.budget import BudgetExhausted, RequestBudget
 from catalog.sources import netguard
+from catalog.sources.nul import NUL_NOTE, may_hold_nul, without_nul
 
 LIST_EXPAND = [
     "author",
@@ -644,39 +645,56 @@ class HubClient:
             if not isinstance(items, list):
                 raise HubMalformedResponse(f"the listing page is {type(items).__name__}, not a list")
             next_url = response.links.get("next", {}).get("url")
+            check_nul = may_hold_nul(response.content)
             models, rejected = [], []
             for position, item in enumerate(items):
                 try:
-                    models.append(parse_model(item))
+                    cleaned = without_nul(item) if check_nul else item
+                    models.append(parse_model(cleaned))
+                    if cleaned is not item:
+                        models[-1].problems.append(NUL_NOTE)
                 except ValueError as exc:
                     rejected.append((str(item.get("id") if isinstance(item, dict) else position), str(exc)))
             yield ListPage(url=url, next_url=next_url, models=models, rejected=rejected)
             url = next_url
 
     # detail
-    def _get_json(self, url: str, params: list[tuple[str, str]] | None = None) -> Any:
+    def _get_json(self, url: str, params: list[tuple[str, str]] | None = None) -> tuple[Any, bool]:
+        """The decoded body, and whether NUL characters had to be removed from it."""
         try:
             response = http_backoff("GET", url, headers=self.headers, params=params, **self.retry)
             hf_raise_for_status(response)
-            return response.json()
+            raw = response.json()
         except Exception as exc:
             raise _translate(exc) from exc
+        if not may_hold_nul(response.content):
+            return raw, False
+        cleaned = without_nul(raw)
+        return cleaned, cleaned is not raw
 
     def model(self, repo_id: str) -> ModelRecord:
-        raw = self._get_json(f"{self.endpoint}/api/models/{repo_id}", [("expand", e) for e in DETAIL_EXPAND])
+        raw, cleaned = self._get_json(
+            f"{self.endpoint}/api/models/{repo_id}", [("expand", e) for e in DETAIL_EXPAND]
+        )
         try:
-            return parse_model(raw)
+            record = parse_model(raw)
         except ValueError as exc:
             raise HubMalformedResponse(str(exc)) from exc
+        if cleaned:
+            record.problems.append(NUL_NOTE)
+        return record
 
     def dataset(self, repo_id: str) -> DatasetRecord:
-        raw = self._get_json(
+        raw, cleaned = self._get_json(
             f"{self.endpoint}/api/datasets/{repo_id}", [("expand", e) for e in DATASET_EXPAND]
         )
         try:
-            return parse_dataset(raw)
+            record = parse_dataset(raw)
         except ValueError as exc:
             raise HubMalformedResponse(str(exc)) from exc
+        if cleaned:
+            record.problems.append(NUL_NOTE)
+        return record
 
     def readme(self, repo_id: str, revision: str, *, max_bytes: int | None = None) -> Readme:
         """README.md at ``revision``, reading at most ``max_bytes`` (the rest is never downloaded)."""
@@ -710,6 +728,8 @@ class HubClient:
                 text, bad = data[: exc.start].decode("utf-8", errors="replace"), False
             else:
                 text, bad = data.decode("utf-8", errors="replace"), True
+        if "\x00" in text:  # binary junk in a README: PostgreSQL text cannot hold it
+            text = text.replace("\x00", "")
         return Readme(text=text, revision=commit or revision, truncated=truncated, decoding_errors=bad)
 
     def model_url(self, repo_id: str) -> str:

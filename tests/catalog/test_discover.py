@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog import choices
+from catalog import bulk, choices
 from catalog.models import AIModel, CrawlFailure, CrawlRun, Evidence, LineageEdge
 from catalog.services import crawl
 from catalog.sources.huggingface import HubError
@@ -127,3 +127,62 @@ def test_malformed_items_are_recorded_and_the_pass_goes_on(tiny_hub):
     codes = set(CrawlFailure.objects.values_list("subject_key", "error_code"))
     assert ("org/weird", "malformed_metadata") in codes
     assert ("bad id with spaces", "malformed_item") in codes
+
+
+def test_nul_characters_are_removed_at_the_boundary(tiny_hub):
+    # PostgreSQL text and jsonb cannot hold U+0000: one such card must not sink the page
+    hub = tiny_hub.hub
+    hub.add_model({"id": "org/clean", "cardData": {"license": "mit"}})
+    hub.add_model(
+        {
+            "id": "org/nul",
+            "pipeline_tag": "text-\x00generation",
+            "tags": ["license:apache-2.0", "dataset:org/da\x00ta"],
+            "cardData": {"license": "apache-2.0", "license_name": "my\x00license", "extra\x00key": ["\x00"]},
+        }
+    )
+    run = crawl.discover(mode=crawl.FULL)
+    assert run.new_count == 2
+    model = AIModel.objects.get(repo_id="org/nul")
+    assert model.pipeline_tag == "text-generation"
+    assert model.license_name == "mylicense"
+    assert model.license_declared == ["apache-2.0"]
+    assert "NUL characters removed from the metadata" in model.crawl_error
+    assert model.datasets.filter(repo_id="org/data").exists()
+    assert AIModel.objects.get(repo_id="org/clean").crawl_error == ""
+
+
+def _planner_rows(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("synthetic_hub", [12_000], indirect=True)
+def test_a_large_pass_keeps_planner_statistics_current(require_postgres, synthetic_hub, monkeypatch):
+    # without statistics PostgreSQL plans the per-page repo_id lookups as scans of the whole table
+    monkeypatch.setattr(bulk.AnalyzeAsTablesGrow, "MIN_ROWS", 2000)
+    analyses = []
+    original = bulk.AnalyzeAsTablesGrow.added
+    monkeypatch.setattr(
+        bulk.AnalyzeAsTablesGrow,
+        "added",
+        lambda self, rows: analyses.append(original(self, rows)) or analyses[-1],
+    )
+    run = crawl.discover(mode=crawl.FULL)
+    assert run.new_count == 12_000
+    # due at 2,000 new rows, then each time the table has doubled: 2,000, 4,000 (+ placeholders), 8,000
+    assert 2 <= sum(analyses) <= 4
+    assert _planner_rows("catalog_aimodel") >= 6000
+    with connection.cursor() as cursor:
+        ids = list(AIModel.objects.values_list("repo_id", flat=True)[:500])
+        cursor.execute(
+            "EXPLAIN SELECT id FROM catalog_aimodel WHERE source = 'huggingface' AND repo_id = ANY(%s)", [ids]
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "rows=500 " in plan.splitlines()[0]  # the planner knows repo_id is unique (~180 without)
+
+
+def test_statistics_are_left_alone_on_sqlite_and_small_loads():
+    analyzer = bulk.AnalyzeAsTablesGrow([AIModel])
+    assert analyzer.added(100) is False

@@ -278,3 +278,10 @@ def test_server_errors_are_transient(tiny_hub):
         GitHubClient().repository("org/repo")
     assert failure.value.transient
     assert failure.value.http_status == 502
+
+
+def test_nul_characters_from_github_are_removed(tiny_hub):
+    tiny_hub.hub.add_repo(repo_record("org/nul", topics=["a\x00b"], default_branch="ma\x00in"))
+    info = GitHubClient().repository("org/nul").value
+    assert info.topics == ["ab"]
+    assert info.default_branch == "main"

@@ -396,3 +396,16 @@ def test_a_transient_dataset_error_raises_and_changes_nothing(tiny_hub):
     with pytest.raises(HubUnavailable):
         crawl.dataset_crawl(dataset=_dataset("org/data"))
     assert _status("org/data") == ("unverified", "")
+
+
+def test_nul_characters_in_the_detail_and_the_readme_are_removed(tiny_hub):
+    readme = "# Model\x00 card\nCode: https://github.com/org/nul-code\x00\n"
+    _add(tiny_hub.hub, "org/nul-detail", readme=readme, library_name="transformers\x00")
+    result = crawl.model_crawl(model=_row("org/nul-detail"))
+    assert result.status == "crawled"
+    model = AIModel.objects.get(repo_id="org/nul-detail")
+    assert model.library_name == "transformers"
+    assert "NUL characters removed from the metadata" in model.crawl_error
+    assert "\x00" not in model.card_html
+    assert "Model card" in model.card_html
+    assert CodeRepository.objects.filter(full_name="org/nul-code").exists()
