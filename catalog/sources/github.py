@@ -22,6 +22,7 @@ from django.conf import settings
 
 from catalog.budget import BudgetExhausted, RequestBudget
 from catalog.sources import netguard
+from catalog.sources.errors import UpstreamError
 from catalog.sources.huggingface import parse_hub_datetime
 from catalog.sources.nul import may_hold_nul, without_nul
 
@@ -29,16 +30,8 @@ T = TypeVar("T")
 SECONDARY_FALLBACK_WAIT = 60.0
 
 
-class GitHubError(Exception):
+class GitHubError(UpstreamError):
     code = "github_error"
-    transient = False
-
-    def __init__(
-        self, message: str, *, http_status: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message)
-        self.http_status = http_status
-        self.retry_after = retry_after
 
 
 class GitHubNotFound(GitHubError):

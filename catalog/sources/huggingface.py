@@ -39,6 +39,7 @@ from huggingface_hub.utils import (
 
 from catalog.budget import BudgetExhausted, RequestBudget
 from catalog.sources import netguard
+from catalog.sources.errors import UpstreamError
 from catalog.sources.nul import NUL_NOTE, may_hold_nul, without_nul
 
 LIST_EXPAND = [
@@ -149,18 +150,10 @@ MAX_CARD_BYTES = 16_000
 
 
 # --- errors ------------------------------------------------------------------------------
-class HubError(Exception):
+class HubError(UpstreamError):
     """A Hub request that failed; ``code`` is short and stable, ``transient`` says retry."""
 
     code = "hub_error"
-    transient = False
-
-    def __init__(
-        self, message: str, *, http_status: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message)
-        self.http_status = http_status
-        self.retry_after = retry_after
 
 
 class HubNotFound(HubError):
@@ -672,29 +665,21 @@ class HubClient:
         cleaned = without_nul(raw)
         return cleaned, cleaned is not raw
 
-    def model(self, repo_id: str) -> ModelRecord:
-        raw, cleaned = self._get_json(
-            f"{self.endpoint}/api/models/{repo_id}", [("expand", e) for e in DETAIL_EXPAND]
-        )
+    def _record(self, url: str, expand: list[str], parse):
+        raw, cleaned = self._get_json(url, [("expand", e) for e in expand])
         try:
-            record = parse_model(raw)
+            record = parse(raw)
         except ValueError as exc:
             raise HubMalformedResponse(str(exc)) from exc
         if cleaned:
             record.problems.append(NUL_NOTE)
         return record
 
+    def model(self, repo_id: str) -> ModelRecord:
+        return self._record(f"{self.endpoint}/api/models/{repo_id}", DETAIL_EXPAND, parse_model)
+
     def dataset(self, repo_id: str) -> DatasetRecord:
-        raw, cleaned = self._get_json(
-            f"{self.endpoint}/api/datasets/{repo_id}", [("expand", e) for e in DATASET_EXPAND]
-        )
-        try:
-            record = parse_dataset(raw)
-        except ValueError as exc:
-            raise HubMalformedResponse(str(exc)) from exc
-        if cleaned:
-            record.problems.append(NUL_NOTE)
-        return record
+        return self._record(f"{self.endpoint}/api/datasets/{repo_id}", DATASET_EXPAND, parse_dataset)
 
     def readme(self, repo_id: str, revision: str, *, max_bytes: int | None = None) -> Readme:
         """README.md at ``revision``, reading at most ``max_bytes`` (the rest is never downloaded)."""
