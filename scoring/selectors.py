@@ -14,8 +14,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Avg, Case, Count, F, IntegerField, QuerySet, Value, When
-from django.db.models.functions import TruncQuarter
+from django.db import connection
+from django.db.models import Avg, Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncQuarter
 
 from catalog import keyset
 from catalog.models import AIModel, Correction, LineageEdge, ModelCodeRepository, ModelDataset, ModelPaper
@@ -222,41 +223,90 @@ class ModelPage:
     pending_corrections: int
 
 
+def _count_of(queryset) -> Subquery:
+    """A correlated COUNT(*) to annotate onto the row the page reads anyway."""
+    counted = queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
+def _lineage_rows(model_id: int) -> list[AIModel]:
+    """Every base above ``model_id`` up to MAX_LINEAGE_DEPTH, in one recursive query; each row
+    carries ``lineage_depth``, ``lineage_child`` and ``lineage_relation``. UNION (not UNION ALL)
+    keeps a cycle or a diamond from multiplying rows: at most one row per edge and depth."""
+    edges = connection.ops.quote_name(LineageEdge._meta.db_table)
+    models_table = connection.ops.quote_name(AIModel._meta.db_table)
+    sql = (
+        f"WITH RECURSIVE up(child_id, parent_id, relation, depth) AS ("  # noqa: S608 - table names
+        f" SELECT child_id, parent_id, relation, 1 FROM {edges} WHERE child_id = %s"
+        f" UNION SELECT e.child_id, e.parent_id, e.relation, up.depth + 1"
+        f" FROM {edges} e JOIN up ON e.child_id = up.parent_id WHERE up.depth < %s)"
+        f" SELECT m.*, up.depth AS lineage_depth, up.child_id AS lineage_child,"
+        f" up.relation AS lineage_relation"
+        f" FROM up JOIN {models_table} m ON m.id = up.parent_id ORDER BY up.depth, m.repo_id"
+    )
+    return list(AIModel.objects.raw(sql, [model_id, MAX_LINEAGE_DEPTH]))
+
+
+def _lineage_chain(model_id: int) -> tuple[list[tuple[AIModel, str]], bool]:
+    """(base, relation) pairs nearest first, each base once, and whether the lineage loops
+    (a base reached twice through a diamond is not a loop)."""
+    rows = _lineage_rows(model_id)
+    parents: dict[int, set[int]] = {}
+    for row in rows:
+        parents.setdefault(row.lineage_child, set()).add(row.pk)
+    chain: list[tuple[AIModel, str]] = []
+    seen = {model_id}
+    for row in rows:  # depth order, then name: breadth-first
+        if row.pk not in seen:
+            seen.add(row.pk)
+            chain.append((row, row.lineage_relation))
+    return chain, _has_cycle(model_id, parents)
+
+
+def _has_cycle(start: int, parents: dict[int, set[int]]) -> bool:
+    on_path, done = set(), set()
+    stack: list[tuple[int, list[int]]] = [(start, sorted(parents.get(start, ())))]
+    on_path.add(start)
+    while stack:
+        node, pending = stack[-1]
+        if not pending:
+            stack.pop()
+            on_path.discard(node)
+            done.add(node)
+            continue
+        nxt = pending.pop()
+        if nxt in on_path:
+            return True
+        if nxt not in done:
+            on_path.add(nxt)
+            stack.append((nxt, sorted(parents.get(nxt, ()))))
+    return False
+
+
 def model_page(repo_id: str) -> ModelPage | None:
-    model = AIModel.objects.select_related("organization").filter(repo_id=repo_id).first()
+    model = (
+        AIModel.objects.select_related("organization")
+        .annotate(
+            derivatives=_count_of(LineageEdge.objects.filter(parent=OuterRef("pk"))),
+            corrections_pending=_count_of(Correction.objects.filter(model=OuterRef("pk"), status="pending")),
+        )
+        .filter(repo_id=repo_id)
+        .first()
+    )
     if model is None:
         return None
     methodology = current_methodology()
     score = Score.objects.select_related("detail").filter(model=model, methodology=methodology).first()
-    chain: list[tuple[AIModel, str]] = []
-    seen = {model.pk}
-    frontier = [model.pk]
-    cycle = False
-    for _ in range(MAX_LINEAGE_DEPTH):
-        edges = list(
-            LineageEdge.objects.filter(child_id__in=frontier)
-            .select_related("parent")
-            .order_by("parent__repo_id")
-        )
-        frontier = []
-        for edge in edges:
-            if edge.parent_id in seen:
-                cycle = True
-                continue
-            seen.add(edge.parent_id)
-            chain.append((edge.parent, edge.relation))
-            frontier.append(edge.parent_id)
-        if not frontier:
-            break
-    license_row = (
-        License.objects.filter(key=score.license_key).first() if score and score.license_key else None
-    )
+    if score is not None:
+        score.methodology = methodology  # the cached row: no second read
+    chain, cycle = _lineage_chain(model.pk)
+    license_row = license_by_key(score.license_key) if score and score.license_key else None
     return ModelPage(
         model=model,
         score=score,
         lineage_up=chain,
         lineage_cycle=cycle,
-        derivative_count=LineageEdge.objects.filter(parent=model).count(),
+        derivative_count=model.derivatives,
         datasets=list(model.dataset_links.select_related("dataset").order_by("dataset__repo_id")),
         repositories=list(
             model.repository_links.select_related("repository", "repository__canonical").order_by(
@@ -270,8 +320,18 @@ def model_page(repo_id: str) -> ModelPage | None:
             ]
         ),
         license=license_row,
-        pending_corrections=Correction.objects.filter(model=model, status="pending").count(),
+        pending_corrections=model.corrections_pending,
     )
+
+
+def license_by_key(key: str) -> License | None:
+    """A knowledge-base row, cached per data version (the table changes only with a rescore)."""
+    cache_key = f"license:{data_version()}:{key}"
+    row = cache.get(cache_key)
+    if row is None:
+        row = License.objects.filter(key=key).first() or False
+        cache.set(cache_key, row, AGGREGATE_TTL)
+    return row or None
 
 
 def compare_rows(repo_ids: list[str]) -> list[Score]:

@@ -294,6 +294,23 @@ def test_a_leaderboard_page_needs_at_most_ten_queries(site, django_assert_max_nu
         assert site.get(f"/{query}").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/models/{QUANTIZED}/",
+        f"/compare/?m={QUANTIZED}&m=meta-llama/Llama-2-7b-hf",
+        "/insights/",
+        "/methodology/",
+    ],
+)
+def test_other_pages_need_at_most_ten_queries(site, django_assert_max_num_queries, path):
+    cache.clear()
+    with django_assert_max_num_queries(10):
+        assert site.get(path).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert site.get(path).status_code == 200
+
+
 def test_the_leaderboard_is_accessible(site):
     html = html_of(site.get("/?sort=name"))
     page = Elements(html)
