@@ -814,6 +814,15 @@ QUERY_URLS = [
     f"{API}/models/{QUANTIZED}/history/",
     f"{API}/changes/?page_size=100",
     f"{API}/licenses/?page_size=100",
+    f"{API}/licenses/Apache-2.0/",
+    f"{API}/organizations/?page_size=100",
+    f"{API}/datasets/?page_size=100",
+    f"{API}/datasets/allenai/dolma/",
+    f"{API}/repositories/?page_size=100",
+    f"{API}/repositories/allenai/OLMo/",
+    f"{API}/methodology/",
+    f"{API}/methodology/1.0/",
+    f"{API}/export/",
 ]
 
 
