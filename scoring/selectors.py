@@ -22,6 +22,7 @@ from catalog import keyset
 from catalog.models import AIModel, Correction, LineageEdge, ModelCodeRepository, ModelDataset, ModelPaper
 from scoring.filters import ScoreFilterSet
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
+from scoring.lineage import bases_first
 from scoring.models import License, MethodologyVersion, Score, ScoreChange
 
 LEVEL_RANK = {OPEN: 3, PARTIAL: 2, UNKNOWN: 1, CLOSED: 0}
@@ -260,27 +261,8 @@ def _lineage_chain(model_id: int) -> tuple[list[tuple[AIModel, str]], bool]:
         if row.pk not in seen:
             seen.add(row.pk)
             chain.append((row, row.lineage_relation))
-    return chain, _has_cycle(model_id, parents)
-
-
-def _has_cycle(start: int, parents: dict[int, set[int]]) -> bool:
-    on_path, done = set(), set()
-    stack: list[tuple[int, list[int]]] = [(start, sorted(parents.get(start, ())))]
-    on_path.add(start)
-    while stack:
-        node, pending = stack[-1]
-        if not pending:
-            stack.pop()
-            on_path.discard(node)
-            done.add(node)
-            continue
-        nxt = pending.pop()
-        if nxt in on_path:
-            return True
-        if nxt not in done:
-            on_path.add(nxt)
-            stack.append((nxt, sorted(parents.get(nxt, ()))))
-    return False
+    _, looped = bases_first(seen, parents)
+    return chain, bool(looped)
 
 
 def model_page(repo_id: str) -> ModelPage | None:
@@ -326,12 +308,11 @@ def model_page(repo_id: str) -> ModelPage | None:
 
 def license_by_key(key: str) -> License | None:
     """A knowledge-base row, cached per data version (the table changes only with a rescore)."""
-    cache_key = f"license:{data_version()}:{key}"
-    row = cache.get(cache_key)
-    if row is None:
-        row = License.objects.filter(key=key).first() or False
-        cache.set(cache_key, row, AGGREGATE_TTL)
-    return row or None
+    # False stands for "no such row" so that a miss is cached too
+    return (
+        _cached(f"license:{data_version()}:{key}", lambda: License.objects.filter(key=key).first() or False)
+        or None
+    )
 
 
 def compare_rows(repo_ids: list[str]) -> list[Score]:

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import multiprocessing
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from scoring import facts as facts_builder
 from scoring.labels import mof_label, osaid_verdict
 from scoring.levels import UNKNOWN
 from scoring.licenses import knowledge_base
+from scoring.lineage import bases_first
 from scoring.models import License, MethodologyVersion, Score, ScoreChange, ScoreDetail
 from scoring.rubric import (
     CODE,
@@ -175,32 +176,6 @@ def _graph(ids: set[int] | None) -> dict[int, list[int]]:
     return parents
 
 
-def _levels(ids: list[int], parents: dict[int, list[int]]) -> tuple[list[list[int]], set[int]]:
-    """Kahn's algorithm over the models being scored: bases first. Returns levels and cycle members."""
-    in_set = set(ids)
-    pending = {i: sum(1 for p in parents.get(i, ()) if p in in_set and p != i) for i in ids}
-    children: dict[int, list[int]] = defaultdict(list)
-    for child in ids:
-        for parent in parents.get(child, ()):
-            if parent in in_set and parent != child:
-                children[parent].append(child)
-    ready = deque(sorted(i for i, n in pending.items() if n == 0))
-    levels: list[list[int]] = []
-    done = 0
-    while ready:
-        level = list(ready)
-        ready.clear()
-        levels.append(level)
-        done += len(level)
-        for node in level:
-            for child in children.get(node, ()):
-                pending[child] -= 1
-                if pending[child] == 0:
-                    ready.append(child)
-    cyclic = {i for i, n in pending.items() if n > 0}
-    return levels, cyclic
-
-
 def _stored_summaries(ids: Iterable[int], methodology: MethodologyVersion) -> dict[int, BaseSummary]:
     out = {}
     query = Score.objects.filter(methodology=methodology, model_id__in=list(ids)).values(
@@ -265,7 +240,7 @@ def rescore(
     else:
         targets = sorted(_descendants(requested))
         parents = _graph(set(targets))
-    levels, cyclic = _levels(targets, parents)
+    levels, cyclic = bases_first(targets, parents)
     target_set = set(targets)
     outside = {p for t in targets for p in parents.get(t, ()) if p not in target_set}
     summaries: dict[int, BaseSummary] = _stored_summaries(outside, methodology) if outside else {}
