@@ -29,6 +29,23 @@ from tests.conftest import point_at
 
 # Every listed model counts as notable, so the default view shows the whole snapshot.
 DATA_SETTINGS = {"NOTABLE_MIN_DOWNLOADS": 0}
+# every path of API v1 below /api/v1/, as the OpenAPI schema must list them
+API_V1_PATHS = (
+    "models/",
+    "models/{owner}/{name}/",
+    "models/{owner}/{name}/history/",
+    "changes/",
+    "organizations/",
+    "datasets/",
+    "datasets/{dataset_id}/",
+    "repositories/",
+    "repositories/{owner}/{name}/",
+    "licenses/",
+    "licenses/{key}/",
+    "methodology/",
+    "methodology/{version}/",
+    "export/",
+)
 
 
 @pytest.fixture(scope="module")
