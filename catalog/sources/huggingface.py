@@ -713,9 +713,10 @@ class HubClient:
                 text, bad = data[: exc.start].decode("utf-8", errors="replace"), False
             else:
                 text, bad = data.decode("utf-8", errors="replace"), True
-        if "\x00" in text:  # binary junk in a README: PostgreSQL text cannot hold it
-            text = text.replace("\x00", "")
-        return Readme(text=text, revision=commit or revision, truncated=truncated, decoding_errors=bad)
+        # binary junk in a README: PostgreSQL text cannot hold NUL
+        return Readme(
+            text=without_nul(text), revision=commit or revision, truncated=truncated, decoding_errors=bad
+        )
 
     def model_url(self, repo_id: str) -> str:
         return f"{self.endpoint}/{repo_id}"
