@@ -14,8 +14,8 @@ from bench.common import emit, peak_rss_mb, setup_django
 
 def main() -> None:
     setup_django()
-    from catalog.services import crawl
-    from catalog.sources.huggingface import HubClient
+    from catalog.ingest import crawl
+    from catalog.sources.huggingface.client import HubClient
 
     mode = sys.argv[1] if len(sys.argv) > 1 else "ingest"
     if mode == "bare":

@@ -18,9 +18,9 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from catalog import bulk
+    from catalog.ingest.repositories import repository_crawl
     from catalog.models import CodeRepository
-    from catalog.services.repositories import repository_crawl
+    from lib import bulk
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     names = [f"synth-code/repo-{i:05d}" for i in range(count)]

@@ -99,6 +99,11 @@ class Fact(models.TextChoices):
     DATASET_LICENSE = "dataset_license", "dataset license"
     REPO_LICENSE = "repo_license", "repository license"
     REPO_CODE = "repo_code", "repository code classification"
+    # judgment overrides set by an approved correction (origin "corrected" only)
+    WEIGHTS_JUDGMENT = "weights", "weights judgment"
+    TRAINING_DATA_JUDGMENT = "training_data", "training data judgment"
+    TRAINING_CODE_JUDGMENT = "training_code", "training code judgment"
+    LICENSE_JUDGMENT = "license_grade", "license permissiveness judgment"
 
 
 class CrawlKind(models.TextChoices):

@@ -8,7 +8,6 @@ can point at what it rests on.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -300,10 +299,9 @@ class Evidence(models.Model):
     source_url = models.CharField(max_length=500, blank=True)
     revision = models.CharField(max_length=100, blank=True, help_text="Upstream commit sha or ETag")
     fetched_at = models.DateTimeField()
-    # rarely looked up by correction: no index, so crawled evidence writes stay cheap
-    correction = models.ForeignKey(
-        "Correction", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
-    )
+    # the approved correction that wrote a corrected row (an id, not a foreign key: the
+    # corrections app sits above the catalog); no index, so crawled evidence writes stay cheap
+    correction_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "evidence"
@@ -378,41 +376,3 @@ class CrawlFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_key}: {self.error_code}"
-
-
-class Correction(models.Model):
-    """A maintainer's correction of a fact or judgment; applies only once approved.
-
-    The reviewer must be a different person from the submitter. An approved correction is
-    stored as corrected evidence that no later crawl overwrites.
-    """
-
-    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="corrections")
-    fact = models.CharField(max_length=32, choices=choices.CorrectionFact.choices)
-    value = models.JSONField(help_text="The corrected value (shape depends on the fact; see the form)")
-    evidence_url = models.URLField(max_length=500, help_text="Public page that supports the correction")
-    note = models.TextField(blank=True, help_text="Why; shown escaped")
-    status = models.CharField(
-        max_length=16, choices=choices.CorrectionStatus.choices, default=choices.CorrectionStatus.PENDING
-    )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="corrections_submitted"
-    )
-    submitted_at = models.DateTimeField(default=timezone.now)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="corrections_reviewed",
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["status", "-submitted_at"], name="correction_queue")]
-        permissions = [("review_correction", "Can approve or reject corrections")]
-
-    def __str__(self) -> str:
-        return f"{self.model} {self.fact} ({self.status})"

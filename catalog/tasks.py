@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import transaction
 
 from catalog import choices
+from catalog.ingest import crawl
+from catalog.ingest.failures import dataset_failure_record, model_failure_record, repository_failure_record
 from catalog.models import AIModel, CodeRepository, CrawlRun, Dataset
-from catalog.services import crawl
-from catalog.services.failures import dataset_failure_record, model_failure_record, repository_failure_record
-from catalog.sources.huggingface import HubError
+from catalog.sources.huggingface.client import HubError
 
 log = logging.getLogger(__name__)
 RETRYING = {"bind": True, "max_retries": None, "acks_late": True, "reject_on_worker_lost": True}
@@ -154,8 +154,8 @@ def crawl_dataset(self, dataset_id: int) -> str | None:
 
 @shared_task(**RETRYING)
 def crawl_repo(self, repository_id: int) -> str | None:
-    from catalog.services import repositories
-    from catalog.sources.github import GitHubError
+    from catalog.ingest import repositories
+    from catalog.sources.github.client import GitHubError
 
     repository = CodeRepository.objects.filter(pk=repository_id).first()
     if repository is None:
@@ -190,7 +190,7 @@ def recrawl_stale_datasets(limit: int = 500) -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def recrawl_stale_repos(limit: int = 500) -> int:
-    from catalog.services import repositories
+    from catalog.ingest import repositories
 
     ids = repositories.stale_repositories(limit=limit)
     for pk in ids:

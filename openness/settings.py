@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "catalog",
     "scoring",
+    "corrections",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -335,7 +338,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_RATE},
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0),
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "catalog.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "web.api.errors.api_exception_handler",
     "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {

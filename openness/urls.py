@@ -7,8 +7,8 @@ admin.site.site_header = "Openness Index administration"
 admin.site.site_title = "Openness Index admin"
 
 urlpatterns = [
-    path("", include("scoring.urls")),
-    path("api/", include("catalog.api.urls")),
+    path("", include("web.urls")),
+    path("api/", include("web.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]

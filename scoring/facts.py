@@ -16,7 +16,6 @@ from catalog import choices
 from catalog.models import (
     AIModel,
     CodeRepository,
-    Correction,
     Evidence,
     LineageEdge,
     ModelCodeRepository,
@@ -63,11 +62,12 @@ MODEL_FIELDS = (
     "updated_at",
     "sha",
 )
+# judgment overrides: corrected evidence rows written by an approved correction
 JUDGMENT_CORRECTIONS = {
-    choices.CorrectionFact.WEIGHTS: WEIGHTS,
-    choices.CorrectionFact.TRAINING_DATA: DATA,
-    choices.CorrectionFact.TRAINING_CODE: CODE,
-    choices.CorrectionFact.LICENSE_GRADE: LICENSE,
+    choices.Fact.WEIGHTS_JUDGMENT: WEIGHTS,
+    choices.Fact.TRAINING_DATA_JUDGMENT: DATA,
+    choices.Fact.TRAINING_CODE_JUDGMENT: CODE,
+    choices.Fact.LICENSE_JUDGMENT: LICENSE,
 }
 LINK_FACTS = {"datasets", "code_repositories", "base_models"}
 
@@ -199,15 +199,18 @@ def build_facts(
         linked_papers[model_id].append(arxiv_id)
 
     overrides: dict[int, dict[str, Override]] = defaultdict(dict)
-    for correction in Correction.objects.filter(
-        model_id__in=model_ids, status=choices.CorrectionStatus.APPROVED, fact__in=list(JUDGMENT_CORRECTIONS)
-    ).order_by("reviewed_at", "id"):
-        value = correction.value if isinstance(correction.value, dict) else {}
-        overrides[correction.model_id][JUDGMENT_CORRECTIONS[correction.fact]] = Override(
-            level=value.get("level", UNKNOWN),
+    for row in Evidence.objects.filter(
+        subject_type=choices.SubjectType.MODEL,
+        subject_id__in=model_ids,
+        origin=choices.EvidenceOrigin.CORRECTED,
+        fact__in=list(JUDGMENT_CORRECTIONS),
+    ).values("subject_id", "fact", "value", "source_url", "correction_id"):
+        value = row["value"] if isinstance(row["value"], dict) else {}
+        overrides[row["subject_id"]][JUDGMENT_CORRECTIONS[row["fact"]]] = Override(
+            level=value.get("level") or UNKNOWN,
             rationale=value.get("rationale") or "Set by a maintainer correction.",
-            correction_id=correction.pk,
-            evidence_url=correction.evidence_url,
+            correction_id=row["correction_id"],
+            evidence_url=row["source_url"],
         )
 
     facts: dict[int, ModelFacts] = {}

@@ -15,15 +15,15 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncQuarter
 
-from catalog import keyset
-from catalog.models import AIModel, Correction, LineageEdge, ModelCodeRepository, ModelDataset, ModelPaper
+from catalog.models import AIModel, LineageEdge
+from lib import keyset
 from scoring.filters import ScoreFilterSet
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
 from scoring.lineage import bases_first
-from scoring.models import License, MethodologyVersion, Score, ScoreChange
+from scoring.models import License, MethodologyVersion, Score
 
 LEVEL_RANK = {OPEN: 3, PARTIAL: 2, UNKNOWN: 1, CLOSED: 0}
 COUNT_TTL = 60
@@ -209,21 +209,6 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
 
 
 # --- one model --------------------------------------------------------------------------------
-@dataclass
-class ModelPage:
-    model: AIModel
-    score: Score | None
-    lineage_up: list[tuple[AIModel, str]]  # (base, relation), nearest first
-    lineage_cycle: bool
-    derivative_count: int
-    datasets: list[ModelDataset]
-    repositories: list[ModelCodeRepository]
-    papers: list[ModelPaper]
-    history: list[ScoreChange]
-    license: License | None
-    pending_corrections: int
-
-
 def _count_of(queryset) -> Subquery:
     """A correlated COUNT(*) to annotate onto the row the page reads anyway."""
     counted = queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(n=Count("*")).values("n")
@@ -263,47 +248,6 @@ def _lineage_chain(model_id: int) -> tuple[list[tuple[AIModel, str]], bool]:
             chain.append((row, row.lineage_relation))
     _, looped = bases_first(seen, parents)
     return chain, bool(looped)
-
-
-def model_page(repo_id: str) -> ModelPage | None:
-    model = (
-        AIModel.objects.select_related("organization")
-        .annotate(
-            derivatives=_count_of(LineageEdge.objects.filter(parent=OuterRef("pk"))),
-            corrections_pending=_count_of(Correction.objects.filter(model=OuterRef("pk"), status="pending")),
-        )
-        .filter(repo_id=repo_id)
-        .first()
-    )
-    if model is None:
-        return None
-    methodology = current_methodology()
-    score = Score.objects.select_related("detail").filter(model=model, methodology=methodology).first()
-    if score is not None:
-        score.methodology = methodology  # the cached row: no second read
-    chain, cycle = _lineage_chain(model.pk)
-    license_row = license_by_key(score.license_key) if score and score.license_key else None
-    return ModelPage(
-        model=model,
-        score=score,
-        lineage_up=chain,
-        lineage_cycle=cycle,
-        derivative_count=model.derivatives,
-        datasets=list(model.dataset_links.select_related("dataset").order_by("dataset__repo_id")),
-        repositories=list(
-            model.repository_links.select_related("repository", "repository__canonical").order_by(
-                "repository__full_name"
-            )
-        ),
-        papers=list(model.paper_links.select_related("paper").order_by("paper__arxiv_id")),
-        history=list(
-            ScoreChange.objects.filter(model=model, methodology=methodology).order_by("changed_at", "id")[
-                :200
-            ]
-        ),
-        license=license_row,
-        pending_corrections=model.corrections_pending,
-    )
 
 
 def license_by_key(key: str) -> License | None:

@@ -22,8 +22,8 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from catalog import bulk
 from catalog.models import AIModel, LineageEdge
+from lib import bulk
 from scoring import facts as facts_builder
 from scoring.labels import mof_label, osaid_verdict
 from scoring.levels import UNKNOWN

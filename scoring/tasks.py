@@ -18,10 +18,3 @@ def score_models(model_ids: list[int], cause: str = "crawl") -> int:
     from scoring.services import rescore
 
     return rescore(model_ids=model_ids, cause=cause).written
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def export_dump() -> str:
-    from scoring.exports import export_write
-
-    return str(export_write())

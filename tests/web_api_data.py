@@ -1,4 +1,4 @@
-"""Shared data and helpers for the API and page tests (tests/api, tests/web).
+"""Shared data and helpers for the API and page tests (tests/web/api, tests/web).
 
 ``crawled`` crawls the bundled snapshot once per test module through the stand-in hub
 (discovery, details, datasets, repositories, rescore; ``call_command("crawl")``) with every
@@ -81,7 +81,7 @@ def reviewers(db):
 def approve_correction(model, *, fact: str, value: dict, reviewers, capture, note: str = ""):
     """Submit a correction as one maintainer and approve it as the other; the rescore it
     enqueues (and the data-version bump after it) runs on commit."""
-    from catalog.services.corrections import correction_approve, correction_submit
+    from corrections.services import correction_approve, correction_submit
 
     submitter, reviewer = reviewers
     correction = correction_submit(

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from catalog.code_detection import IGNORED_DIRS, MAX_PATHS_PER_KIND, classify_tree
+from catalog.sources.github.taxonomy import IGNORED_DIRS, MAX_PATHS_PER_KIND, classify_tree
 from standin.hub import SNAPSHOT_DIR
 
 CLASSES = {"training", "finetuning", "inference", "none"}

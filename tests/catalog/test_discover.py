@@ -6,10 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog import bulk, choices
+from catalog import choices
+from catalog.ingest import crawl
 from catalog.models import AIModel, CrawlFailure, CrawlRun, Evidence, LineageEdge
-from catalog.services import crawl
-from catalog.sources.huggingface import HubError
+from catalog.sources.huggingface.client import HubError
+from lib import bulk
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.sources import github
-from catalog.sources.github import (
+from catalog.sources.github import client as github
+from catalog.sources.github.client import (
     GitHubClient,
     GitHubEmpty,
     GitHubNotFound,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.sources import huggingface as hf
-from catalog.sources.huggingface import (
+from catalog.sources.huggingface import client as hf
+from catalog.sources.huggingface.client import (
     BaseModelRef,
     HubClient,
     HubDisabled,
@@ -683,6 +683,6 @@ def test_requests_made_counts_this_threads_requests(tiny_hub):
     ],
 )
 def test_weight_files_are_recognised_by_extension_or_checkpoint_folder(name, is_weight):
-    from catalog.sources.huggingface import is_weight_file
+    from catalog.sources.huggingface.client import is_weight_file
 
     assert is_weight_file(name) is is_weight

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.links import (
+from catalog.sources.links import (
     clean_url,
     extract_links,
     normalize_arxiv_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog import choices
+from catalog.ingest import crawl
 from catalog.models import (
     AIModel,
     CodeRepository,
@@ -15,8 +16,7 @@ from catalog.models import (
     ModelDataset,
     ModelPaper,
 )
-from catalog.services import crawl
-from catalog.sources.huggingface import HubRateLimited, HubUnavailable
+from catalog.sources.huggingface.client import HubRateLimited, HubUnavailable
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog import choices
+from catalog.ingest.repositories import repository_crawl, stale_repositories
 from catalog.models import AIModel, CodeRepository, CrawlFailure, Evidence, ModelCodeRepository
-from catalog.services.repositories import repository_crawl, stale_repositories
-from catalog.sources.github import GitHubRateLimited, GitHubUnavailable
+from catalog.sources.github.client import GitHubRateLimited, GitHubUnavailable
 from catalog.tasks import crawl_repo
 from openness.celery import app as celery_app
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from catalog import tasks
+from catalog.ingest import crawl
 from catalog.models import AIModel, CrawlFailure, Dataset
-from catalog.services import crawl
 from openness.celery import app as celery_app
 
 SHA = "8" * 40

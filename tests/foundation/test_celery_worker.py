@@ -19,8 +19,8 @@ import pytest
 from django.db import connection
 
 from catalog import choices
+from catalog.ingest import crawl
 from catalog.models import AIModel, CrawlRun
-from catalog.services import crawl
 from openness.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,9 +20,9 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from catalog import choices
+from catalog.ingest import crawl
 from catalog.models import AIModel, Dataset, Evidence, LineageEdge, ModelDataset
-from catalog.services import crawl
-from catalog.services.corrections import correction_approve, correction_submit
+from corrections.services import correction_approve, correction_submit
 from scoring import facts as facts_builder
 from scoring.levels import CLOSED, OPEN, PARTIAL, POINTS, UNKNOWN, mean_level, strictest
 from scoring.licenses import knowledge_base

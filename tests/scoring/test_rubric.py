@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 
-from catalog.sources.huggingface import parse_model
+from catalog.sources.huggingface.client import parse_model
 from scoring.levels import CLOSED, OPEN, PARTIAL, POINTS, UNKNOWN
 from scoring.licenses import knowledge_base
 from scoring.rubric import (

@@ -447,12 +447,12 @@ def test_a_correction_shows_in_the_history_chart(site, reviewers, django_capture
 def test_the_correction_page_sends_staff_to_the_form_and_tells_others_how(site):
     html = html_of(site.get(f"/models/{QUANTIZED}/correct/"))
     pk = AIModel.objects.get(repo_id=QUANTIZED).pk
-    assert f"/admin/login/?next=/admin/catalog/correction/add/%3Fmodel%3D{pk}" in html
+    assert f"/admin/login/?next=/admin/corrections/correction/add/%3Fmodel%3D{pk}" in html
     staff = get_user_model().objects.create_user("carol", password="x", is_staff=True)
     site.force_login(staff)
     response = site.get(f"/models/{QUANTIZED}/correct/")
     assert response.status_code == 302
-    assert response["Location"] == f"/admin/catalog/correction/add/?model={pk}"
+    assert response["Location"] == f"/admin/corrections/correction/add/?model={pk}"
 
 
 @pytest.mark.parametrize("path", ["/models/nobody/nothing/", "/models/nobody/nothing/correct/"])

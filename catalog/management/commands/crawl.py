@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from catalog import choices
-from catalog.budget import waiting_allowed
+from catalog.ingest import crawl
 from catalog.models import AIModel, CodeRepository, Dataset
-from catalog.services import crawl
-from catalog.sources.huggingface import HubError, requests_made
+from catalog.sources.budget import waiting_allowed
+from catalog.sources.huggingface.client import HubError, requests_made
 
 
 def _parse_since(value: str) -> datetime:
@@ -113,7 +113,7 @@ class Command(BaseCommand):
         return detail_ids
 
     def _details(self, model_ids: list[int], *, force: bool, summary) -> None:
-        from catalog.services import repositories
+        from catalog.ingest import repositories
 
         failed = 0
         dataset_ids: set[int] = set(getattr(self, "discovered_datasets", []))

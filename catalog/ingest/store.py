@@ -1,0 +1,802 @@
+"""Writes from the Hub crawler: idempotent upserts keyed on the repository id.
+
+A listing page is ingested in one transaction together with the run's cursor, so a worker
+killed mid-page leaves the cursor on that page and the page is simply ingested again.
+Models whose ``sha`` is unchanged cost no write. Every fact is also stored as crawled
+evidence (value, source URL, revision, fetched_at); corrected evidence and links that came
+from approved corrections are never touched here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import choices
+from catalog.ingest.failures import crawl_failure_record
+from catalog.models import (
+    AIModel,
+    CodeRepository,
+    CrawlRun,
+    Dataset,
+    Evidence,
+    LineageEdge,
+    ModelCodeRepository,
+    ModelDataset,
+    ModelPaper,
+    Organization,
+    Paper,
+)
+from catalog.sources.huggingface.client import DatasetRecord, ListPage, ModelRecord, Readme
+from catalog.sources.links import ExtractedLinks, normalize_arxiv_id, strip_front_matter
+from lib import bulk
+from lib.card_html import render_card
+
+HF = choices.Source.HUGGINGFACE
+CRAWLED = choices.EvidenceOrigin.CRAWLED
+MODEL = choices.SubjectType.MODEL
+DATASET = choices.SubjectType.DATASET
+CORRECTION = choices.LinkOrigin.CORRECTION
+KEEP_README = (choices.LinkOrigin.README,)
+
+MODALITY_BY_PIPELINE = {
+    **dict.fromkeys(
+        [
+            "text-generation",
+            "text2text-generation",
+            "fill-mask",
+            "text-classification",
+            "token-classification",
+            "question-answering",
+            "summarization",
+            "translation",
+            "feature-extraction",
+            "sentence-similarity",
+            "zero-shot-classification",
+            "table-question-answering",
+            "text-ranking",
+        ],
+        choices.Modality.TEXT,
+    ),
+    **dict.fromkeys(
+        [
+            "text-to-image",
+            "image-to-image",
+            "image-classification",
+            "object-detection",
+            "image-segmentation",
+            "unconditional-image-generation",
+            "depth-estimation",
+            "image-feature-extraction",
+            "mask-generation",
+            "zero-shot-image-classification",
+            "zero-shot-object-detection",
+            "image-to-3d",
+            "text-to-3d",
+        ],
+        choices.Modality.IMAGE,
+    ),
+    **dict.fromkeys(
+        [
+            "automatic-speech-recognition",
+            "text-to-speech",
+            "text-to-audio",
+            "audio-classification",
+            "audio-to-audio",
+            "voice-activity-detection",
+        ],
+        choices.Modality.AUDIO,
+    ),
+    **dict.fromkeys(["text-to-video", "video-classification", "image-to-video"], choices.Modality.VIDEO),
+    **dict.fromkeys(
+        [
+            "image-text-to-text",
+            "visual-question-answering",
+            "document-question-answering",
+            "image-to-text",
+            "any-to-any",
+            "video-text-to-text",
+            "audio-text-to-text",
+            "visual-document-retrieval",
+        ],
+        choices.Modality.MULTIMODAL,
+    ),
+}
+LISTING_FIELDS = [
+    "organization_id",
+    "name",
+    "is_placeholder",
+    "private",
+    "disabled",
+    "gated",
+    "missing_since",
+    "sha",
+    "hub_created_at",
+    "last_modified",
+    "downloads",
+    "likes",
+    "trending_score",
+    "pipeline_tag",
+    "library_name",
+    "modality",
+    "tags",
+    "card_data",
+    "license_declared",
+    "license_name",
+    "license_link",
+    "weight_formats",
+    "parameters",
+    "listed_at",
+    "updated_at",
+    "crawl_error",
+    "crawl_error_at",
+]
+
+
+def modality_for(pipeline_tag: str, tags: Iterable[str]) -> str:
+    modality = MODALITY_BY_PIPELINE.get(
+        pipeline_tag, choices.Modality.OTHER if pipeline_tag else choices.Modality.UNKNOWN
+    )
+    if modality == choices.Modality.TEXT and "code" in tags:
+        return choices.Modality.CODE
+    return modality
+
+
+def is_popular(record: ModelRecord) -> bool:
+    """Worth a detail crawl: used (downloads) or followed (likes) enough."""
+    return (
+        record.downloads >= settings.CRAWL_POPULARITY_THRESHOLD
+        or record.likes >= settings.CRAWL_LIKES_THRESHOLD
+    )
+
+
+def public_url(*parts: str) -> str:
+    return "/".join([settings.HF_PUBLIC_URL.rstrip("/"), *parts])
+
+
+def card_url(repo_id: str, sha: str) -> str:
+    return public_url(repo_id, "blob", sha, "README.md") if sha else public_url(repo_id)
+
+
+def tree_url(repo_id: str, sha: str) -> str:
+    return public_url(repo_id, "tree", sha) if sha else public_url(repo_id)
+
+
+# --- small bulk helpers ---------------------------------------------------------------------
+def _ids_by_key(
+    model_cls, key_field: str, keys: Iterable[str], extra_filter: dict | None = None
+) -> dict[str, int]:
+    keys = list(dict.fromkeys(keys))
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 900):  # stay under SQLite's variable limit
+        chunk = keys[start : start + 900]
+        query = model_cls.objects.filter(**{f"{key_field}__in": chunk}, **(extra_filter or {}))
+        found.update(query.values_list(key_field, "id"))
+    return found
+
+
+def _ensure(model_cls, key_field: str, keys: Iterable[str], build) -> dict[str, int]:
+    """Ids for ``keys``, creating missing rows (``build(key)`` gives the row as a dict).
+
+    Safe against concurrent creators: inserts that collide do nothing, then the ids are read.
+    """
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    extra = {"source": HF} if model_cls is AIModel else {}
+    found = _ids_by_key(model_cls, key_field, keys, extra)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        conflict = (
+            ["source", "repo_id"]
+            if model_cls in (AIModel, Dataset)
+            else (["host", "full_name"] if model_cls is CodeRepository else [key_field])
+        )
+        bulk.upsert(model_cls, [build(k) for k in missing], conflict=conflict)
+        found.update(_ids_by_key(model_cls, key_field, missing, extra))
+    return found
+
+
+class OrganizationCache:
+    """Organization name -> id, kept across the pages of one run."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def ids_for(self, names: Iterable[str]) -> dict[str, int]:
+        wanted = [n for n in dict.fromkeys(names) if n and n not in self.ids]
+        if wanted:
+            self.ids.update(_ensure(Organization, "name", wanted, lambda n: {"name": n}))
+        return self.ids
+
+
+def _placeholder(repo_id: str) -> dict[str, Any]:
+    return {"source": HF, "repo_id": repo_id, "name": repo_id.rsplit("/", 1)[-1], "is_placeholder": True}
+
+
+def _evidence(
+    subject_type: str,
+    subject_id: int,
+    fact: str,
+    value: Any,
+    source_url: str,
+    revision: str,
+    fetched_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "fact": fact,
+        "origin": CRAWLED,
+        "value": value,
+        "source_url": source_url[:500],
+        "revision": revision[:100],
+        "fetched_at": fetched_at,
+        "correction_id": None,
+    }
+
+
+def evidence_upsert(rows: list[dict[str, Any]]) -> None:
+    """Crawled evidence rows, replacing the previous crawl's; corrected rows are a different key."""
+    bulk.upsert(
+        Evidence,
+        rows,
+        conflict=["subject_type", "subject_id", "fact", "origin"],
+        update=["value", "source_url", "revision", "fetched_at"],
+    )
+
+
+def listing_evidence(model_id: int, record: ModelRecord, fetched_at: datetime) -> list[dict[str, Any]]:
+    card = card_url(record.repo_id, record.sha)
+    rows = [
+        _evidence(
+            MODEL,
+            model_id,
+            choices.Fact.LICENSE,
+            {
+                "declared": record.license_declared,
+                "license_name": record.license_name,
+                "license_link": record.license_link,
+            },
+            card,
+            record.sha,
+            fetched_at,
+        ),
+        _evidence(
+            MODEL,
+            model_id,
+            choices.Fact.ACCESS,
+            {"private": record.private, "gated": record.gated, "disabled": record.disabled},
+            public_url(record.repo_id),
+            record.sha,
+            fetched_at,
+        ),
+        _evidence(
+            MODEL,
+            model_id,
+            choices.Fact.WEIGHT_FORMATS,
+            {"formats": record.weight_formats, "library": record.library_name},
+            tree_url(record.repo_id, record.sha),
+            record.sha,
+            fetched_at,
+        ),
+        _evidence(
+            MODEL,
+            model_id,
+            choices.Fact.DATASETS,
+            {"names": record.datasets, "origin": "card"},
+            card,
+            record.sha,
+            fetched_at,
+        ),
+        _evidence(
+            MODEL,
+            model_id,
+            choices.Fact.BASE_MODELS,
+            {"models": [{"id": b.repo_id, "relation": b.relation} for b in record.base_models]},
+            card,
+            record.sha,
+            fetched_at,
+        ),
+        _evidence(
+            MODEL, model_id, choices.Fact.PAPERS, {"arxiv": record.arxiv_ids}, card, record.sha, fetched_at
+        ),
+    ]
+    if record.parameters is not None:
+        rows.append(
+            _evidence(
+                MODEL,
+                model_id,
+                choices.Fact.PARAMETERS,
+                {"total": record.parameters},
+                tree_url(record.repo_id, record.sha),
+                record.sha,
+                fetched_at,
+            )
+        )
+    return rows
+
+
+def _model_row(record: ModelRecord, org_id: int | None, now: datetime) -> dict[str, Any]:
+    return {
+        "source": HF,
+        "repo_id": record.repo_id,
+        "organization_id": org_id,
+        "name": record.repo_id.rsplit("/", 1)[-1],
+        "is_placeholder": False,
+        "private": record.private,
+        "disabled": record.disabled,
+        "gated": record.gated,
+        "missing_since": None,
+        "sha": record.sha,
+        "hub_created_at": record.created_at,
+        "last_modified": record.last_modified,
+        "downloads": record.downloads,
+        "likes": record.likes,
+        "trending_score": record.trending_score,
+        "pipeline_tag": record.pipeline_tag[:64],
+        "library_name": record.library_name[:64],
+        "modality": modality_for(record.pipeline_tag, record.tags),
+        "tags": record.tags[:200],
+        "card_data": record.card_data,
+        "license_declared": record.license_declared,
+        "license_name": record.license_name,
+        "license_link": record.license_link,
+        "weight_formats": record.weight_formats,
+        "parameters": record.parameters,
+        "listed_at": now,
+        "updated_at": now,
+        "crawl_error": "; ".join(record.problems)[:2000],
+        "crawl_error_at": now if record.problems else None,
+    }
+
+
+# --- links shared by listing and detail -------------------------------------------------------
+def _replace_links(
+    through,
+    owner_ids: list[int],
+    target_field: str,
+    wanted: dict[int, list[tuple[int, str]]],
+    *,
+    keep_origins: Iterable[str] = (),
+) -> None:
+    """Make crawled links of ``owner_ids`` exactly ``wanted``; correction links are kept."""
+    protected = {CORRECTION, *keep_origins}
+    through.objects.filter(model_id__in=owner_ids).exclude(origin__in=protected).delete()
+    rows = [
+        {"model_id": owner, f"{target_field}_id": target, "origin": origin}
+        for owner, targets in wanted.items()
+        for target, origin in targets
+    ]
+    bulk.upsert(through, rows, conflict=["model", target_field])
+
+
+def lineage_replace(records: dict[int, ModelRecord]) -> None:
+    """Crawled lineage edges for these models, creating placeholders for unseen bases."""
+    parent_ids = _ensure(
+        AIModel, "repo_id", [b.repo_id for r in records.values() for b in r.base_models], _placeholder
+    )
+    LineageEdge.objects.filter(child_id__in=list(records)).exclude(origin=CORRECTION).delete()
+    edges = []
+    for child_id, record in records.items():
+        for base in record.base_models:
+            parent_id = parent_ids.get(base.repo_id)
+            if parent_id and parent_id != child_id:
+                edges.append(
+                    {
+                        "child_id": child_id,
+                        "parent_id": parent_id,
+                        "relation": base.relation,
+                        "origin": base.origin,
+                    }
+                )
+    bulk.upsert(LineageEdge, edges, conflict=["child", "parent"])
+
+
+def _dataset_row(name: str) -> dict[str, Any]:
+    return {"source": "huggingface", "repo_id": name, "url": public_url("datasets", name)[:500]}
+
+
+def datasets_link(named: dict[int, list[tuple[str, str]]], *, keep_origins: Iterable[str] = ()) -> list[int]:
+    """Link models to their named datasets; returns ids of datasets never checked yet."""
+    dataset_ids = _ensure(Dataset, "repo_id", [n for pairs in named.values() for n, _ in pairs], _dataset_row)
+    wanted = {
+        mid: [(dataset_ids[n], origin) for n, origin in pairs if n in dataset_ids]
+        for mid, pairs in named.items()
+    }
+    _replace_links(ModelDataset, list(named), "dataset", wanted, keep_origins=keep_origins)
+    fresh = Dataset.objects.filter(id__in=set(dataset_ids.values()), status=choices.DatasetStatus.UNVERIFIED)
+    return list(fresh.values_list("id", flat=True))
+
+
+def papers_link(named: dict[int, list[tuple[str, str]]], *, keep_origins: Iterable[str] = ()) -> None:
+    paper_ids = _ensure(
+        Paper, "arxiv_id", [a for pairs in named.values() for a, _ in pairs], lambda a: {"arxiv_id": a}
+    )
+    wanted = {
+        mid: [(paper_ids[a], origin) for a, origin in pairs if a in paper_ids] for mid, pairs in named.items()
+    }
+    _replace_links(ModelPaper, list(named), "paper", wanted, keep_origins=keep_origins)
+
+
+# --- listing ---------------------------------------------------------------------------------
+@dataclass
+class PageOutcome:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    changed_ids: list[int] = field(default_factory=list)  # new or changed, for scoring
+    detail_ids: list[int] = field(default_factory=list)  # popular enough for a detail crawl
+    dataset_ids: list[int] = field(default_factory=list)  # named datasets never checked
+    newest_modified: datetime | None = None
+
+
+def listing_page_ingest(
+    *,
+    page: ListPage,
+    run: CrawlRun,
+    orgs: OrganizationCache,
+    fetched_at: datetime | None = None,
+    cursor_after: str | None = "",
+) -> PageOutcome:
+    """Ingest one listing page and move the run's cursor past it, atomically."""
+    now = fetched_at or timezone.now()
+    outcome = PageOutcome()
+    records = {r.repo_id: r for r in page.models}  # a page listing a model twice keeps the last copy
+    for record in records.values():
+        if record.last_modified and (
+            outcome.newest_modified is None or record.last_modified > outcome.newest_modified
+        ):
+            outcome.newest_modified = record.last_modified
+    with transaction.atomic():
+        existing = {
+            repo_id: (pk, sha, placeholder)
+            for pk, repo_id, sha, placeholder in AIModel.objects.filter(
+                source=HF, repo_id__in=list(records)
+            ).values_list("id", "repo_id", "sha", "is_placeholder")
+        }
+        changed: list[ModelRecord] = []
+        for repo_id, record in records.items():
+            known = existing.get(repo_id)
+            if known and not known[2] and known[1] and known[1] == record.sha:
+                outcome.unchanged += 1
+            else:
+                changed.append(record)
+                if known and not known[2]:
+                    outcome.updated += 1
+                else:
+                    outcome.new += 1
+        if changed:
+            org_ids = orgs.ids_for(r.author for r in changed)
+            bulk.upsert(
+                AIModel,
+                [_model_row(r, org_ids.get(r.author), now) for r in changed],
+                conflict=["source", "repo_id"],
+                update=LISTING_FIELDS,
+            )
+            ids = _ids_by_key(AIModel, "repo_id", [r.repo_id for r in changed], {"source": HF})
+            by_id = {ids[r.repo_id]: r for r in changed}
+            lineage_replace(by_id)
+            # README links come from detail crawls; a listing update leaves them to the next one
+            outcome.dataset_ids = datasets_link(
+                {
+                    mid: [(n, choices.LinkOrigin.CARD_METADATA) for n in r.datasets]
+                    for mid, r in by_id.items()
+                },
+                keep_origins=KEEP_README,
+            )
+            papers_link(
+                {mid: [(a, choices.LinkOrigin.TAG) for a in r.arxiv_ids] for mid, r in by_id.items()},
+                keep_origins=KEEP_README,
+            )
+            evidence_upsert([row for mid, r in by_id.items() for row in listing_evidence(mid, r, now)])
+            outcome.changed_ids = list(by_id)
+            outcome.detail_ids = [mid for mid, r in by_id.items() if is_popular(r) and not r.private]
+            for record in changed:
+                if record.problems:
+                    crawl_failure_record(
+                        subject_type=MODEL,
+                        subject_key=record.repo_id,
+                        stage=choices.CrawlStage.LIST,
+                        error_code="malformed_metadata",
+                        message="; ".join(record.problems),
+                        run=run,
+                    )
+        for key, reason in page.rejected:
+            outcome.failed += 1
+            crawl_failure_record(
+                subject_type=MODEL,
+                subject_key=key,
+                stage=choices.CrawlStage.LIST,
+                error_code="malformed_item",
+                message=reason,
+                run=run,
+            )
+        crawl_run_advance(
+            run=run, outcome=outcome, next_url=page.next_url if cursor_after == "" else cursor_after
+        )
+    return outcome
+
+
+def crawl_run_advance(*, run: CrawlRun, outcome: PageOutcome, next_url: str | None) -> None:
+    run.pages += 1
+    run.seen_count += outcome.new + outcome.updated + outcome.unchanged + outcome.failed
+    run.new_count += outcome.new
+    run.updated_count += outcome.updated
+    run.unchanged_count += outcome.unchanged
+    run.failed_count += outcome.failed
+    run.cursor_url = next_url or ""
+    if outcome.newest_modified and (
+        run.high_water_mark is None or outcome.newest_modified > run.high_water_mark
+    ):
+        run.high_water_mark = outcome.newest_modified
+    run.heartbeat_at = timezone.now()
+    run.save(
+        update_fields=[
+            "pages",
+            "seen_count",
+            "new_count",
+            "updated_count",
+            "unchanged_count",
+            "failed_count",
+            "cursor_url",
+            "high_water_mark",
+            "heartbeat_at",
+        ]
+    )
+
+
+# --- model detail ----------------------------------------------------------------------------
+@dataclass
+class DetailOutcome:
+    changed: bool
+    dataset_ids: list[int] = field(default_factory=list)
+    repository_ids: list[int] = field(default_factory=list)
+
+
+def model_detail_ingest(
+    *,
+    model: AIModel,
+    record: ModelRecord,
+    readme: Readme | None,
+    links: ExtractedLinks | None,
+    readme_problem: str = "",
+    fetched_at: datetime | None = None,
+) -> DetailOutcome:
+    """Store what the detail crawl found: files, parameters, base models, README links."""
+    now = fetched_at or timezone.now()
+    sha = record.sha or model.sha
+    readme_url = card_url(record.repo_id, sha)
+    with transaction.atomic():
+        org_id = OrganizationCache().ids_for([record.author]).get(record.author)
+        row = _model_row(record, org_id, now)
+        for name in LISTING_FIELDS:
+            setattr(model, name, row[name])
+        model.downloads_all_time = record.downloads_all_time
+        model.weight_files = record.weight_files
+        model.detail_sha = sha
+        model.detail_crawled_at = now
+        problems = list(record.problems) + ([readme_problem] if readme_problem else [])
+        model.crawl_error = "; ".join(problems)[:2000]
+        model.crawl_error_at = now if problems else None
+        model.other_links = (links.other_urls + links.dataset_urls)[:50] if links else model.other_links
+        if readme is not None:
+            model.card_html = render_card(strip_front_matter(readme.text))
+        model.save()
+
+        lineage_replace({model.pk: record})
+        card_datasets = [(n, choices.LinkOrigin.CARD_METADATA) for n in record.datasets]
+        readme_datasets = [(n, choices.LinkOrigin.README) for n in (links.hub_datasets if links else [])]
+        seen = {n.lower() for n, _ in card_datasets}
+        all_datasets = card_datasets + [(n, o) for n, o in readme_datasets if n.lower() not in seen]
+        # without a readable README, its earlier links stay (we cannot tell they are gone)
+        unread = () if links is not None else KEEP_README
+        dataset_ids = datasets_link({model.pk: all_datasets}, keep_origins=unread)  # then the external ones
+        external = datasets_external_link(model, links.dataset_urls if links else [])
+        arxiv = [(a, choices.LinkOrigin.TAG) for a in record.arxiv_ids]
+        arxiv += [
+            (a, choices.LinkOrigin.README)
+            for a in (links.arxiv_ids if links else [])
+            if a not in record.arxiv_ids and normalize_arxiv_id(a)
+        ]
+        papers_link({model.pk: arxiv}, keep_origins=unread)
+        repo_ids = repositories_link(model, links.github_repos if links else None)
+
+        rows = listing_evidence(model.pk, record, now)
+        rows[3] = _evidence(
+            MODEL,
+            model.pk,
+            choices.Fact.DATASETS,
+            {
+                "names": [n for n, _ in all_datasets],
+                "external": external,
+                "from_readme": [n for n, o in all_datasets if o == choices.LinkOrigin.README],
+            },
+            readme_url,
+            sha,
+            now,
+        )
+        rows.append(
+            _evidence(
+                MODEL,
+                model.pk,
+                choices.Fact.WEIGHT_FILES,
+                {
+                    "files": (record.weight_files or [])[:100],
+                    "count": len(record.weight_files or []),
+                    "all_files": len(record.siblings or []),
+                },
+                tree_url(record.repo_id, sha),
+                sha,
+                now,
+            )
+        )
+        if links is not None:
+            rows.append(
+                _evidence(
+                    MODEL,
+                    model.pk,
+                    choices.Fact.CODE_REPOSITORIES,
+                    {"repositories": links.github_repos, "dropped_links": links.dropped},
+                    readme_url,
+                    sha,
+                    now,
+                )
+            )
+        rows.append(
+            _evidence(
+                MODEL,
+                model.pk,
+                choices.Fact.DOCUMENTATION,
+                {
+                    "model_card": readme is not None and bool(readme.text.strip()),
+                    "readme_truncated": bool(readme and readme.truncated),
+                    "readme_unavailable": readme_problem or None,
+                    "evaluation_results": "model-index" in record.tags or "eval-results" in record.tags,
+                    "papers": [a for a, _ in arxiv],
+                },
+                readme_url,
+                sha,
+                now,
+            )
+        )
+        evidence_upsert(rows)
+    return DetailOutcome(changed=True, dataset_ids=dataset_ids, repository_ids=repo_ids)
+
+
+def datasets_external_link(model: AIModel, urls: list[str]) -> list[str]:
+    """Datasets on other hosts: kept as references (status external), never fetched."""
+    if not urls:
+        return []
+    ids = _ensure(
+        Dataset,
+        "repo_id",
+        urls,
+        lambda u: {
+            "source": "external",
+            "repo_id": u[:300],
+            "url": u[:500],
+            "status": choices.DatasetStatus.EXTERNAL,
+        },
+    )
+    bulk.upsert(
+        ModelDataset,
+        [{"model_id": model.pk, "dataset_id": i, "origin": choices.LinkOrigin.README} for i in ids.values()],
+        conflict=["model", "dataset"],
+    )
+    return urls
+
+
+def repositories_link(model: AIModel, full_names: list[str] | None) -> list[int]:
+    """Link the model to the GitHub repositories its card names; returns ids to crawl."""
+    if full_names is None:
+        return []
+    ids = _ensure(
+        CodeRepository,
+        "full_name",
+        full_names,
+        lambda n: {"full_name": n, "html_url": f"https://github.com/{n}"},
+    )
+    _replace_links(
+        ModelCodeRepository,
+        [model.pk],
+        "repository",
+        {model.pk: [(i, choices.LinkOrigin.README) for i in ids.values()]},
+    )
+    return list(ids.values())
+
+
+def model_mark_missing(*, model: AIModel, message: str) -> None:
+    now = timezone.now()
+    AIModel.objects.filter(pk=model.pk, missing_since__isnull=True).update(missing_since=now)
+    AIModel.objects.filter(pk=model.pk).update(crawl_error=message[:2000], crawl_error_at=now)
+
+
+def model_mark_gated_files(*, model: AIModel, record: ModelRecord, message: str) -> None:
+    """Detail metadata is public but the files are gated: keep metadata, note why files are unknown."""
+    AIModel.objects.filter(pk=model.pk).update(crawl_error=message[:2000], crawl_error_at=timezone.now())
+
+
+# --- datasets ------------------------------------------------------------------------------
+def dataset_ingest(*, dataset: Dataset, record: DatasetRecord, fetched_at: datetime | None = None) -> None:
+    now = fetched_at or timezone.now()
+    if record.private:
+        status = choices.DatasetStatus.PRIVATE
+    elif record.gated:
+        status = choices.DatasetStatus.GATED
+    elif record.disabled:
+        status = choices.DatasetStatus.MISSING
+    else:
+        status = choices.DatasetStatus.AVAILABLE
+    with transaction.atomic():
+        Dataset.objects.filter(pk=dataset.pk).update(
+            status=status,
+            private=record.private,
+            gated=record.gated,
+            disabled=record.disabled,
+            license_declared=record.license_declared,
+            license_name=record.license_name,
+            size_category=record.size_category,
+            tags=record.tags,
+            sha=record.sha,
+            last_modified=record.last_modified,
+            crawled_at=now,
+            resolution_error="; ".join(record.problems),
+        )
+        source = public_url("datasets", dataset.repo_id)
+        evidence_upsert(
+            [
+                _evidence(
+                    DATASET,
+                    dataset.pk,
+                    choices.Fact.DATASET_ACCESS,
+                    {
+                        "status": status,
+                        "gated": record.gated,
+                        "private": record.private,
+                        "disabled": record.disabled,
+                        "size_category": record.size_category,
+                    },
+                    source,
+                    record.sha,
+                    now,
+                ),
+                _evidence(
+                    DATASET,
+                    dataset.pk,
+                    choices.Fact.DATASET_LICENSE,
+                    {"declared": record.license_declared, "license_name": record.license_name},
+                    source,
+                    record.sha,
+                    now,
+                ),
+            ]
+        )
+
+
+def dataset_mark_unresolved(*, dataset: Dataset, status: str, reason: str) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Dataset.objects.filter(pk=dataset.pk).update(
+            status=status, crawled_at=now, resolution_error=reason[:2000]
+        )
+        evidence_upsert(
+            [
+                _evidence(
+                    DATASET,
+                    dataset.pk,
+                    choices.Fact.DATASET_ACCESS,
+                    {"status": status, "reason": reason},
+                    public_url("datasets", dataset.repo_id),
+                    "",
+                    now,
+                ),
+            ]
+        )

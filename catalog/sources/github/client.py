@@ -1,0 +1,271 @@
+"""The only module that talks to the GitHub REST API: repository, license, git tree.
+
+A thin client over httpx2 (the HTTP library huggingface_hub already brings). Requests are
+conditional when an ETag is stored: GitHub answers 304 without a body and does not count
+the request against the quota, and the caller then writes nothing. The shared budget is
+checked before each request and charged only for answers GitHub charges (not 304s).
+Rate limits: a 403/429 with ``x-ratelimit-remaining: 0`` means the primary limit, wait
+until ``x-ratelimit-reset``; a secondary limit says so and may carry ``Retry-After``
+(otherwise wait at least a minute). Responses are parsed here into the records below.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import httpx2
+from django.conf import settings
+
+from catalog.sources.base import UpstreamError
+from catalog.sources.budget import BudgetExhausted, RequestBudget
+from catalog.sources.huggingface.client import parse_hub_datetime
+from lib import netguard
+from lib.text import may_hold_nul, without_nul
+
+T = TypeVar("T")
+SECONDARY_FALLBACK_WAIT = 60.0
+
+
+class GitHubError(UpstreamError):
+    code = "github_error"
+
+
+class GitHubNotFound(GitHubError):
+    code = "not_found"
+
+
+class GitHubEmpty(GitHubError):
+    code = "empty_repository"
+
+
+class GitHubRateLimited(GitHubError):
+    code = "rate_limited"
+    transient = True
+
+
+class GitHubUnavailable(GitHubError):
+    code = "upstream_unavailable"
+    transient = True
+
+
+class GitHubRefused(GitHubError):
+    code = "host_refused"
+
+
+class GitHubMalformed(GitHubError):
+    code = "malformed_response"
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    full_name: str  # as GitHub now names it (differs from the request after a rename)
+    html_url: str
+    default_branch: str
+    archived: bool
+    fork: bool
+    private: bool
+    stars: int
+    topics: list[str]
+    pushed_at: datetime | None
+    license_spdx: str  # "" when GitHub found no license; "NOASSERTION" when it could not identify it
+    license_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseFile:
+    path: str
+    spdx_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeInfo:
+    sha: str
+    paths: list[str]  # blob paths
+    truncated: bool
+
+
+@dataclass(slots=True)
+class Fetched(Generic[T]):
+    """A conditional GET: ``value`` is None when GitHub answered 304 (nothing changed)."""
+
+    value: T | None
+    etag: str
+    moved: bool = False  # answered after a 301 (renamed or transferred repository)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.value is None
+
+
+def github_budget() -> RequestBudget:
+    return RequestBudget("github", settings.GITHUB_REQUEST_BUDGET, settings.GITHUB_REQUEST_WINDOW_SECONDS)
+
+
+_clients = threading.local()
+
+
+def _client() -> httpx2.Client:
+    """One keep-alive client per thread (and per configuration)."""
+    key = (settings.GITHUB_API_URL, settings.GITHUB_TOKEN, settings.GITHUB_REQUEST_BUDGET)
+    cached = getattr(_clients, "entry", None)
+    if cached and cached[0] == key:
+        return cached[1]
+    budget = github_budget()
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "User-Agent": settings.CRAWL_USER_AGENT,
+    }
+    if settings.GITHUB_TOKEN:
+        headers["Authorization"] = f"Bearer {settings.GITHUB_TOKEN}"
+
+    def charge(response: httpx2.Response) -> None:
+        if response.status_code != 304:
+            budget.charge()
+
+    client = httpx2.Client(
+        headers=headers,
+        timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
+        follow_redirects=True,
+        max_redirects=3,
+        event_hooks={
+            "request": [netguard.request_hook, lambda request: budget.check()],
+            "response": [charge],
+        },
+    )
+    _clients.entry = (key, client)
+    return client
+
+
+def _rate_limit_error(response: httpx2.Response) -> GitHubRateLimited | None:
+    if response.status_code not in (403, 429):
+        return None
+    headers = response.headers
+    if headers.get("x-ratelimit-remaining") == "0":
+        try:
+            wait = max(0.0, float(headers.get("x-ratelimit-reset", "0")) - time.time())
+        except ValueError:
+            wait = SECONDARY_FALLBACK_WAIT
+        return GitHubRateLimited(
+            f"primary rate limit spent; resets in {wait:.0f} s",
+            http_status=response.status_code,
+            retry_after=wait,
+        )
+    retry_after = headers.get("retry-after")
+    body = response.text[:500].lower()
+    if retry_after is not None or "secondary rate limit" in body or response.status_code == 429:
+        try:
+            wait = float(retry_after) if retry_after is not None else SECONDARY_FALLBACK_WAIT
+        except ValueError:
+            wait = SECONDARY_FALLBACK_WAIT
+        return GitHubRateLimited(
+            f"secondary rate limit; retry in {wait:.0f} s", http_status=response.status_code, retry_after=wait
+        )
+    return None
+
+
+class GitHubClient:
+    def __init__(self, *, base_url: str | None = None) -> None:
+        self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")
+
+    def _get(self, path: str, etag: str | None, params: dict[str, str] | None = None) -> Fetched[Any]:
+        headers = {"If-None-Match": etag} if etag else {}
+        try:
+            response = _client().get(f"{self.base_url}{path}", headers=headers, params=params)
+        except netguard.HostNotAllowed as exc:
+            raise GitHubRefused(str(exc)) from exc
+        except BudgetExhausted as exc:
+            raise GitHubRateLimited(str(exc), retry_after=exc.retry_after) from exc
+        except httpx2.TimeoutException as exc:
+            raise GitHubUnavailable(f"timed out ({type(exc).__name__})") from exc
+        except httpx2.TooManyRedirects as exc:
+            raise GitHubMalformed("too many redirects") from exc
+        except httpx2.TransportError as exc:
+            raise GitHubUnavailable(f"connection failed ({type(exc).__name__})") from exc
+        moved = any(r.status_code in (301, 302, 307, 308) for r in response.history)
+        if response.status_code == 304:
+            return Fetched(None, etag or "", moved)
+        limited = _rate_limit_error(response)
+        if limited:
+            raise limited
+        if response.status_code == 404:
+            raise GitHubNotFound(
+                "GitHub has no public repository by this name (deleted, private, or never existed)",
+                http_status=404,
+            )
+        if response.status_code == 409:
+            raise GitHubEmpty("the repository is empty (no commits)", http_status=409)
+        if response.status_code >= 500:
+            raise GitHubUnavailable(
+                f"GitHub answered {response.status_code}", http_status=response.status_code
+            )
+        if response.status_code != 200:
+            raise GitHubError(f"GitHub answered {response.status_code}", http_status=response.status_code)
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise GitHubMalformed("GitHub sent a body that is not JSON") from exc
+        if may_hold_nul(response.content):
+            payload = without_nul(payload)
+        return Fetched(payload, response.headers.get("ETag", ""), moved)
+
+    def repository(self, full_name: str, *, etag: str | None = None) -> Fetched[RepoInfo]:
+        fetched = self._get(f"/repos/{full_name}", etag)
+        if fetched.value is not None:
+            fetched.value = parse_repo(fetched.value)
+        return fetched
+
+    def license(self, full_name: str, *, etag: str | None = None) -> Fetched[LicenseFile]:
+        fetched = self._get(f"/repos/{full_name}/license", etag)
+        if fetched.value is not None:
+            raw = fetched.value if isinstance(fetched.value, dict) else {}
+            info = raw.get("license") if isinstance(raw.get("license"), dict) else {}
+            fetched.value = LicenseFile(
+                path=str(raw.get("path") or ""),
+                spdx_id=str(info.get("spdx_id") or ""),
+                name=str(info.get("name") or ""),
+            )
+        return fetched
+
+    def tree(self, full_name: str, ref: str, *, etag: str | None = None) -> Fetched[TreeInfo]:
+        fetched = self._get(f"/repos/{full_name}/git/trees/{ref}", etag, {"recursive": "1"})
+        if fetched.value is not None:
+            raw = fetched.value if isinstance(fetched.value, dict) else {}
+            entries = raw.get("tree") if isinstance(raw.get("tree"), list) else []
+            paths = [
+                e["path"]
+                for e in entries
+                if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)
+            ]
+            fetched.value = TreeInfo(
+                sha=str(raw.get("sha") or ""), paths=paths, truncated=bool(raw.get("truncated"))
+            )
+        return fetched
+
+
+def parse_repo(raw: Any) -> RepoInfo:
+    if not isinstance(raw, dict) or not isinstance(raw.get("full_name"), str):
+        raise GitHubMalformed("repository object without full_name")
+    license_info = raw.get("license") if isinstance(raw.get("license"), dict) else {}
+    topics = raw.get("topics") if isinstance(raw.get("topics"), list) else []
+    problems: list[str] = []
+    stars = raw.get("stargazers_count")
+    return RepoInfo(
+        full_name=raw["full_name"],
+        html_url=str(raw.get("html_url") or f"https://github.com/{raw['full_name']}"),
+        default_branch=str(raw.get("default_branch") or "main"),
+        archived=raw.get("archived") is True,
+        fork=raw.get("fork") is True,
+        private=raw.get("private") is True,
+        stars=stars if isinstance(stars, int) and stars >= 0 else 0,
+        topics=[t for t in topics if isinstance(t, str)][:50],
+        pushed_at=parse_hub_datetime(raw.get("pushed_at"), problems, "pushed_at"),
+        license_spdx=str(license_info.get("spdx_id") or ""),
+        license_name=str(license_info.get("name") or ""),
+    )

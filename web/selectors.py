@@ -1,0 +1,70 @@
+"""Reads the public pages need beyond the scoring selectors (they join corrections too)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import OuterRef
+
+from catalog.models import AIModel, LineageEdge, ModelCodeRepository, ModelDataset, ModelPaper
+from corrections.models import Correction
+from scoring import selectors
+from scoring.models import License, Score, ScoreChange
+
+
+@dataclass
+class ModelPage:
+    model: AIModel
+    score: Score | None
+    lineage_up: list[tuple[AIModel, str]]  # (base, relation), nearest first
+    lineage_cycle: bool
+    derivative_count: int
+    datasets: list[ModelDataset]
+    repositories: list[ModelCodeRepository]
+    papers: list[ModelPaper]
+    history: list[ScoreChange]
+    license: License | None
+    pending_corrections: int
+
+
+def model_page(repo_id: str) -> ModelPage | None:
+    model = (
+        AIModel.objects.select_related("organization")
+        .annotate(
+            derivatives=selectors._count_of(LineageEdge.objects.filter(parent=OuterRef("pk"))),
+            corrections_pending=selectors._count_of(
+                Correction.objects.filter(model=OuterRef("pk"), status="pending")
+            ),
+        )
+        .filter(repo_id=repo_id)
+        .first()
+    )
+    if model is None:
+        return None
+    methodology = selectors.current_methodology()
+    score = Score.objects.select_related("detail").filter(model=model, methodology=methodology).first()
+    if score is not None:
+        score.methodology = methodology  # the cached row: no second read
+    chain, cycle = selectors._lineage_chain(model.pk)
+    license_row = selectors.license_by_key(score.license_key) if score and score.license_key else None
+    return ModelPage(
+        model=model,
+        score=score,
+        lineage_up=chain,
+        lineage_cycle=cycle,
+        derivative_count=model.derivatives,
+        datasets=list(model.dataset_links.select_related("dataset").order_by("dataset__repo_id")),
+        repositories=list(
+            model.repository_links.select_related("repository", "repository__canonical").order_by(
+                "repository__full_name"
+            )
+        ),
+        papers=list(model.paper_links.select_related("paper").order_by("paper__arxiv_id")),
+        history=list(
+            ScoreChange.objects.filter(model=model, methodology=methodology).order_by("changed_at", "id")[
+                :200
+            ]
+        ),
+        license=license_row,
+        pending_corrections=model.corrections_pending,
+    )

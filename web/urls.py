@@ -1,0 +1,20 @@
+from django.urls import path, re_path
+
+from web import views
+
+REPO = r"(?P<repo_id>[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95})"
+
+urlpatterns = [
+    path("", views.leaderboard, name="leaderboard"),
+    path("compare/", views.compare, name="compare"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("insights/", views.insights, name="insights"),
+    path("data/", views.data_page, name="data"),
+    path("data/<str:name>", views.dump_file, name="dump_file"),
+    re_path(r"^export\.(?P<fmt>csv|json)$", views.export_view, name="export"),
+    re_path(rf"^models/{REPO}/$", views.model_detail, name="model_detail"),
+    re_path(rf"^models/{REPO}/correct/$", views.suggest_correction, name="suggest_correction"),
+    re_path(rf"^badge/{REPO}\.svg$", views.badge_svg, name="badge_svg"),
+    re_path(rf"^badge/{REPO}\.json$", views.badge_json, name="badge_json"),
+    path("robots.txt", views.robots, name="robots"),
+]
