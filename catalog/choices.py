@@ -147,3 +147,14 @@ class CorrectionStatus(models.TextChoices):
     APPROVED = "approved", "approved"
     REJECTED = "rejected", "rejected"
     WITHDRAWN = "withdrawn", "withdrawn"
+
+
+class CrawlOutcome(models.TextChoices):
+    """What one detail or repository crawl did (a str: compares equal to its value)."""
+
+    CRAWLED = "crawled", "crawled"
+    UNCHANGED = "unchanged", "unchanged (same upstream revision)"
+    MISSING = "missing", "gone from the source"
+    FAILED = "failed", "failed (recorded)"
+    RENAMED = "renamed", "renamed upstream"
+    DISABLED = "disabled", "disabled upstream"

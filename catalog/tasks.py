@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from catalog import choices
-from catalog.ingest import crawl
+from catalog.ingest import crawl, pipeline
 from catalog.ingest.failures import dataset_failure_record, model_failure_record, repository_failure_record
 from catalog.models import AIModel, CodeRepository, CrawlRun, Dataset
 from catalog.sources.huggingface.client import HubError
@@ -57,22 +57,29 @@ def enqueue_after_commit(task, ids: list[int]) -> None:
         transaction.on_commit(lambda pk=pk: task.delay(pk))
 
 
-def enqueue_scoring(ids: list[int]) -> None:
-    from scoring.tasks import score_models  # the scoring app consumes catalog facts, not the reverse
+class CeleryDispatch:
+    """The pipeline's next steps as tasks, enqueued once the current transaction commits."""
 
-    if ids:
-        transaction.on_commit(lambda: score_models.delay(ids))
+    def __init__(self, *, details: bool = True) -> None:
+        self.with_details = details
 
+    def details(self, model_ids: list[int]) -> None:
+        if self.with_details:
+            enqueue_after_commit(crawl_model, model_ids)
 
-def discover_hooks(*, details: bool = True) -> crawl.DiscoverHooks:
-    return crawl.DiscoverHooks(
-        on_changed=enqueue_scoring,
-        on_detail=(lambda ids: enqueue_after_commit(crawl_model, ids)) if details else None,
-        on_datasets=(lambda ids: enqueue_after_commit(crawl_dataset, ids)) if details else None,
-    )
+    def datasets(self, dataset_ids: list[int]) -> None:
+        if self.with_details:
+            enqueue_after_commit(crawl_dataset, dataset_ids)
+
+    def repositories(self, repository_ids: list[int]) -> None:
+        enqueue_after_commit(crawl_repo, repository_ids)
+
+    def changed(self, model_ids: list[int]) -> None:
+        pipeline.announce(model_ids)
 
 
 @shared_task(
+    name="catalog.tasks.discover",
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -83,7 +90,7 @@ def discover_hooks(*, details: bool = True) -> crawl.DiscoverHooks:
 def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
     """One discovery pass (singleton); a pass cut short resumes from its cursor next time."""
     try:
-        run = crawl.discover(mode=mode, hooks=discover_hooks())
+        run = pipeline.discovery_step(dispatch=CeleryDispatch(), mode=mode)
     except SoftTimeLimitExceeded:
         running = CrawlRun.objects.filter(status=choices.CrawlStatus.RUNNING).order_by("-started_at").first()
         if running:
@@ -99,13 +106,13 @@ def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
     return run.pk if run else None
 
 
-@shared_task(**RETRYING)
+@shared_task(name="catalog.tasks.crawl_model", **RETRYING)
 def crawl_model(self, model_id: int, force: bool = False) -> str | None:
     model = AIModel.objects.filter(pk=model_id).first()
     if model is None:
         return None
     try:
-        result = crawl.model_crawl(model=model, force=force)
+        result = pipeline.model_step(model=model, dispatch=CeleryDispatch(), force=force)
     except HubError as exc:
         _retry_or_record(
             self,
@@ -120,20 +127,16 @@ def crawl_model(self, model_id: int, force: bool = False) -> str | None:
             ),
         )
         return None
-    enqueue_after_commit(crawl_dataset, result.dataset_ids)
-    enqueue_after_commit(crawl_repo, result.repository_ids)
-    if result.status in ("crawled", "missing", "renamed", "disabled"):
-        enqueue_scoring([model.pk])
     return result.status
 
 
-@shared_task(**RETRYING)
+@shared_task(name="catalog.tasks.crawl_dataset", **RETRYING)
 def crawl_dataset(self, dataset_id: int) -> str | None:
     dataset = Dataset.objects.filter(pk=dataset_id).first()
     if dataset is None:
         return None
     try:
-        status = crawl.dataset_crawl(dataset=dataset)
+        status = pipeline.dataset_step(dataset=dataset, dispatch=CeleryDispatch())
     except HubError as exc:
         _retry_or_record(
             self,
@@ -147,21 +150,18 @@ def crawl_dataset(self, dataset_id: int) -> str | None:
             ),
         )
         return None
-    model_ids = list(dataset.model_links.values_list("model_id", flat=True))
-    enqueue_scoring(model_ids)
     return status
 
 
-@shared_task(**RETRYING)
+@shared_task(name="catalog.tasks.crawl_repo", **RETRYING)
 def crawl_repo(self, repository_id: int) -> str | None:
-    from catalog.ingest import repositories
     from catalog.sources.github.client import GitHubError
 
     repository = CodeRepository.objects.filter(pk=repository_id).first()
     if repository is None:
         return None
     try:
-        status = repositories.repository_crawl(repository=repository)
+        status = pipeline.repository_step(repository=repository, dispatch=CeleryDispatch())
     except GitHubError as exc:
         _retry_or_record(
             self,
@@ -175,12 +175,10 @@ def crawl_repo(self, repository_id: int) -> str | None:
             ),
         )
         return None
-    if status != "unchanged":
-        enqueue_scoring(list(repository.model_links.values_list("model_id", flat=True)))
     return status
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="catalog.tasks.recrawl_stale_datasets", acks_late=True, reject_on_worker_lost=True)
 def recrawl_stale_datasets(limit: int = 500) -> int:
     ids = crawl.stale_datasets(limit=limit, older_than=timedelta(days=7))
     for pk in ids:
@@ -188,7 +186,7 @@ def recrawl_stale_datasets(limit: int = 500) -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="catalog.tasks.recrawl_stale_repos", acks_late=True, reject_on_worker_lost=True)
 def recrawl_stale_repos(limit: int = 500) -> int:
     from catalog.ingest import repositories
 

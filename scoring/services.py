@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -47,30 +48,14 @@ from scoring.selectors import data_version_bump
 log = logging.getLogger(__name__)
 CHUNK = 1000
 PARALLEL_MIN_MODELS = 5000
-V1_CHANGELOG = (
-    "First published methodology. Four dimensions (weights, training data, training code, license "
-    "permissiveness), each open / partial / closed / unknown, equally weighted; derivatives capped by their "
-    "base for data and code; effective license never more permissive than the base's."
-)
 
 
 # --- methodology ------------------------------------------------------------------------------
 def methodology_current() -> MethodologyVersion:
+    """The methodology in force (v1 is published by a data migration; reads never write)."""
     current = MethodologyVersion.objects.filter(is_current=True).first()
     if current is None:
-        current, _ = MethodologyVersion.objects.get_or_create(
-            version="1.0",
-            defaults={
-                "name": "Methodology v1",
-                "published_on": dt.date(2026, 11, 21),
-                "weights": dict.fromkeys(DIMENSIONS, 1.0),
-                "changelog": V1_CHANGELOG,
-                "is_current": True,
-            },
-        )
-        if not current.is_current:
-            MethodologyVersion.objects.filter(pk=current.pk).update(is_current=True)
-            current.is_current = True
+        raise ImproperlyConfigured("no current methodology: run `manage.py migrate` (it publishes v1)")
     return current
 
 

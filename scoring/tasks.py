@@ -6,6 +6,7 @@ from celery import shared_task
 
 
 @shared_task(
+    name="scoring.tasks.score_models",
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=3,

@@ -56,7 +56,7 @@ class DiscoverHooks:
 
 @dataclass
 class ModelCrawlResult:
-    status: str  # crawled / unchanged / missing / failed / renamed / disabled
+    status: choices.CrawlOutcome
     message: str = ""
     dataset_ids: list[int] = field(default_factory=list)
     repository_ids: list[int] = field(default_factory=list)
@@ -246,12 +246,12 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
             run=run,
             http_status=exc.http_status,
         )
-        return ModelCrawlResult("missing", str(exc))
+        return ModelCrawlResult(choices.CrawlOutcome.MISSING, str(exc))
     except hub.HubDisabled as exc:
         AIModel.objects.filter(pk=model.pk).update(
             disabled=True, crawl_error=f"detail: disabled: {exc}", crawl_error_at=timezone.now()
         )
-        return ModelCrawlResult("disabled", str(exc))
+        return ModelCrawlResult(choices.CrawlOutcome.DISABLED, str(exc))
     except hub.HubError as exc:
         if exc.transient:
             raise
@@ -263,16 +263,16 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
             run=run,
             http_status=exc.http_status,
         )
-        return ModelCrawlResult("failed", str(exc))
+        return ModelCrawlResult(choices.CrawlOutcome.FAILED, str(exc))
 
     if record.repo_id != model.repo_id:
         ingest.model_mark_missing(model=model, message=f"renamed: the Hub now serves it as {record.repo_id}")
         target = model_get_or_placeholder(record.repo_id)
         result = model_crawl(model=target, force=force, run=run)
-        result.status = "renamed"
+        result.status = choices.CrawlOutcome.RENAMED
         return result
     if not force and model.detail_crawled_at and record.sha and record.sha == model.detail_sha:
-        return ModelCrawlResult("unchanged")
+        return ModelCrawlResult(choices.CrawlOutcome.UNCHANGED)
 
     readme = None
     readme_problem = ""
@@ -313,7 +313,9 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
     outcome = ingest.model_detail_ingest(
         model=model, record=record, readme=readme, links=links, readme_problem=readme_problem
     )
-    return ModelCrawlResult("crawled", readme_problem, outcome.dataset_ids, outcome.repository_ids)
+    return ModelCrawlResult(
+        choices.CrawlOutcome.CRAWLED, readme_problem, outcome.dataset_ids, outcome.repository_ids
+    )
 
 
 def _readme_code(readme: hub.Readme | None, problem: str) -> str:

@@ -39,7 +39,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             raise
         return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     if fetched.not_modified:
-        return "unchanged"
+        return choices.CrawlOutcome.UNCHANGED
     info: github.RepoInfo = fetched.value
     if info.private:  # visible only to the token in use: not public code
         return _unavailable(
@@ -144,7 +144,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             message="; ".join(notes),
             final=True,
         )
-    return "crawled"
+    return choices.CrawlOutcome.CRAWLED
 
 
 def _unavailable(repository: CodeRepository, status: str, exc: github.GitHubError) -> str:

@@ -9,9 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from catalog import choices
-from catalog.ingest import crawl
-from catalog.models import AIModel, CodeRepository, Dataset
+from catalog.ingest import crawl, pipeline
+from catalog.models import AIModel
 from catalog.sources.budget import waiting_allowed
 from catalog.sources.huggingface.client import HubError, requests_made
 
@@ -49,18 +48,28 @@ class Command(BaseCommand):
         started = time.monotonic()
         requests_before = requests_made()
         summary = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        detail_ids: list[int] = []
+        dispatch = pipeline.InlineDispatch(
+            progress=lambda iterable, **kw: self._bar(iterable=iterable, **kw),
+            on_error=self.stderr.write,
+        )
         with waiting_allowed(settings.HUB_REQUEST_WINDOW_SECONDS + 5):
             if options["models"]:
                 ids = [m.strip() for m in options["models"].split(",") if m.strip()]
                 if not ids:
                     raise CommandError("--models needs at least one repository id")
-                detail_ids = [crawl.model_get_or_placeholder(repo_id).pk for repo_id in ids]
+                dispatch.details([crawl.model_get_or_placeholder(repo_id).pk for repo_id in ids])
             else:
-                detail_ids = self._discover(options, summary)
+                self._discover(options, summary, dispatch)
+            dispatch.run(force=bool(options["models"]), details=not options["no_details"])
             if not options["no_details"]:
-                self._details(detail_ids, force=bool(options["models"]), summary=summary)
-        self._rescore()
+                summary.update(
+                    details=len(dispatch.model_ids),
+                    details_failed=dispatch.failed,
+                    datasets=len(dispatch.dataset_ids),
+                    repositories=len(dispatch.repository_ids),
+                )
+        # the last stage: everything crawled may have changed a judgment
+        pipeline.announce(None, synchronous=True, progress=not self.quiet)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -76,11 +85,9 @@ class Command(BaseCommand):
     def _bar(self, **kwargs):
         return tqdm(disable=self.quiet, dynamic_ncols=True, **kwargs)
 
-    def _discover(self, options, summary) -> list[int]:
+    def _discover(self, options, summary, dispatch: pipeline.InlineDispatch) -> None:
         mode = crawl.INCREMENTAL if options["incremental"] or options["since"] else crawl.FULL
         since = _parse_since(options["since"]) if options["since"] else None
-        detail_ids: list[int] = []
-        self.discovered_datasets: list[int] = []
         bar = self._bar(total=options["limit"], desc="discover", unit="model")
 
         def on_page(run, outcome):
@@ -89,12 +96,14 @@ class Command(BaseCommand):
                 new=run.new_count, updated=run.updated_count, failed=run.failed_count, refresh=False
             )
 
-        hooks = crawl.DiscoverHooks(
-            on_page=on_page, on_detail=detail_ids.extend, on_datasets=self.discovered_datasets.extend
-        )
         try:
-            run = crawl.discover(
-                mode=mode, limit=options["limit"], author=options["author"], since=since, hooks=hooks
+            run = pipeline.discovery_step(
+                dispatch=dispatch,
+                mode=mode,
+                limit=options["limit"],
+                author=options["author"],
+                since=since,
+                on_page=on_page,
             )
         except HubError as exc:
             raise CommandError(
@@ -110,48 +119,3 @@ class Command(BaseCommand):
             unchanged=run.unchanged_count,
             failed=run.failed_count,
         )
-        return detail_ids
-
-    def _details(self, model_ids: list[int], *, force: bool, summary) -> None:
-        from catalog.ingest import repositories
-
-        failed = 0
-        dataset_ids: set[int] = set(getattr(self, "discovered_datasets", []))
-        repository_ids: set[int] = set()
-        for model in self._bar(
-            iterable=list(AIModel.objects.filter(pk__in=model_ids).order_by("repo_id")),
-            desc="details",
-            unit="model",
-        ):
-            try:
-                result = crawl.model_crawl(model=model, force=force)
-            except HubError as exc:
-                failed += 1
-                self.stderr.write(f"{model.repo_id}: {exc.code}: {exc}")
-                continue
-            failed += result.status == "failed"
-            dataset_ids.update(result.dataset_ids)
-            repository_ids.update(result.repository_ids)
-        datasets = Dataset.objects.filter(pk__in=dataset_ids, status=choices.DatasetStatus.UNVERIFIED)
-        for dataset in self._bar(iterable=list(datasets), desc="datasets", unit="dataset"):
-            try:
-                crawl.dataset_crawl(dataset=dataset)
-            except HubError as exc:
-                self.stderr.write(f"dataset {dataset.repo_id}: {exc.code}: {exc}")
-        repos = CodeRepository.objects.filter(pk__in=repository_ids)
-        for repository in self._bar(iterable=list(repos), desc="repositories", unit="repo"):
-            try:
-                repositories.repository_crawl(repository=repository)
-            except Exception as exc:  # recorded by the service; one repository never stops the crawl
-                self.stderr.write(f"repository {repository.full_name}: {exc}")
-        summary.update(
-            details=len(model_ids),
-            details_failed=failed,
-            datasets=len(dataset_ids),
-            repositories=len(repository_ids),
-        )
-
-    def _rescore(self) -> None:
-        from scoring.services import rescore_all
-
-        rescore_all(progress=not self.quiet, reason="crawl")
