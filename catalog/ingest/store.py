@@ -33,7 +33,7 @@ from catalog.models import (
     Organization,
     Paper,
 )
-from catalog.sources.huggingface.client import DatasetRecord, ListPage, ModelRecord, Readme
+from catalog.sources.huggingface.client import BaseModelRef, DatasetRecord, ListPage, ModelRecord, Readme
 from catalog.sources.links import ExtractedLinks, normalize_arxiv_id, strip_front_matter
 from lib import bulk
 from lib.card_html import render_card
@@ -591,6 +591,14 @@ def model_detail_ingest(
             model.card_html = render_card(strip_front_matter(readme.text))
         model.save()
 
+        if not record.base_models and links is not None and links.base_models:
+            # v2: a base stated only in the card's text ("Finetuned from model: X") is lineage too,
+            # trusted last (after the API, the tags and the card metadata)
+            record.base_models = [
+                BaseModelRef(repo_id, "finetune", "readme")
+                for repo_id in links.base_models
+                if repo_id.lower() != model.repo_id.lower()
+            ][:1]
         lineage_replace({model.pk: record})
         card_datasets = [(n, choices.LinkOrigin.CARD_METADATA) for n in record.datasets]
         readme_datasets = [(n, choices.LinkOrigin.README) for n in (links.hub_datasets if links else [])]

@@ -99,11 +99,61 @@ DATASET_HOSTS = (
 )
 
 
+# Methodology v2: a dataset counts as training data only where the card's context says so.
+TRAINING_HEADING_RE = re.compile(
+    r"train|data|corpus|fine-?tun|pre-?train|sft|dpo|rlhf|instruct|align|recipe|mixture|post-?train",
+    re.IGNORECASE,
+)
+EVALUATION_HEADING_RE = re.compile(
+    r"eval|benchmark|result|performance|leaderboard|comparison|citation|reference|limitation|bias|quantiz"
+    r"|other models|related|model family|variants|usage|how to use|quick ?start|inference|deploy",
+    re.IGNORECASE,
+)
+TRAINING_SENTENCE_RE = re.compile(
+    r"\b(?:(?:pre-?|post-?|fine-?|further |continued? )?train(?:ed|ing)?"
+    r"|fine-?tun(?:ed|ing)|finetun(?:ed|ing)"
+    r"|align(?:ed|ment)|distill(?:ed|ation)|instruction-?tuned|sft|dpo)\b[^.\n]{0,80}?\b(?:on|with|using|from)\b",
+    re.IGNORECASE,
+)
+# a labelled line: "Data: ...", "Training datasets: ..."
+DATA_LABEL_RE = re.compile(
+    r"^\W*(?:pre-?training |training |fine-?tuning )?(?:data|datasets?|corpus)\W*[:：]", re.I
+)
+EVALUATION_SENTENCE_RE = re.compile(r"\b(?:evaluat\w*|benchmark\w*|tested on|scores? on)\b", re.IGNORECASE)
+# "Finetuned from model: X", "fine-tuned version of X", "based on X": a base stated in prose
+LINEAGE_LINE_RE = re.compile(
+    r"(?:fine-?tuned|finetuned|trained|distilled|adapted|quantized|quantised|merged|instruction-?tuned"
+    r"|continued pre-?training|built)\s+(?:\w+\s+){0,3}?(?:from|of|on top of|upon|based on)\b"
+    r"|\bbase[ _-]?model\s*[:=]|\bbased on\b",
+    re.IGNORECASE,
+)
+BARE_HUB_ID_RE = re.compile(
+    r"(?<![\w/.-])([A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})(?![\w/])"
+)
+HEADING_RE = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*#*\s*$|^\s*<h[1-6][^>]*>(.*?)</h[1-6]>", re.IGNORECASE)
+
+
+def is_training_context(heading: str, line: str) -> bool:
+    """Does this line of a card speak of what the model was trained on?"""
+    if (TRAINING_SENTENCE_RE.search(line) or DATA_LABEL_RE.match(line)) and not EVALUATION_SENTENCE_RE.search(
+        line
+    ):
+        return True
+    return (
+        bool(heading)
+        and bool(TRAINING_HEADING_RE.search(heading))
+        and not EVALUATION_HEADING_RE.search(heading)
+    )
+
+
 @dataclass
 class ExtractedLinks:
     github_repos: list[str] = field(default_factory=list)  # "owner/name", lower-cased
     arxiv_ids: list[str] = field(default_factory=list)
-    hub_datasets: list[str] = field(default_factory=list)
+    hub_datasets: list[str] = field(default_factory=list)  # linked in a training context
+    hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
+    hub_collections: list[str] = field(default_factory=list)  # "org/slug" in a training context
+    base_models: list[str] = field(default_factory=list)  # bases the card's text states
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -179,6 +229,8 @@ def _arxiv_from_url(parts) -> str | None:
 def _hub_path(parts) -> tuple[str, str] | None:
     """('datasets', 'org/name') or ('models', 'org/name') for huggingface.co URLs."""
     segments = [unquote(s) for s in parts.path.split("/") if s]
+    if len(segments) >= 3 and segments[0] == "collections":
+        return "collections", f"{segments[1]}/{segments[2]}"
     if segments and segments[0] == "datasets":
         if len(segments) >= 3 and HUB_ID_PART_RE.match(segments[1]) and HUB_ID_PART_RE.match(segments[2]):
             return "datasets", f"{segments[1]}/{segments[2]}"
@@ -209,6 +261,8 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     """Classify every link in ``text``; at most ``max_links`` are kept, the other distinct ones counted."""
     found = ExtractedLinks()
     seen: set[str] = set()
+    context = _link_context(text)
+    found.base_models = _stated_bases(text)
     candidates = [m.group(0) for m in URL_RE.finditer(text)]
     candidates += [m.group(0) for m in SSH_GITHUB_RE.finditer(text)]
     for raw in candidates:
@@ -229,7 +283,15 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
         if host in ("huggingface.co", "hf.co"):
             hub = _hub_path(parts)
             if hub:
-                bucket = found.hub_datasets if hub[0] == "datasets" else found.hub_models
+                if hub[0] == "datasets":
+                    training = is_training_context(*context.get(raw, ("", "")))
+                    bucket = found.hub_datasets if training else found.hub_datasets_other
+                elif hub[0] == "collections":
+                    if not is_training_context(*context.get(raw, ("", ""))):
+                        continue
+                    bucket = found.hub_collections
+                else:
+                    bucket = found.hub_models
                 _add(found, bucket, seen, hub[1], max_links)
                 continue
         if any(marker in (host + parts.path).lower() for marker in DATASET_HOSTS):
@@ -243,8 +305,65 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     return found
 
 
+def _sections(text: str):
+    """(heading, line) for every line of a card; the heading is the nearest one above."""
+    heading = ""
+    in_code = False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        match = None if in_code else HEADING_RE.match(line)
+        if match:
+            heading = (match.group(2) or match.group(3) or "").strip()
+            continue
+        yield heading, line
+
+
+def _link_context(text: str) -> dict[str, tuple[str, str]]:
+    """Each raw URL -> (its section heading, its line), first occurrence wins."""
+    context: dict[str, tuple[str, str]] = {}
+    for heading, line in _sections(text):
+        for match in URL_RE.finditer(line):
+            context.setdefault(match.group(0), (heading, line))
+    return context
+
+
+def _stated_bases(text: str) -> list[str]:
+    """Hub ids a line of prose names as this model's base ("Finetuned from model: org/name")."""
+    bases: list[str] = []
+    for heading, line in _sections(text):
+        if EVALUATION_HEADING_RE.search(heading) and not re.search(
+            r"model details|description", heading, re.I
+        ):
+            continue  # comparisons and benchmark tables are not lineage
+        match = LINEAGE_LINE_RE.search(line)
+        if not match:
+            continue
+        tail = line[match.start() :]
+        found = ""
+        url = URL_RE.search(tail)
+        if url:
+            hub = _hub_path(urlsplit(clean_url(url.group(0))))
+            if (
+                hub
+                and hub[0] == "models"
+                and (urlsplit(clean_url(url.group(0))).hostname or "").endswith(("huggingface.co", "hf.co"))
+            ):
+                found = hub[1]
+        if not found:
+            bare = BARE_HUB_ID_RE.search(re.sub(URL_RE, " ", tail))
+            if bare and not bare.group(1).lower().startswith(("http", "www.")):
+                found = bare.group(1).rstrip(TRAILING)
+        if found and found.lower() not in {b.lower() for b in bases}:
+            bases.append(found)
+    return bases[:5]
+
+
 def strip_front_matter(text: str) -> str:
     """The README body without its YAML front matter (which may be malformed)."""
+    stripped = text.lstrip("\ufeff \t\r\n")  # a BOM or blank lines before the front matter
+    if stripped.startswith("---"):
+        text = stripped
     if text.startswith("---"):
         end = text.find("\n---", 3)
         if end != -1:

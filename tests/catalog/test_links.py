@@ -147,6 +147,7 @@ def test_the_same_paper_twice_is_kept_once():
 # --- datasets and models ----------------------------------------------------------------------
 def test_hub_dataset_and_model_links():
     found = extract_links("""
+    ## Training data
     [Dolma](https://huggingface.co/datasets/allenai/dolma)
     https://huggingface.co/datasets/allenai/tulu-3-sft-mixture/viewer/default/train
     https://hf.co/datasets/HuggingFaceFW/fineweb-edu

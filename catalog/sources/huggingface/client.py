@@ -341,6 +341,14 @@ def _json_safe_card(card: dict[str, Any], problems: list[str]) -> dict[str, Any]
     return kept
 
 
+def _same_model(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return True
+    # "gpt2" next to "openai-community/gpt2": a legacy one-part id and its namespaced home
+    return ("/" in a) != ("/" in b) and a.rsplit("/", 1)[-1] == b.rsplit("/", 1)[-1]
+
+
 def parse_base_models(
     card: dict[str, Any], tags: list[str], api_value: Any, problems: list[str]
 ) -> list[BaseModelRef]:
@@ -352,7 +360,14 @@ def parse_base_models(
         if not HUB_ID_RE.match(repo_id):
             problems.append(f"base model {repo_id!r} is not a hub id")
             return
-        key = repo_id
+        # one base spelled two ways is one base: ids match case-insensitively, and a legacy
+        # one-part id ("gpt2") is the same model as its namespaced form ("openai-community/gpt2")
+        key = next((k for k in order if _same_model(k, repo_id)), repo_id)
+        if "/" in repo_id and "/" not in key:  # keep the namespaced spelling
+            relation_by_id[repo_id] = relation_by_id.pop(key)
+            origin_by_id[repo_id] = origin_by_id.pop(key)
+            order[order.index(key)] = repo_id
+            key = repo_id
         if key not in relation_by_id:
             order.append(key)
             relation_by_id[key] = relation or "unknown"
@@ -394,6 +409,15 @@ def parse_base_models(
             if relation_by_id[key] == "unknown":
                 relation_by_id[key] = "merge"
     return [BaseModelRef(key, relation_by_id[key], origin_by_id[key]) for key in order]
+
+
+DATASET_URL_RE = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/datasets/([^/?#\s]+/[^/?#\s]+)")
+
+
+def _dataset_id(value: str) -> str:
+    """A dataset written as its Hub URL counts as its Hub id."""
+    match = DATASET_URL_RE.match(value.strip())
+    return match.group(1) if match else value.strip()
 
 
 def parse_model(raw: Any) -> ModelRecord:
@@ -440,7 +464,7 @@ def parse_model(raw: Any) -> ModelRecord:
     record.license_name = _str(card.get("license_name"))[:200]
     record.license_link = _str(card.get("license_link"))[:500]
 
-    datasets = _string_list(card.get("datasets"), problems, "datasets")
+    datasets = [_dataset_id(d) for d in _string_list(card.get("datasets"), problems, "datasets")]
     datasets += [t[len("dataset:") :] for t in tags if t.startswith("dataset:")]
     record.datasets = _dedupe([d for d in datasets if len(d) <= 300])
     record.base_models = parse_base_models(card, tags, raw.get("baseModels"), problems)
@@ -464,7 +488,7 @@ def parse_dataset(raw: Any) -> DatasetRecord:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
         raise ValueError("dataset object has no id")
     problems: list[str] = []
-    card = raw.get("cardData") if isinstance(raw.get("cardData"), dict) else {}
+    card: Any = raw.get("cardData") if isinstance(raw.get("cardData"), dict) else {}
     tags = (
         [t for t in raw.get("tags") or [] if isinstance(t, str)] if isinstance(raw.get("tags"), list) else []
     )
@@ -527,7 +551,7 @@ def _client_factory() -> httpx2.Client:
         },
         follow_redirects=True,
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
-        headers={"User-Agent": settings.CRAWL_USER_AGENT},
+        headers={"User-Agent": settings.CRAWL_USER_AGENT},  # type: ignore[arg-type]  # env_str: str | None
     )
 
 
@@ -556,7 +580,7 @@ def _translate(exc: Exception) -> HubError:
         return HubRateLimited(str(exc), retry_after=exc.retry_after)
     if isinstance(exc, netguard.HostNotAllowed):
         return HubRefused(str(exc))
-    response = getattr(exc, "response", None)
+    response: Any = getattr(exc, "response", None)
     status = response.status_code if response is not None else None
     if isinstance(exc, hf_errors.GatedRepoError):  # subclass of RepositoryNotFoundError: first
         return HubGated(
@@ -599,11 +623,11 @@ def _retry_after(response: httpx2.Response) -> float | None:
 class HubClient:
     def __init__(self, *, endpoint: str | None = None, token: str | bool | None = None) -> None:
         install_session()
-        self.endpoint = (endpoint or settings.HF_ENDPOINT).rstrip("/")
+        self.endpoint = (endpoint or settings.HF_ENDPOINT).rstrip("/")  # type: ignore[union-attr]
         token = settings.HF_TOKEN if token is None else token
         self.token: str | bool = token or False
         self.headers = build_hf_headers(token=self.token, library_name="openness-index")
-        self.retry = {
+        self.retry: dict[str, Any] = {
             "max_retries": settings.HUB_HTTP_MAX_RETRIES,
             "base_wait_time": settings.HUB_HTTP_BACKOFF_BASE,
             "max_wait_time": settings.HUB_HTTP_BACKOFF_MAX,

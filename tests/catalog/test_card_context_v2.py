@@ -1,0 +1,81 @@
+"""Methodology v2 on the card's text: training context, evaluation sets, lineage from prose."""
+
+from __future__ import annotations
+
+from catalog.sources.huggingface.client import parse_base_models, parse_model
+from catalog.sources.links import extract_links, strip_front_matter
+
+CARD = """# Model card
+
+- **Finetuned from model:** [mistralai/Mistral-7B-v0.1](https://huggingface.co/mistralai/Mistral-7B-v0.1)
+
+## Training data
+It was fine-tuned on [UltraChat](https://huggingface.co/datasets/HuggingFaceH4/ultrachat_200k).
+
+## Evaluation
+Scores on [MMLU](https://huggingface.co/datasets/cais/mmlu) and
+[GSM8K](https://huggingface.co/datasets/openai/gsm8k).
+
+## Other models in the family
+[The 13B sibling](https://huggingface.co/org/sibling-13b) was trained on
+[another set](https://huggingface.co/datasets/org/sibling-data) we compare against in benchmarks.
+
+## Install
+pip install git+https://github.com/huggingface/transformers
+"""
+
+
+def test_only_datasets_in_a_training_context_are_training_data():
+    found = extract_links(CARD)
+    assert found.hub_datasets == ["HuggingFaceH4/ultrachat_200k"]
+    assert set(found.hub_datasets_other) == {"cais/mmlu", "openai/gsm8k", "org/sibling-data"}
+
+
+def test_a_base_stated_in_the_card_text_is_found():
+    assert extract_links(CARD).base_models == ["mistralai/Mistral-7B-v0.1"]
+
+
+def test_a_base_in_a_comparison_section_is_not_lineage():
+    text = "## Comparison\nOur model is based on nothing; compared with meta-llama/Llama-2-7b-hf it wins.\n"
+    assert extract_links(text).base_models == []
+
+
+def test_a_plain_based_on_without_an_id_states_no_base():
+    assert extract_links("Based on the transformer architecture.").base_models == []
+
+
+def test_a_collection_in_a_training_section_is_kept_for_expansion():
+    text = "## Training data\nSee [the mix](https://huggingface.co/collections/allenai/tulu-3-datasets-673b8df14442393f7213f372)."
+    assert extract_links(text).hub_collections == ["allenai/tulu-3-datasets-673b8df14442393f7213f372"]
+
+
+def test_one_base_spelled_two_ways_is_one_base_not_a_merge():
+    problems: list[str] = []
+    bases = parse_base_models(
+        {"base_model": "gpt2"}, ["base_model:finetune:openai-community/gpt2"], None, problems
+    )
+    assert [(b.repo_id, b.relation) for b in bases] == [("openai-community/gpt2", "finetune")]
+
+
+def test_bases_differing_only_in_case_are_one_base():
+    bases = parse_base_models({"base_model": ["Org/Model", "org/model"]}, [], None, [])
+    assert len(bases) == 1
+
+
+def test_a_dataset_written_as_a_url_counts_as_its_hub_id():
+    record = parse_model(
+        {"id": "org/m", "cardData": {"datasets": ["https://huggingface.co/datasets/allenai/dolma"]}}
+    )
+    assert record.datasets == ["allenai/dolma"]
+
+
+def test_front_matter_after_a_bom_or_blank_lines_is_still_front_matter():
+    assert strip_front_matter("\ufeff---\nlicense: mit\n---\nbody") == "body"
+    assert strip_front_matter("\n\n---\nlicense: mit\n---\nbody") == "body"
+
+
+def test_a_readme_that_links_200_repositories_keeps_the_cap_and_counts_the_rest():
+    text = "\n".join(f"https://github.com/org/repo{i}" for i in range(200))
+    found = extract_links(text, max_links=50)
+    assert len(found.github_repos) == 50
+    assert found.dropped == 150
