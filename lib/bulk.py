@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models, transaction
 
@@ -69,10 +69,11 @@ def upsert(
     columns = list(rows[0])
     by_attname = {f.attname: f for f in meta.concrete_fields}
     fields = [by_attname[name] for name in columns]
-    db_columns = [f.column for f in fields]
+    db_columns = cast(list[str], [f.column for f in fields])  # concrete fields have a column
     adapters = [_adapter(f) for f in fields]
-    conflict_columns = [by_attname.get(name, meta.get_field(name)).column for name in conflict]
-    update_columns = [by_attname.get(name, meta.get_field(name)).column for name in (update or [])]
+    by_name = cast(dict[str, Any], by_attname)  # get_field() here names concrete fields, not relations
+    conflict_columns: list[str] = [by_name.get(name, meta.get_field(name)).column for name in conflict]
+    update_columns: list[str] = [by_name.get(name, meta.get_field(name)).column for name in (update or [])]
     quote = connection.ops.quote_name
     action = (
         "DO UPDATE SET " + ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in update_columns)

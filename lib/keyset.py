@@ -7,6 +7,7 @@ PostgreSQL walk the composite indexes instead of sorting.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -38,7 +39,7 @@ def order_expressions(model: type[Model], ordering: list[str]) -> list:
     return out
 
 
-def after(ordering: list[str], values: list[Any], maybe_null: set[str] = frozenset()) -> Q:
+def after(ordering: list[str], values: list[Any], maybe_null: Set[str] = frozenset()) -> Q:
     """Rows strictly after ``values`` in ``ordering``.
 
     The first column also gets a plain range bound (``total <= v``): logically redundant,

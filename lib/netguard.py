@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import threading
 import time
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -35,7 +36,8 @@ def _origin(url: str) -> tuple[str, int]:
 
 
 def configured_origins() -> set[tuple[str, int]]:
-    origins = {_origin(settings.HF_ENDPOINT), _origin(settings.GITHUB_API_URL)}
+    # env_url() is typed str | None; both settings have a default
+    origins = {_origin(settings.HF_ENDPOINT), _origin(settings.GITHUB_API_URL)}  # type: ignore[arg-type]
     for extra in settings.CRAWL_EXTRA_ALLOWED_HOSTS:
         origins.add(_origin(extra if "://" in extra else f"https://{extra}"))
     return origins
@@ -48,7 +50,7 @@ def resolve(host: str) -> list[str]:
         if cached and now - cached[0] < _TTL:
             return cached[1]
     try:
-        addresses = sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+        addresses = sorted({cast(str, info[4][0]) for info in socket.getaddrinfo(host, None)})
     except socket.gaierror as exc:
         raise HostNotAllowed(f"{host} does not resolve: {exc}") from None
     with _lock:

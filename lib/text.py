@@ -21,7 +21,7 @@ def without_nul(value: Any) -> Any:
     if isinstance(value, str):
         return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, list):
-        cleaned = [without_nul(v) for v in value]
+        cleaned: Any = [without_nul(v) for v in value]
         return value if all(a is b for a, b in zip(cleaned, value, strict=True)) else cleaned
     if isinstance(value, dict):
         cleaned = {without_nul(k): without_nul(v) for k, v in value.items()}

@@ -47,7 +47,7 @@ def _decode(cursor: str, size: int) -> list[Any]:
         raise ValidationError({"cursor": "invalid cursor: use the 'next' link of a previous page"}) from None
     if not isinstance(values, list) or len(values) != size:
         raise ValidationError({"cursor": "invalid cursor: it does not match this ordering"})
-    out = []
+    out: list[Any] = []
     for value in values:
         if isinstance(value, dict) and set(value) == {"t"}:
             try:
@@ -87,7 +87,7 @@ class KeysetPagination(BasePagination):
             raise ValidationError({"page_size": f"must be an integer between 1 and {MAX_PAGE_SIZE}"})
         return size
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None):
+    def paginate_queryset(self, queryset: QuerySet, request, view=None):  # type: ignore[override]
         ordering = self.ordering or list(getattr(view, "ordering", None) or ["pk"])
         size = self.page_size(request)
         cursor = request.query_params.get(self.cursor_query_param)

@@ -1,4 +1,4 @@
-"""The read-only REST API, v1: thin views over selectors, shared filters, keyset pages.
+"""The read-only REST API, v1: thin views over selectors, one FilterSet per list, keyset pages.
 
 Every GET answers conditional requests: the ETag and Last-Modified derive from the data
 version (bumped whenever a rescore writes) and the request URL, so a revalidation costs a
@@ -7,7 +7,6 @@ cache lookup and no query. Unknown query parameters and malformed values answer 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -16,8 +15,15 @@ from django.conf import settings
 from django.db.models import Avg, Count, Q
 from django.http import Http404
 from django.utils.http import http_date, parse_http_date_safe
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -28,7 +34,7 @@ from scoring import selectors
 from scoring.filters import ScoreFilterSet
 from scoring.levels import OPEN
 from scoring.models import License, MethodologyVersion, Score, ScoreChange
-from web.api import serializers
+from web.api import filters, serializers
 from web.api.pagination import KeysetPagination
 from web.exports import export_meta
 
@@ -52,19 +58,29 @@ def documented(ok, *, not_found: bool = False) -> dict:
 
 
 class ReadOnlyAPIView(GenericAPIView):
-    """GET only, unknown parameters refused, conditional requests answered early."""
+    """GET only, unknown parameters refused, conditional requests answered early.
+
+    The parameters an endpoint knows are its FilterSet's filters (``filterset_class``) plus any
+    ``allowed_parameters`` it reads itself, plus the pagination's and ``format``.
+    """
 
     allowed_parameters: set[str] = set()
+    filterset_class: type[django_filters.FilterSet] | None = None
     http_method_names = ["get", "head", "options"]
 
+    def known_parameters(self) -> set[str]:
+        filtered = set(self.filterset_class.base_filters) if self.filterset_class else set()
+        return self.allowed_parameters | filtered
+
     def check_parameters(self, request) -> None:
-        unknown = sorted(set(request.query_params) - self.allowed_parameters - COMMON)
+        known = self.known_parameters()
+        unknown = sorted(set(request.query_params) - known - COMMON)
         if unknown:
             raise ValidationError(
                 {
                     "unknown_parameters": [
                         f"'{name}' is not a filter of this endpoint; known: "
-                        f"{', '.join(sorted(self.allowed_parameters)) or 'none'}"
+                        f"{', '.join(sorted(known)) or 'none'}"
                         for name in unknown
                     ]
                 }
@@ -89,6 +105,21 @@ class ReadOnlyAPIView(GenericAPIView):
 
     def read(self, request, *args, **kwargs) -> Response:
         raise NotImplementedError
+
+
+class ReadOnlyListView(ReadOnlyAPIView):
+    """A keyset-paginated list of ``get_queryset()`` narrowed by ``filterset_class`` through
+    django-filter's DRF backend: a value a filter cannot take raises its ValidationError, which
+    the API answers as a JSON 400; drf-spectacular documents the same filters in the schema.
+    The class ``queryset`` also names the model to the schema generator without a query."""
+
+    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
+    filter_backends = [DjangoFilterBackend]
+    ordering: list[str] = ["pk"]
+
+    def read(self, request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        return _paginated(self, request, queryset, self.ordering, self.serializer_class)
 
 
 def _not_modified(request, etag: str, version: float) -> bool:
@@ -123,20 +154,19 @@ def _filter_parameter(name: str, f: django_filters.Filter) -> OpenApiParameter:
 FILTER_PARAMETERS = [_filter_parameter(name, f) for name, f in ScoreFilterSet.base_filters.items()]
 
 
+@extend_schema_view(
+    get=extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses=documented(serializers.ModelListSerializer(many=True)),
+        operation_id="models_list",
+    )
+)
 class ModelList(ReadOnlyAPIView):
     """Models with their four judgments and total; filters are the leaderboard's."""
 
     serializer_class = serializers.ModelListSerializer
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
-    allowed_parameters = ScoreFilterSet.known_parameters()
-
-    @extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses=documented(serializers.ModelListSerializer(many=True)),
-        operation_id="models_list",
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filterset_class = ScoreFilterSet  # applied by the selector the leaderboard shares, not a backend
 
     def read(self, request, *args, **kwargs):
         filterset, queryset = selectors.filtered_scores(request.query_params)
@@ -153,18 +183,17 @@ class ModelList(ReadOnlyAPIView):
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses=documented(serializers.ModelDetailSerializer, not_found=True),
+        operation_id="models_retrieve",
+    )
+)
 class ModelDetail(ReadOnlyAPIView):
     """One model by Hub repository id: judgments with rationale, evidence and origin; lineage;
     license attributes; MOF class; OSAID readiness."""
 
     serializer_class = serializers.ModelDetailSerializer
-
-    @extend_schema(
-        responses=documented(serializers.ModelDetailSerializer, not_found=True),
-        operation_id="models_retrieve",
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     def read(self, request, owner: str, name: str):
         repo_id = f"{owner}/{name}"
@@ -183,96 +212,68 @@ class ModelDetail(ReadOnlyAPIView):
         )
 
 
-class ModelHistory(ReadOnlyAPIView):
-    """Every change of one model's judgments or total, newest first."""
-
-    serializer_class = serializers.ScoreChangeSerializer
-    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(serializers.ScoreChangeSerializer(many=True), not_found=True),
         operation_id="models_history",
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class ModelHistory(ReadOnlyListView):
+    """Every change of one model's judgments or total, newest first."""
 
-    def read(self, request, owner: str, name: str):
-        queryset = ScoreChange.objects.filter(model__repo_id=f"{owner}/{name}").select_related(
-            "model", "methodology"
-        )
-        if not Score.objects.filter(repo_id=f"{owner}/{name}").exists():
-            raise Http404(f"{owner}/{name} is not in the index")
-        return _paginated(self, request, queryset, ["-changed_at", "-id"], serializers.ScoreChangeSerializer)
+    serializer_class = serializers.ScoreChangeSerializer
+    filterset_class = filters.ScoreChangeFilterSet
+    queryset = ScoreChange.objects.select_related("model", "methodology")
+    ordering = ["-changed_at", "-id"]
+
+    def get_queryset(self):
+        repo_id = f"{self.kwargs['owner']}/{self.kwargs['name']}"
+        if not Score.objects.filter(repo_id=repo_id).exists():
+            raise Http404(f"{repo_id} is not in the index")
+        return super().get_queryset().filter(model__repo_id=repo_id)
 
 
-class ChangeFeed(ReadOnlyAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        responses=documented(serializers.ScoreChangeSerializer(many=True)), operation_id="changes_list"
+    )
+)
+class ChangeFeed(ReadOnlyListView):
     """All score changes in the order they happened; ``since`` starts the feed at a moment."""
 
     serializer_class = serializers.ScoreChangeSerializer
-    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
-    allowed_parameters = {"since", "cause"}
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "since", OpenApiTypes.DATETIME, description="ISO 8601; changes at or after this moment"
-            ),
-            OpenApiParameter("cause", OpenApiTypes.STR, enum=[c for c, _ in ScoreChange.CAUSES]),
-        ],
-        responses=documented(serializers.ScoreChangeSerializer(many=True)),
-        operation_id="changes_list",
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def read(self, request):
-        queryset = ScoreChange.objects.select_related("model", "methodology")
-        since = request.query_params.get("since")
-        if since:
-            try:
-                moment = dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValidationError(
-                    {"since": "must be an ISO 8601 date or date-time, e.g. 2026-11-01T00:00:00Z"}
-                ) from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.UTC)
-            queryset = queryset.filter(changed_at__gte=moment)
-        cause = request.query_params.get("cause")
-        if cause:
-            if cause not in dict(ScoreChange.CAUSES):
-                raise ValidationError({"cause": f"must be one of {', '.join(dict(ScoreChange.CAUSES))}"})
-            queryset = queryset.filter(cause=cause)
-        return _paginated(self, request, queryset, ["changed_at", "id"], serializers.ScoreChangeSerializer)
+    filterset_class = filters.ScoreChangeFilterSet
+    queryset = ScoreChange.objects.select_related("model", "methodology")
+    ordering = ["changed_at", "id"]
 
 
-class OrganizationList(ReadOnlyAPIView):
-    """Organizations with their number of indexed models and mean total."""
-
-    serializer_class = serializers.OrganizationSerializer
-    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
-    allowed_parameters = {"q"}
-
-    @extend_schema(
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="name contains")],
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(serializers.OrganizationSerializer(many=True)),
         operation_id="organizations_list",
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class OrganizationList(ReadOnlyListView):
+    """Organizations with their number of indexed models and mean total."""
 
-    def read(self, request):
-        queryset = selectors.scores_current().exclude(organization_name="")
-        if request.query_params.get("q"):
-            queryset = queryset.filter(organization_name__icontains=request.query_params["q"][:96])
+    serializer_class = serializers.OrganizationSerializer
+    filterset_class = filters.OrganizationFilterSet
+    queryset = Score.objects.none()  # names the model to the schema; the rows are the current scores
+    ordering = ["organization_name"]
+
+    def get_queryset(self):
+        return selectors.scores_current().exclude(organization_name="")
+
+    def read(self, request, *args, **kwargs):
         rows = (
-            queryset.values("organization_name")
+            self.filter_queryset(self.get_queryset())
+            .values("organization_name")
             .annotate(
                 models=Count("id"), mean_total=Avg("total"), open_weights=Count("id", filter=Q(weights=OPEN))
             )
             .order_by("organization_name")
         )
-        paginator = KeysetPagination(["organization_name"])
+        paginator = KeysetPagination(self.ordering)
         page = paginator.paginate_queryset(rows, request, self)
         data = [
             {
@@ -289,43 +290,27 @@ class OrganizationList(ReadOnlyAPIView):
         return paginator.get_paginated_response(serializers.OrganizationSerializer(data, many=True).data)
 
 
-class DatasetList(ReadOnlyAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        responses=documented(serializers.DatasetSerializer(many=True)), operation_id="datasets_list"
+    )
+)
+class DatasetList(ReadOnlyListView):
     """Training datasets named by model cards, with what the Hub says about them."""
 
     serializer_class = serializers.DatasetSerializer
-    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
-    allowed_parameters = {"status", "source", "q"}
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR),
-            OpenApiParameter("source", OpenApiTypes.STR),
-            OpenApiParameter("q", OpenApiTypes.STR, description="id contains"),
-        ],
-        responses=documented(serializers.DatasetSerializer(many=True)),
-        operation_id="datasets_list",
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def read(self, request):
-        queryset = Dataset.objects.all()
-        for field in ("status", "source"):
-            if request.query_params.get(field):
-                queryset = queryset.filter(**{field: request.query_params[field][:32]})
-        if request.query_params.get("q"):
-            queryset = queryset.filter(repo_id__icontains=request.query_params["q"][:100])
-        return _paginated(self, request, queryset, ["repo_id", "id"], serializers.DatasetSerializer)
+    filterset_class = filters.DatasetFilterSet
+    queryset = Dataset.objects.all()
+    ordering = ["repo_id", "id"]
 
 
-class DatasetDetail(ReadOnlyAPIView):
-    serializer_class = serializers.DatasetSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(serializers.DatasetSerializer, not_found=True), operation_id="datasets_retrieve"
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class DatasetDetail(ReadOnlyAPIView):
+    serializer_class = serializers.DatasetSerializer
 
     def read(self, request, dataset_id: str):
         dataset = Dataset.objects.filter(repo_id=dataset_id).first()
@@ -334,44 +319,29 @@ class DatasetDetail(ReadOnlyAPIView):
         return Response(serializers.DatasetSerializer(dataset).data)
 
 
-class RepositoryList(ReadOnlyAPIView):
-    """Code repositories linked from model cards, with the training code found in them."""
-
-    serializer_class = serializers.CodeRepositorySerializer
-    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
-    allowed_parameters = {"status", "classification", "q"}
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR),
-            OpenApiParameter("classification", OpenApiTypes.STR),
-            OpenApiParameter("q", OpenApiTypes.STR, description="owner/name contains"),
-        ],
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(serializers.CodeRepositorySerializer(many=True)),
         operation_id="repositories_list",
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class RepositoryList(ReadOnlyListView):
+    """Code repositories linked from model cards, with the training code found in them."""
 
-    def read(self, request):
-        queryset = CodeRepository.objects.select_related("canonical")
-        for field in ("status", "classification"):
-            if request.query_params.get(field):
-                queryset = queryset.filter(**{field: request.query_params[field][:32]})
-        if request.query_params.get("q"):
-            queryset = queryset.filter(full_name__icontains=request.query_params["q"][:100].lower())
-        return _paginated(self, request, queryset, ["full_name", "id"], serializers.CodeRepositorySerializer)
-
-
-class RepositoryDetail(ReadOnlyAPIView):
     serializer_class = serializers.CodeRepositorySerializer
+    filterset_class = filters.CodeRepositoryFilterSet
+    queryset = CodeRepository.objects.select_related("canonical")
+    ordering = ["full_name", "id"]
 
-    @extend_schema(
+
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(serializers.CodeRepositorySerializer, not_found=True),
         operation_id="repositories_retrieve",
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class RepositoryDetail(ReadOnlyAPIView):
+    serializer_class = serializers.CodeRepositorySerializer
 
     def read(self, request, owner: str, name: str):
         repository = (
@@ -384,37 +354,27 @@ class RepositoryDetail(ReadOnlyAPIView):
         return Response(serializers.CodeRepositorySerializer(repository).data)
 
 
-class LicenseList(ReadOnlyAPIView):
+@extend_schema_view(
+    get=extend_schema(
+        responses=documented(serializers.LicenseSerializer(many=True)), operation_id="licenses_list"
+    )
+)
+class LicenseList(ReadOnlyListView):
     """The license knowledge base: one entry per license, its attributes and grade."""
 
     serializer_class = serializers.LicenseSerializer
-    pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
-    allowed_parameters = {"grade", "kind"}
-
-    @extend_schema(
-        parameters=[OpenApiParameter("grade", OpenApiTypes.STR), OpenApiParameter("kind", OpenApiTypes.STR)],
-        responses=documented(serializers.LicenseSerializer(many=True)),
-        operation_id="licenses_list",
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def read(self, request):
-        queryset = License.objects.all()
-        for field in ("grade", "kind"):
-            if request.query_params.get(field):
-                queryset = queryset.filter(**{field: request.query_params[field][:32]})
-        return _paginated(self, request, queryset, ["key"], serializers.LicenseSerializer)
+    filterset_class = filters.LicenseFilterSet
+    queryset = License.objects.all()
+    ordering = ["key"]
 
 
-class LicenseDetail(ReadOnlyAPIView):
-    serializer_class = serializers.LicenseSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(serializers.LicenseSerializer, not_found=True), operation_id="licenses_retrieve"
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class LicenseDetail(ReadOnlyAPIView):
+    serializer_class = serializers.LicenseSerializer
 
     def read(self, request, key: str):
         entry = License.objects.filter(key=key).first()
@@ -423,12 +383,8 @@ class LicenseDetail(ReadOnlyAPIView):
         return Response(serializers.LicenseSerializer(entry).data)
 
 
-class MethodologyList(ReadOnlyAPIView):
-    """Published methodology versions, newest first."""
-
-    serializer_class = serializers.MethodologySerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(
             inline_serializer(
                 "MethodologyVersions", {"results": serializers.MethodologySerializer(many=True)}
@@ -436,8 +392,11 @@ class MethodologyList(ReadOnlyAPIView):
         ),
         operation_id="methodology_list",
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class MethodologyList(ReadOnlyAPIView):
+    """Published methodology versions, newest first (a handful: one page, no filters)."""
+
+    serializer_class = serializers.MethodologySerializer
 
     def read(self, request):
         selectors.current_methodology()
@@ -445,15 +404,14 @@ class MethodologyList(ReadOnlyAPIView):
         return Response({"results": serializers.MethodologySerializer(rows, many=True).data})
 
 
-class MethodologyDetail(ReadOnlyAPIView):
-    serializer_class = serializers.MethodologySerializer
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         responses=documented(serializers.MethodologySerializer, not_found=True),
         operation_id="methodology_retrieve",
     )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+)
+class MethodologyDetail(ReadOnlyAPIView):
+    serializer_class = serializers.MethodologySerializer
 
     def read(self, request, version: str):
         row = MethodologyVersion.objects.filter(version=version).first()
@@ -462,14 +420,13 @@ class MethodologyDetail(ReadOnlyAPIView):
         return Response(serializers.MethodologySerializer(row).data)
 
 
+@extend_schema_view(
+    get=extend_schema(responses=documented(serializers.ExportSerializer), operation_id="export_retrieve")
+)
 class ExportInfo(ReadOnlyAPIView):
     """Where the full dump is, and under which license and citation it may be reused."""
 
     serializer_class = serializers.ExportSerializer
-
-    @extend_schema(responses=documented(serializers.ExportSerializer), operation_id="export_retrieve")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     def read(self, request):
         meta = export_meta(selectors.current_methodology().version)

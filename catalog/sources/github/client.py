@@ -130,7 +130,7 @@ def _client() -> httpx2.Client:
             budget.charge()
 
     client = httpx2.Client(
-        headers=headers,
+        headers=headers,  # type: ignore[arg-type]  # CRAWL_USER_AGENT: env_str() is typed str | None
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
         follow_redirects=True,
         max_redirects=3,
@@ -172,7 +172,7 @@ def _rate_limit_error(response: httpx2.Response) -> GitHubRateLimited | None:
 
 class GitHubClient:
     def __init__(self, *, base_url: str | None = None) -> None:
-        self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")
+        self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")  # type: ignore[union-attr]
 
     def _get(self, path: str, etag: str | None, params: dict[str, str] | None = None) -> Fetched[Any]:
         headers = {"If-None-Match": etag} if etag else {}
@@ -225,7 +225,7 @@ class GitHubClient:
         fetched = self._get(f"/repos/{full_name}/license", etag)
         if fetched.value is not None:
             raw = fetched.value if isinstance(fetched.value, dict) else {}
-            info = raw.get("license") if isinstance(raw.get("license"), dict) else {}
+            info: Any = raw.get("license") if isinstance(raw.get("license"), dict) else {}
             fetched.value = LicenseFile(
                 path=str(raw.get("path") or ""),
                 spdx_id=str(info.get("spdx_id") or ""),
@@ -237,7 +237,7 @@ class GitHubClient:
         fetched = self._get(f"/repos/{full_name}/git/trees/{ref}", etag, {"recursive": "1"})
         if fetched.value is not None:
             raw = fetched.value if isinstance(fetched.value, dict) else {}
-            entries = raw.get("tree") if isinstance(raw.get("tree"), list) else []
+            entries: Any = raw.get("tree") if isinstance(raw.get("tree"), list) else []
             paths = [
                 e["path"]
                 for e in entries
@@ -252,8 +252,8 @@ class GitHubClient:
 def parse_repo(raw: Any) -> RepoInfo:
     if not isinstance(raw, dict) or not isinstance(raw.get("full_name"), str):
         raise GitHubMalformed("repository object without full_name")
-    license_info = raw.get("license") if isinstance(raw.get("license"), dict) else {}
-    topics = raw.get("topics") if isinstance(raw.get("topics"), list) else []
+    license_info: Any = raw.get("license") if isinstance(raw.get("license"), dict) else {}
+    topics: Any = raw.get("topics") if isinstance(raw.get("topics"), list) else []
     problems: list[str] = []
     stars = raw.get("stargazers_count")
     return RepoInfo(

@@ -1,0 +1,92 @@
+"""The FilterSets of the API's list endpoints (the model list keeps ``scoring.filters.ScoreFilterSet``).
+
+One FilterSet per list; the view names it as ``filterset_class`` and everything else derives
+from it: the parameters the endpoint accepts (any other answers 400), the filtering (through
+django-filter's DRF backend, whose validation error the API answers as a JSON 400) and the
+parameters the OpenAPI schema documents. Adding a filter to a list is one line here.
+
+Closed vocabularies are ``ChoiceFilter``s, so a value outside them is a 400 rather than an
+empty 200; free text is bounded by ``max_length``, also a 400 beyond it.
+"""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
+
+from catalog import choices
+from catalog.models import CodeRepository, Dataset
+from scoring.levels import LEVEL_CHOICES
+from scoring.licenses import KINDS
+from scoring.models import License, Score, ScoreChange
+
+
+def contains(field_name: str, max_length: int, label: str) -> filters.CharFilter:
+    """Case-insensitive substring search; a value longer than ``max_length`` is a 400, and the
+    schema documents that bound."""
+    text = filters.CharFilter(
+        field_name=field_name, lookup_expr="icontains", max_length=max_length, label=label
+    )
+    schema = {"type": "string", "maxLength": max_length, "description": label}
+    return extend_schema_field(schema)(text)
+
+
+DATASET_SOURCES = [("huggingface", "Hugging Face Hub"), ("external", "hosted outside the Hub")]
+
+
+class ScoreChangeFilterSet(filters.FilterSet):
+    """The change feed and one model's history."""
+
+    since = filters.IsoDateTimeFilter(
+        field_name="changed_at",
+        lookup_expr="gte",
+        label="ISO 8601 date or date-time; changes at or after this moment (UTC when no offset)",
+    )
+    cause = filters.ChoiceFilter(choices=ScoreChange.CAUSES, label="What caused the change")
+
+    class Meta:
+        model = ScoreChange
+        fields: list[str] = []
+
+
+class OrganizationFilterSet(filters.FilterSet):
+    """Organizations are grouped from the current scores, so this filters scores."""
+
+    q = contains("organization_name", 96, "Name contains")
+
+    class Meta:
+        model = Score
+        fields: list[str] = []
+
+
+class DatasetFilterSet(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=choices.DatasetStatus.choices, label="Availability on the Hub")
+    source = filters.ChoiceFilter(choices=DATASET_SOURCES, label="Where the dataset is hosted")
+    q = contains("repo_id", 100, "Id contains")
+
+    class Meta:
+        model = Dataset
+        fields: list[str] = []
+
+
+class CodeRepositoryFilterSet(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=choices.RepoStatus.choices, label="Availability")
+    classification = filters.ChoiceFilter(
+        choices=choices.CodeClassification.choices, label="What code was found"
+    )
+    q = contains("full_name", 100, "owner/name contains")
+
+    class Meta:
+        model = CodeRepository
+        fields: list[str] = []
+
+
+class LicenseFilterSet(filters.FilterSet):
+    grade = filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Openness grade of the license")
+    kind = filters.ChoiceFilter(
+        choices=[(kind, kind) for kind in sorted(k for k in KINDS if k)], label="Kind of license"
+    )
+
+    class Meta:
+        model = License
+        fields: list[str] = []
