@@ -188,6 +188,15 @@ class CodeRepository(models.Model):
     )
     tree_truncated = models.BooleanField(default=False)
     tree_sha = models.CharField(max_length=64, blank=True)
+    # the whole tree as last fetched: a change of the detection rules re-classifies it without
+    # fetching again (GitHub's 304 would otherwise hide the change)
+    tree_paths = models.JSONField(null=True, blank=True, help_text="Blob paths of the default branch")
+    rules_version = models.CharField(
+        max_length=8, blank=True, help_text="Code-detection rules version of the classification"
+    )
+    license_text = models.TextField(
+        blank=True, help_text="Start of the licence file, kept when GitHub cannot name the licence"
+    )
     etags = models.JSONField(default=dict, blank=True, help_text="ETag per endpoint for conditional requests")
     first_seen_at = models.DateTimeField(default=timezone.now)
     crawled_at = models.DateTimeField(null=True, blank=True)

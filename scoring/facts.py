@@ -23,7 +23,7 @@ from catalog.models import (
     ModelPaper,
 )
 from scoring.levels import UNKNOWN
-from scoring.licenses import KnowledgeBase, knowledge_base
+from scoring.licenses import KnowledgeBase, identify_license_text, knowledge_base
 from scoring.rubric import (
     CODE,
     DATA,
@@ -138,6 +138,13 @@ def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None) -> 
     )
 
 
+def repo_license_key(spdx: str, license_text: str) -> str:
+    """GitHub's licence id, or, when GitHub could not name it, the licence its file's text shows."""
+    if spdx == "NOASSERTION" and license_text:
+        return identify_license_text(license_text) or spdx
+    return spdx
+
+
 def _repo_license_open(kb: KnowledgeBase, spdx: str) -> bool | None:
     if not spdx or spdx == "NOASSERTION":
         return None
@@ -187,7 +194,7 @@ def build_facts(
     repos = {
         r["id"]: r
         for r in CodeRepository.objects.filter(id__in=repo_ids).values(
-            "id", "full_name", "status", "classification", "license_spdx", "evidence_paths"
+            "id", "full_name", "status", "classification", "license_spdx", "license_text", "evidence_paths"
         )
     }
     repo_evidence = _evidence(choices.SubjectType.REPOSITORY, repo_ids)
@@ -245,8 +252,10 @@ def build_facts(
                     full_name=repo["full_name"],
                     status=repo["status"],
                     classification=repo["classification"],
-                    license_spdx=repo["license_spdx"],
-                    license_open=_repo_license_open(kb, repo["license_spdx"]),
+                    license_spdx=repo_license_key(repo["license_spdx"], repo["license_text"]),
+                    license_open=_repo_license_open(
+                        kb, repo_license_key(repo["license_spdx"], repo["license_text"])
+                    ),
                     has_configs=bool(paths.get("configs")),
                     has_data_processing=bool(paths.get("data_processing")),
                     has_evaluation=bool(paths.get("evaluation")),

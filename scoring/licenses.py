@@ -207,6 +207,49 @@ class LicenseResolution:
         return self.declared or "none declared"
 
 
+# Identifying a licence file's text when GitHub answers NOASSERTION (methodology v2, section 3).
+# Ordered: the first pattern found in the start of the file names the licence. Titles and
+# defining phrases of the texts, matched case- and whitespace-insensitively.
+LICENSE_TEXT_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"llama 4 community license", "LicenseRef-openness-llama-4"),
+    (r"llama 3\.3 community license", "LicenseRef-openness-llama-3.3"),
+    (r"llama 3\.2 community license", "LicenseRef-openness-llama-3.2"),
+    (r"llama 3\.1 community license", "LicenseRef-openness-llama-3.1"),
+    (r"meta llama 3 community license", "LicenseRef-openness-llama-3"),
+    (r"llama 2 community license", "LicenseRef-openness-llama-2"),
+    (r"gemma terms of use", "LicenseRef-openness-gemma"),
+    (r"deepseek license agreement", "LicenseRef-openness-deepseek-1.0"),
+    (r"tongyi qianwen license", "LicenseRef-openness-tongyi-qianwen"),
+    (r"bigcode open rail-m v1", "LicenseRef-openness-bigcode-openrail-m-v1"),
+    (r"bigscience rail license v1\.0", "LicenseRef-openness-bigscience-bloom-rail-1.0"),
+    (r"creativeml open rail-m", "LicenseRef-openness-creativeml-openrail-m"),
+    (r"gnu affero general public license\s+version 3", "AGPL-3.0-only"),
+    (r"gnu lesser general public license\s+version 3", "LGPL-3.0-only"),
+    (r"gnu lesser general public license\s+version 2\.1", "LGPL-2.1-only"),
+    (r"gnu general public license\s+version 3", "GPL-3.0-only"),
+    (r"gnu general public license\s+version 2", "GPL-2.0-only"),
+    (r"mozilla public license,?\s+version 2\.0", "MPL-2.0"),
+    (r"apache license,?\s+version 2\.0", "Apache-2.0"),
+    (r"permission is hereby granted, free of charge, to any person obtaining a copy", "MIT"),
+    (r"neither the name of .{0,200} nor the names of its\s+contributors", "BSD-3-Clause"),
+    (r"redistribution and use in source and binary forms", "BSD-2-Clause"),
+    (r"permission to use, copy, modify, and/or distribute this software for any\s+purpose", "ISC"),
+    (r"creative commons attribution-noncommercial 4\.0", "CC-BY-NC-4.0"),
+    (r"creative commons attribution 4\.0", "CC-BY-4.0"),
+    (r"this is free and unencumbered software released into the public domain", "Unlicense"),
+)
+_LICENSE_TEXT_RES = tuple((re.compile(p, re.IGNORECASE | re.DOTALL), key) for p, key in LICENSE_TEXT_PATTERNS)
+
+
+def identify_license_text(text: str) -> str | None:
+    """The knowledge-base key of a licence file's text, or None when no known licence matches."""
+    head = " ".join(text[:20_000].split())
+    for pattern, key in _LICENSE_TEXT_RES:
+        if pattern.search(head):
+            return key
+    return None
+
+
 class KnowledgeBase:
     def __init__(self, entries: list[LicenseEntry], digest: str) -> None:
         self.entries = {e.key: e for e in entries}

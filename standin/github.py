@@ -8,6 +8,7 @@ on its tree; a record may mark its tree as truncated.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -24,6 +25,22 @@ QUOTA = 5000
 
 def repo_number(full_name: str) -> int:
     return int(hashlib.sha1(full_name.lower().encode(), usedforsecurity=False).hexdigest()[:8], 16)
+
+
+# the defining line of common licence texts, so a licence GitHub cannot name stays identifiable
+IDENTIFYING_LINES = {
+    "Apache-2.0": "Apache License\nVersion 2.0, January 2004\n",
+    "MIT": "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy\n",
+    "BSD-3-Clause": "Redistribution and use in source and binary forms ... Neither the name of the copyright "
+    "holder nor the names of its contributors\n",
+    "GPL-3.0-only": "GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n",
+}
+
+
+def _identifying_text(record: dict[str, Any]) -> str:
+    identified = str(record.get("license_text_identified_as") or "")
+    line = IDENTIFYING_LINES.get(identified) or (f"{identified}\n" if identified else "")
+    return line or str((record["repo"].get("license") or {}).get("name") or "")
 
 
 class GitHubRoutes:
@@ -108,8 +125,21 @@ class GitHubRoutes:
             if not license_info:
                 self._answer(handler, 404, NOT_FOUND)
                 return
+            # GitHub's contents API sends the file itself, base64-encoded. The snapshot keeps no
+            # licence texts, only what identifies them ("license_file_text": title lines, or the
+            # researcher's identification when GitHub cannot name the licence)
+            text = record.get("license_file_text") or _identifying_text(record)
             self._answer(
-                handler, 200, {"name": "LICENSE", "path": "LICENSE", "type": "file", "license": license_info}
+                handler,
+                200,
+                {
+                    "name": "LICENSE",
+                    "path": "LICENSE",
+                    "type": "file",
+                    "encoding": "base64",
+                    "content": base64.b64encode(text.encode()).decode(),
+                    "license": license_info,
+                },
             )
         else:
             self._tree(handler, record)

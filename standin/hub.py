@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,12 +45,23 @@ class ListQuery:
     sort: str | None = None
 
 
+LICENCE_FILE_RE = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|USE_POLICY)([._-][\w.-]*)?$", re.IGNORECASE)
+
+
+def _is_licence_file(path: str) -> bool:
+    return "/" not in path and bool(LICENCE_FILE_RE.match(path))
+
+
 @dataclass
 class FileBody:
     """A file served from /resolve/: bytes, plus whether the repo gates it."""
 
     content: bytes
     gated: bool = False
+
+
+# what the real Hub holds but the snapshot did not capture (a card nobody could retrieve)
+NOT_IN_SNAPSHOT = FileBody(b"", gated=False)
 
 
 class Hub(Protocol):
@@ -108,6 +120,8 @@ class SnapshotHub:
     # renamed repositories and legacy one-part dataset names -> where the Hub redirects them
     model_redirects: dict[str, str] = field(default_factory=dict)
     dataset_redirects: dict[str, str] = field(default_factory=dict)
+    # the snapshot's own notes per repo id ("_snapshot" in the files): never served
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path = SNAPSHOT_DIR) -> SnapshotHub:
@@ -133,6 +147,8 @@ class SnapshotHub:
         self, record: dict[str, Any], readme: bytes | str | None = None, *, raw: bool = False
     ) -> None:
         record = dict(record)
+        if "_snapshot" in record:
+            self.notes[record["id"]] = record.pop("_snapshot")
         record.setdefault("author", record["id"].split("/", 1)[0] if "/" in record["id"] else None)
         record.setdefault(
             "lastModified", DEFAULT_DATE
@@ -152,6 +168,7 @@ class SnapshotHub:
 
     def add_dataset(self, record: dict[str, Any]) -> None:
         record = dict(record)
+        record.pop("_snapshot", None)
         record.setdefault("author", record["id"].split("/", 1)[0] if "/" in record["id"] else None)
         record.setdefault("private", False)
         record.setdefault("disabled", False)
@@ -183,8 +200,14 @@ class SnapshotHub:
         record = self.models.get(repo_id)
         if record is None:
             return None
-        gated = bool(record.get("gated"))
+        # The Hub serves a gated repository's README and licence files to anyone; only the other
+        # files need the gate accepted (transformers PR #26257: "a server-side change that now
+        # makes the README files readable even on gated repo"; hub-docs PR #1274: "license files
+        # are still publicly accessible"). Research notes: standin/snapshot/SOURCES.md.
+        gated = bool(record.get("gated")) and path != "README.md" and not _is_licence_file(path)
         if path == "README.md":
+            if self.notes.get(repo_id, {}).get("card") == "unretrieved":
+                return NOT_IN_SNAPSHOT
             body = self.readmes.get(repo_id)
             if repo_id in self.raw_readmes and body is not None:
                 return FileBody(body, gated)

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from standin.github import GitHubRoutes
-from standin.hub import Hub, ListQuery
+from standin.hub import NOT_IN_SNAPSHOT, Hub, ListQuery
 
 MAX_PAGE = 1000
 LIST_DEFAULT_FIELDS = (
@@ -416,6 +416,11 @@ class StandinHandler(BaseHTTPRequestHandler):
             self._hub_error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
             return
         file = hub.model_file(repo_id, filename)
+        if file is NOT_IN_SNAPSHOT:
+            self._hub_error(
+                404, "NotInSnapshot", f"{filename} of {repo_id} exists upstream but is not in the snapshot"
+            )
+            return
         if file is None:
             self._hub_error(404, "EntryNotFound", f"{filename} does not exist on {revision}")
             return

@@ -11,7 +11,7 @@ from catalog.ingest.failures import repository_failure_record
 from catalog.ingest.store import _evidence, evidence_upsert
 from catalog.models import CodeRepository, ModelCodeRepository
 from catalog.sources.github import client as github
-from catalog.sources.github.taxonomy import classify_tree
+from catalog.sources.github.taxonomy import RULES_VERSION, classify_tree
 
 REPO = choices.SubjectType.REPOSITORY
 RECRAWL_CURSOR_KEY = "repos:recrawl:cursor"
@@ -39,6 +39,9 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             raise
         return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     if fetched.not_modified:
+        if repository.rules_version != RULES_VERSION and repository.tree_paths is not None:
+            repository_reclassify(repository=repository)
+            return choices.CrawlOutcome.CRAWLED
         return choices.CrawlOutcome.UNCHANGED
     info: github.RepoInfo = fetched.value
     if info.private:  # visible only to the token in use: not public code
@@ -67,10 +70,13 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             raise
         return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     license_path = ""
+    license_text = ""
     if info.license_spdx == "NOASSERTION":
+        # GitHub found a licence file it cannot name: keep its text for the knowledge base
         try:
             license_fetch = client.license(repository.full_name)
             license_path = license_fetch.value.path if license_fetch.value else ""
+            license_text = license_fetch.value.text if license_fetch.value else ""
         except github.GitHubNotFound:
             pass
         except github.GitHubError as exc:
@@ -103,6 +109,9 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             evidence_paths=report.paths,
             tree_truncated=bool(tree and tree.truncated),
             tree_sha=tree.sha if tree else "",
+            tree_paths=tree.paths if tree else None,
+            rules_version=report.rules_version,
+            license_text=license_text,
             etags=etags,
             crawled_at=now,
             crawl_error="; ".join(notes),
@@ -114,7 +123,12 @@ def repository_crawl(*, repository: CodeRepository) -> str:
                     REPO,
                     repository.pk,
                     choices.Fact.REPO_LICENSE,
-                    {"spdx_id": info.license_spdx, "name": info.license_name, "license_file": license_path},
+                    {
+                        "spdx_id": info.license_spdx,
+                        "name": info.license_name,
+                        "license_file": license_path,
+                        "license_text_kept": bool(license_text),
+                    },
                     f"{source}/blob/{info.default_branch}/{license_path or 'LICENSE'}",
                     fetched.etag,
                     now,
@@ -145,6 +159,52 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             final=True,
         )
     return choices.CrawlOutcome.CRAWLED
+
+
+def repository_reclassify(*, repository: CodeRepository) -> bool:
+    """Classify the stored tree again under the current rules (no request); True if it changed."""
+    if repository.tree_paths is None:
+        return False
+    report = classify_tree(list(repository.tree_paths))
+    changed = (report.classification, report.paths) != (repository.classification, repository.evidence_paths)
+    now = timezone.now()
+    with transaction.atomic():
+        CodeRepository.objects.filter(pk=repository.pk).update(
+            classification=report.classification,
+            evidence_paths=report.paths,
+            rules_version=report.rules_version,
+        )
+        evidence_upsert(
+            [
+                _evidence(
+                    REPO,
+                    repository.pk,
+                    choices.Fact.REPO_CODE,
+                    {
+                        "classification": report.classification,
+                        "paths": report.paths,
+                        "counts": report.counts,
+                        "truncated": repository.tree_truncated,
+                        "rules_version": report.rules_version,
+                        "note": "re-classified from the stored tree after a rules change",
+                    },
+                    f"{repository.html_url}/tree/{repository.tree_sha or repository.default_branch}",
+                    repository.tree_sha,
+                    now,
+                )
+            ]
+        )
+    return changed
+
+
+def repositories_reclassify() -> list[int]:
+    """Every stored tree classified under older rules, classified again; ids of those that changed."""
+    changed = []
+    stale = CodeRepository.objects.exclude(rules_version=RULES_VERSION).exclude(tree_paths=None)
+    for repository in stale.iterator(chunk_size=200):
+        if repository_reclassify(repository=repository):
+            changed.append(repository.pk)
+    return changed
 
 
 def _unavailable(repository: CodeRepository, status: str, exc: github.GitHubError) -> str:

@@ -194,7 +194,6 @@ def test_evaluation_is_recorded_but_not_a_class(path):
         "run_inference.py",
         "api.py",
         "infer.sh",
-        "src/generation.py",
     ],
 )
 def test_inference_only(path):
@@ -439,9 +438,6 @@ STABLE_AUDIO_LIKE = [
                 "finetuning": [
                     "scripts/run_dpo.py",
                     "scripts/run_sft.py",
-                    "src/alignment/__init__.py",
-                    "src/alignment/configs.py",
-                    "src/alignment/data.py",
                 ],  # an alignment/ package
                 "configs": [
                     "recipes/accelerate_configs/deepspeed_zero3.yaml",
@@ -465,7 +461,7 @@ STABLE_AUDIO_LIKE = [
                 "inference": ["tools/run_text_generation_server.py"],
             },
         ),
-        (LLAMA_LIKE, "inference", {"inference": ["example_chat_completion.py", "llama/generation.py"]}),
+        (LLAMA_LIKE, "inference", {"inference": ["example_chat_completion.py"]}),
         (STABLE_AUDIO_LIKE, "inference", {"inference": ["stable_audio_tools/inference/generation.py"]}),
     ],
     ids=[
@@ -512,3 +508,42 @@ def test_bundled_snapshot_trees():
             assert not report.counts["code"], name
         seen[name] = report.classification
     assert len(seen) == len(files)
+
+
+# --- rules v2: classification precision --------------------------------------------------------
+def test_inference_configs_are_not_training_configs():
+    report = classify_tree(["inference/configs/config_671B.json", "inference/generate.py", "README.md"])
+    assert report.classification == "inference"
+    assert "configs" not in report.paths
+
+
+def test_evaluation_and_serving_folders_hold_no_training_evidence():
+    report = classify_tree(["eval/train_probe.py", "serving/train_server.sh", "benchmarks/sft_bench.py"])
+    assert report.classification == "inference"
+    assert "pretraining" not in report.paths
+    assert "finetuning" not in report.paths
+
+
+def test_a_library_module_named_like_a_method_is_not_an_entry_point():
+    report = classify_tree(["src/mistral_inference/lora.py", "src/mistral_inference/main.py"])
+    assert "finetuning" not in report.paths
+    report = classify_tree(["pkg/__init__.py", "pkg/trainer_utils.py"])
+    assert report.paths.get("pretraining") is None
+
+
+def test_an_entry_point_inside_a_package_still_counts():
+    report = classify_tree(["open_instruct/__init__.py", "open_instruct/finetune.py"])
+    assert report.classification == "finetuning"
+
+
+def test_a_lora_example_is_fine_tuning_not_pretraining():
+    report = classify_tree(["examples/dreambooth/train_dreambooth_lora.py"])
+    assert report.classification == "finetuning"
+
+
+def test_general_frameworks_are_known():
+    from catalog.sources.github.taxonomy import is_framework
+
+    assert is_framework("huggingface/transformers")
+    assert is_framework("vLLM-project/vllm")
+    assert not is_framework("allenai/OLMo")

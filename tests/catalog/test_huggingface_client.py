@@ -14,6 +14,7 @@ from catalog.sources.huggingface.client import (
     BaseModelRef,
     HubClient,
     HubDisabled,
+    HubError,
     HubGated,
     HubMalformedResponse,
     HubNotFound,
@@ -615,8 +616,8 @@ def test_readme_errors(tiny_hub):
     hub.add_model({"id": "org/no-card"})
     hub.add_model({"id": "org/pinned", "sha": SHA}, readme="# pinned")
     client = HubClient()
-    with pytest.raises(HubGated):
-        client.readme("org/gated", SHA)
+    # a gated repository's card is public on the Hub: it is read, not refused
+    assert client.readme("org/gated", SHA).text.endswith("# secret")
     with pytest.raises(HubNotFound, match="file does not exist"):
         client.readme("org/no-card", "main")
     with pytest.raises(HubNotFound):
@@ -624,6 +625,15 @@ def test_readme_errors(tiny_hub):
     assert client.readme("org/pinned", SHA).text == "# pinned"
     with pytest.raises(HubRevisionNotFound):
         client.readme("org/pinned", "6" * 40)
+
+
+def test_a_readme_the_snapshot_lacks_is_unreadable_not_absent(tiny_hub):
+    tiny_hub.hub.add_model({"id": "org/uncaptured", "sha": SHA, "_snapshot": {"card": "unretrieved"}})
+    with pytest.raises(HubError) as caught:
+        HubClient().readme("org/uncaptured", SHA)
+    assert caught.value.code == "not_in_snapshot"
+    assert not isinstance(caught.value, HubNotFound)
+    assert not caught.value.transient
 
 
 def test_readme_of_a_model_that_changed_since_the_crawl(tiny_hub):

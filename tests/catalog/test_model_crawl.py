@@ -225,25 +225,29 @@ def test_a_renamed_model_onto_a_known_row(tiny_hub):
 
 
 # --- README problems ----------------------------------------------------------------------------------
-def test_a_gated_readme_keeps_the_api_metadata(tiny_hub):
+def test_a_gated_model_card_is_read_like_any_other(tiny_hub):
     _add(tiny_hub.hub, "org/gated", readme="# gated\nhttps://github.com/org/secret", gated="manual")
     result = crawl.model_crawl(model=_row("org/gated"))
     assert result.status == "crawled"
-    assert "README gated" in result.message
-    assert "metadata from the API only" in result.message
+    assert result.message == ""
     model = AIModel.objects.get(repo_id="org/gated")
     assert model.gated == "manual"
-    assert model.license_declared == ["apache-2.0"]
     assert model.weight_files == ["model.safetensors"]
-    assert model.detail_sha == SHA
-    assert "README gated" in model.crawl_error
-    failure = CrawlFailure.objects.get(subject_key="org/gated")
-    assert (failure.stage, failure.error_code) == ("readme", "readme_unavailable")
-    assert failure.message == "README gated (401/403): card links unavailable; metadata from the API only"
-    assert not CodeRepository.objects.exists()
+    assert CodeRepository.objects.filter(full_name="org/secret").exists()
+    assert _evidence(model, "documentation")["model_card"] is True
+
+
+def test_a_card_the_snapshot_lacks_keeps_the_api_metadata_and_says_unread(tiny_hub):
+    _add(tiny_hub.hub, "org/uncaptured", readme=None)
+    tiny_hub.hub.notes["org/uncaptured"] = {"card": "unretrieved"}
+    result = crawl.model_crawl(model=_row("org/uncaptured"))
+    assert result.status == "crawled"
+    assert "README unreadable" in result.message
+    model = AIModel.objects.get(repo_id="org/uncaptured")
+    assert model.license_declared == ["apache-2.0"]
     documentation = _evidence(model, "documentation")
     assert documentation["model_card"] is False
-    assert "README gated" in documentation["readme_unavailable"]
+    assert documentation["readme_unavailable"]
 
 
 def test_a_model_without_readme(tiny_hub):

@@ -277,7 +277,12 @@ def test_noassertion_license_records_the_license_file(tiny_hub):
     assert repo.license_spdx == "NOASSERTION"
     assert repo.license_name == "Other"
     row = evidence(repo)[choices.Fact.REPO_LICENSE]
-    assert row.value == {"spdx_id": "NOASSERTION", "name": "Other", "license_file": "LICENSE"}
+    assert row.value == {
+        "spdx_id": "NOASSERTION",
+        "name": "Other",
+        "license_file": "LICENSE",
+        "license_text_kept": True,
+    }
     assert row.source_url == "https://github.com/org/odd/blob/trunk/LICENSE"
     assert any(line.endswith("/repos/org/odd/license") for line in tiny_hub.httpd.recent)
 
@@ -420,3 +425,51 @@ def test_stale_repositories_never_crawled_first_then_round_robin(tiny_hub):
     big = stale_repositories(limit=50)
     assert sorted(big) == ids
     assert len(big) == len(ids)
+
+
+def test_noassertion_keeps_the_licence_text_and_the_knowledge_base_names_it(tiny_hub):
+    from scoring.facts import repo_license_key
+
+    record = repo_record("org/custom", license=OTHER)
+    record["license_file_text"] = "Copyright 2024\n\nApache License\n   Version 2.0, January 2004\n"
+    tiny_hub.hub.add_repo(record)
+    repo = linked("org/custom")
+    crawl(repo)
+    repo.refresh_from_db()
+    assert "Apache License" in repo.license_text
+    assert repo_license_key(repo.license_spdx, repo.license_text) == "Apache-2.0"
+
+
+def test_a_licence_file_that_matches_no_known_licence_stays_unnamed():
+    from scoring.facts import repo_license_key
+
+    assert repo_license_key("NOASSERTION", "Use it only on Tuesdays.") == "NOASSERTION"
+
+
+def test_a_rules_change_reclassifies_the_stored_tree_without_fetching(tiny_hub):
+    from catalog.ingest.repositories import repositories_reclassify
+
+    tiny_hub.hub.add_repo(
+        repo_record("org/lib", tree=["src/pkg/__init__.py", "src/pkg/lora.py", "README.md"])
+    )
+    repo = linked("org/lib")
+    crawl(repo)
+    # as an older rules version classified it: a package module counted as fine-tuning code
+    CodeRepository.objects.filter(pk=repo.pk).update(classification="finetuning", rules_version="1")
+    requests_before = len(tiny_hub.httpd.recent)
+    assert repositories_reclassify() == [repo.pk]
+    repo.refresh_from_db()
+    assert repo.classification == "inference"
+    assert repo.rules_version == "2"
+    assert len(tiny_hub.httpd.recent) == requests_before  # nothing fetched
+
+
+def test_a_304_after_a_rules_change_still_reclassifies(tiny_hub):
+    tiny_hub.hub.add_repo(repo_record("org/lib2", tree=["src/pkg/__init__.py", "src/pkg/lora.py"]))
+    repo = linked("org/lib2")
+    crawl(repo)
+    CodeRepository.objects.filter(pk=repo.pk).update(classification="finetuning", rules_version="1")
+    repo.refresh_from_db()
+    assert crawl(repo) == "crawled"  # GitHub answers 304, the rules changed: classified again
+    repo.refresh_from_db()
+    assert repo.classification == "inference"

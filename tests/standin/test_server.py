@@ -60,7 +60,13 @@ def _populate(hub: SnapshotHub) -> None:
     hub.add_model({"id": "org/hidden", "private": True, "downloads": 10_000})
     hub.add_model({"id": "org/switched-off", "disabled": True, "downloads": 1})
     hub.add_model(
-        {"id": "org/locked", "gated": "manual", "downloads": 2, "cardData": {"license": "other"}},
+        {
+            "id": "org/locked",
+            "gated": "manual",
+            "downloads": 2,
+            "cardData": {"license": "other"},
+            "siblings": [{"rfilename": "README.md"}, {"rfilename": "LICENSE"}, {"rfilename": "config.json"}],
+        },
         readme="# Locked\n",
     )
 
@@ -281,10 +287,15 @@ def test_resolve_errors(http):
     private = http.get("/org/hidden/resolve/main/README.md")
     assert private.status_code == 401
     assert private.headers["X-Error-Code"] == "RepoNotFound"
-    gated = http.get("/org/locked/resolve/main/README.md")
+    # the Hub serves a gated repository's card and licence to anyone (transformers PR #26257,
+    # hub-docs PR #1274); every other file answers 401 GatedRepo without a granted token
+    gated_card = http.get("/org/locked/resolve/main/README.md")
+    assert gated_card.status_code == 200
+    assert "# Locked" in gated_card.text
+    assert http.get("/org/locked/resolve/main/LICENSE").status_code == 200
+    gated = http.get("/org/locked/resolve/main/config.json")
     assert gated.status_code == 401
     assert gated.headers["X-Error-Code"] == "GatedRepo"
-    assert "# Locked" not in gated.text
     sibling = http.get("/org/alpha/resolve/main/model.safetensors")
     assert sibling.status_code == 200
 

@@ -11,6 +11,8 @@ until ``x-ratelimit-reset``; a secondary limit says so and may carry ``Retry-Aft
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,6 +82,24 @@ class LicenseFile:
     path: str
     spdx_id: str
     name: str
+    text: str = ""  # the start of the file (GitHub sends it base64-encoded)
+
+
+LICENSE_TEXT_MAX = 20_000
+
+
+def _decoded_content(raw: dict[str, Any]) -> str:
+    """A contents-API file body (base64), decoded leniently and capped."""
+    content = raw.get("content")
+    if not isinstance(content, str) or raw.get("encoding", "base64") != "base64":
+        return ""
+    try:
+        data = base64.b64decode(content, validate=False)
+    except (ValueError, binascii.Error):
+        return ""
+    return (
+        data[: LICENSE_TEXT_MAX * 2].decode("utf-8", errors="replace")[:LICENSE_TEXT_MAX].replace("\x00", "")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +250,7 @@ class GitHubClient:
                 path=str(raw.get("path") or ""),
                 spdx_id=str(info.get("spdx_id") or ""),
                 name=str(info.get("name") or ""),
+                text=_decoded_content(raw),
             )
         return fetched
 

@@ -20,6 +20,21 @@ miss, are written up in docs/methodology.md ("Training code detection"). In shor
   ``app.py``, ``predict*``.
 
 Paths under tests/, docs/, .github/ and vendored folders are ignored.
+
+Rules version 2 (methodology v2, "classification precision"):
+
+* configs and scripts under ``inference/``, ``serving/``, ``deploy/``, ``eval*/`` or
+  ``benchmark*/`` folders are not training evidence (``inference/configs/*.json`` is an
+  inference config);
+* a module inside an importable package (a folder with ``__init__.py``, or anything under
+  ``src/``) is not an entry point unless its own name says it trains (``train.py``,
+  ``finetune.py``, ``run_*.py`` ...): ``src/<pkg>/lora.py`` and ``<pkg>/trainer_utils.py`` are
+  library code;
+* a script whose name speaks of an adapter or an alignment method (``lora``, ``dreambooth``,
+  ``sft``, ``dpo`` ...) is fine-tuning even when it also says ``train``.
+
+``RULES_VERSION`` is stored with every classification; a rule change re-classifies the
+stored trees without fetching them again.
 """
 
 from __future__ import annotations
@@ -91,12 +106,94 @@ INFERENCE = re.compile(
 EVALUATION = re.compile(r"(^|[_\-/])(eval\w*|evaluat\w*|benchmark\w*|lm_eval\w*)\.(py|sh|ipynb)$")
 EVAL_DIRS = {"eval", "evals", "evaluation", "benchmarks", "benchmark", "lm_eval"}
 MAX_PATHS_PER_KIND = 20
+RULES_VERSION = "2"
+NOT_TRAINING_DIR = re.compile(
+    r"^(inference|infer|serving|serve|server|deploy|deployment|eval\w*|benchmark\w*|demo\w*|api)$"
+)
+PACKAGE_ENTRY_STEM = re.compile(
+    r"^(train|pretrain|pre_train|finetune|fine_tune|sft|dpo|ppo|grpo|orpo|kto|rlhf|reward_model(ing)?)"
+    r"(_\w+)?$|^run_\w+$|^main$"
+)
+FINETUNE_WORD = re.compile(
+    r"(q?lora|dreambooth|sft|dpo|finetun|fine_tun|fine-tun|instruct|textual_inversion)"
+)
+# General-purpose frameworks and tools: linked from cards for installation or usage, they are
+# not the model's own training code (methodology v2 section 3). Lower-case GitHub full names.
+FRAMEWORK_REPOS = frozenset(
+    {
+        "huggingface/transformers",
+        "huggingface/diffusers",
+        "huggingface/accelerate",
+        "huggingface/peft",
+        "huggingface/trl",
+        "huggingface/optimum",
+        "huggingface/text-generation-inference",
+        "huggingface/text-embeddings-inference",
+        "huggingface/alignment-handbook",
+        "huggingface/nanotron",
+        "huggingface/candle",
+        "huggingface/huggingface_hub",
+        "huggingface/datasets",
+        "huggingface/tokenizers",
+        "vllm-project/vllm",
+        "sgl-project/sglang",
+        "ggml-org/llama.cpp",
+        "ggerganov/llama.cpp",
+        "ggml-org/ggml",
+        "ollama/ollama",
+        "lm-sys/fastchat",
+        "axolotl-ai-cloud/axolotl",
+        "openaccess-ai-collective/axolotl",
+        "hiyouga/llama-factory",
+        "unslothai/unsloth",
+        "pytorch/torchtune",
+        "pytorch/pytorch",
+        "microsoft/deepspeed",
+        "deepspeedai/deepspeed",
+        "nvidia/megatron-lm",
+        "nvidia/nemo",
+        "nvidia/tensorrt-llm",
+        "mlc-ai/mlc-llm",
+        "mosaicml/llm-foundry",
+        "mosaicml/composer",
+        "eleutherai/lm-evaluation-harness",
+        "eleutherai/gpt-neox",
+        "mistralai/mistral-inference",
+        "mistralai/mistral-finetune",
+        "mistralai/mistral-common",
+        "meta-llama/llama-cookbook",
+        "meta-llama/llama-recipes",
+        "meta-llama/llama-stack",
+        "openai/harmony",
+        "openai/tiktoken",
+        "qwenlm/qwen-agent",
+        "modelscope/ms-swift",
+        "modelscope/modelscope",
+        "intel/intel-extension-for-transformers",
+        "intel/neural-compressor",
+        "sentence-transformers/sentence-transformers",
+        "ukplab/sentence-transformers",
+        "comfyanonymous/comfyui",
+        "automatic1111/stable-diffusion-webui",
+        "lm-sys/routellm",
+        "arcee-ai/mergekit",
+        "cg123/mergekit",
+        "bigscience-workshop/megatron-deepspeed",
+        "bigcode-project/megatron-lm",
+        "turboderp/exllamav2",
+        "autogptq/autogptq",
+        "casper-hansen/autoawq",
+        "mit-han-lab/llm-awq",
+        "open-mmlab/mmdetection",
+    }
+)
 
 
 @dataclass
 class CodeReport:
     classification: str  # training / finetuning / inference / none
     paths: dict[str, list[str]] = field(default_factory=dict)
+    rules_version: str = RULES_VERSION
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -106,6 +203,24 @@ class CodeReport:
 
 def _ignored(parts: list[str]) -> bool:
     return any(part.lower() in IGNORED_DIRS for part in parts[:-1])
+
+
+def is_framework(full_name: str) -> bool:
+    return full_name.lower() in FRAMEWORK_REPOS
+
+
+def _package_dirs(paths: list[str]) -> set[str]:
+    return {p.rsplit("/", 1)[0].lower() for p in paths if p.endswith("/__init__.py")}
+
+
+def _library_module(parts: list[str], packages: set[str]) -> bool:
+    """A module of an importable package, not a script (v2): its name does not say it trains."""
+    if len(parts) < 2:
+        return False
+    folder = "/".join(parts[:-1]).lower()
+    in_package = folder in packages or parts[0].lower() == "src"
+    stem = parts[-1].rsplit(".", 1)[0].lower()
+    return in_package and not PACKAGE_ENTRY_STEM.match(stem)
 
 
 def classify_tree(paths: list[str]) -> CodeReport:
@@ -121,6 +236,7 @@ def classify_tree(paths: list[str]) -> CodeReport:
             "code",
         )
     }
+    packages = _package_dirs(paths)
     for path in paths:
         parts = path.split("/")
         if _ignored(parts):
@@ -130,8 +246,19 @@ def classify_tree(paths: list[str]) -> CodeReport:
         is_code = lower.endswith(CODE_SUFFIXES)
         if is_code:
             found["code"].append(path)
+        if any(NOT_TRAINING_DIR.match(f) for f in folders):
+            # inference, serving, deployment and evaluation folders hold no training evidence
+            if is_code:
+                is_eval = any(f.startswith(("eval", "benchmark")) for f in folders)
+                found["evaluation" if is_eval else "inference"].append(path)
+            continue
+        if is_code and _library_module(parts, packages):
+            continue  # library code: neither an entry point nor inference
+        name = parts[-1].lower()
         if is_code and (
-            FINETUNE.search(lower) or (folders & FINETUNE_DIRS and lower.endswith((".py", ".sh")))
+            FINETUNE.search(lower)
+            or (folders & FINETUNE_DIRS and lower.endswith((".py", ".sh")))
+            or (PRETRAIN.search(lower) and FINETUNE_WORD.search(name))
         ):
             found["finetuning"].append(path)
         elif is_code and (

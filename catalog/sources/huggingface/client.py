@@ -172,6 +172,12 @@ class HubRevisionNotFound(HubError):
     code = "revision_not_found"
 
 
+class HubNotInSnapshot(HubError):
+    """The stand-in hub has no copy of something the real Hub holds: unreadable, not absent."""
+
+    code = "not_in_snapshot"
+
+
 class HubRateLimited(HubError):
     code = "rate_limited"
     transient = True
@@ -582,6 +588,9 @@ def _translate(exc: Exception) -> HubError:
         return HubRefused(str(exc))
     response: Any = getattr(exc, "response", None)
     status = response.status_code if response is not None else None
+    if response is not None and response.headers.get("X-Error-Code") == "NotInSnapshot":
+        # only the local stand-in says this: the file exists upstream but was not captured
+        return HubNotInSnapshot("the stand-in's snapshot does not hold this file", http_status=status)
     if isinstance(exc, hf_errors.GatedRepoError):  # subclass of RepositoryNotFoundError: first
         return HubGated(
             "the repository is gated; its files need an accepted access request", http_status=status
