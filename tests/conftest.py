@@ -115,3 +115,28 @@ def pytest_sessionfinish(session, exitstatus):
     if name and django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+
+# Data migrations that publish methodology versions: a flush empties their rows, so a test that
+# flushes puts them back exactly as `migrate` did (no read ever creates them).
+METHODOLOGY_MIGRATIONS = (("scoring.migrations.0005_methodology_v1", "publish_v1"),)
+
+
+def republish_methodologies() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in METHODOLOGY_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _methodologies_published(request):
+    """Transactional tests end with a flush, which empties what data migrations wrote: a test
+    that uses the database starts with the published methodologies, as after `migrate`."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            republish_methodologies()
+    yield

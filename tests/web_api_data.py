@@ -25,7 +25,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from standin.server import StandinServer
-from tests.conftest import point_at
+from tests.conftest import point_at, republish_methodologies
 
 # Every listed model counts as notable, so the default view shows the whole snapshot.
 DATA_SETTINGS = {"NOTABLE_MIN_DOWNLOADS": 0}
@@ -57,11 +57,13 @@ def crawled(django_db_setup, django_db_blocker, snapshot_data):
         with override_settings(**vars(endpoints), **DATA_SETTINGS):
             try:
                 with django_db_blocker.unblock():
+                    republish_methodologies()  # an earlier transactional test may have flushed them
                     call_command("crawl", "--no-progress", stdout=StringIO(), stderr=StringIO())
                 yield server
             finally:
                 with django_db_blocker.unblock():
                     call_command("flush", interactive=False, verbosity=0)
+                    republish_methodologies()
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from scoring.models import MethodologyVersion, Score, ScoreChange
 from scoring.rubric import code_part, data_part
 from scoring.services import methodology_current, methodology_publish, rescore
 from standin.server import StandinServer
-from tests.conftest import point_at
+from tests.conftest import point_at, republish_methodologies
 
 pytestmark = pytest.mark.django_db
 LEVELS = ("weights", "training_data", "training_code", "license")
@@ -44,10 +44,12 @@ def crawled(django_db_setup, django_db_blocker, snapshot_data):
         point_at(endpoints, server)
         with override_settings(**vars(endpoints)):
             with django_db_blocker.unblock():
+                republish_methodologies()  # an earlier transactional test may have flushed them
                 call_command("crawl", "--no-progress", stdout=StringIO(), stderr=StringIO())
             yield server
             with django_db_blocker.unblock():
                 call_command("flush", interactive=False, verbosity=0)
+                republish_methodologies()
 
 
 def score(repo_id: str, methodology: MethodologyVersion | None = None) -> Score:

@@ -480,7 +480,9 @@ def test_organizations_count_their_models(api):
         mine = [r for r in rows if r["organization_name"] == org["name"]]
         assert org["models"] == len(mine)
         assert org["open_weights"] == sum(r["weights"] == "open" for r in mine)
-        assert org["mean_total"] == pytest.approx(sum(r["total"] for r in mine) / len(mine), abs=0.05)
+        assert org["mean_total"] == pytest.approx(
+            sum(r["total"] for r in mine) / len(mine), abs=0.051
+        )  # shown to 0.1
     meta = next(o for o in orgs if o["name"] == "meta-llama")
     assert sorted(ids(walk(api, meta["url"]))) == sorted(
         r["repo_id"] for r in rows if r["organization_name"] == "meta-llama"
