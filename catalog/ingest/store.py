@@ -594,8 +594,13 @@ def model_detail_ingest(
         if not record.base_models and links is not None and links.base_models:
             # v2: a base stated only in the card's text ("Finetuned from model: X") is lineage too,
             # trusted last (after the API, the tags and the card metadata)
+            relation = (
+                "adapter"
+                if any(f.split("/")[-1].startswith("adapter_model") for f in record.weight_files or [])
+                else "finetune"
+            )
             record.base_models = [
-                BaseModelRef(repo_id, "finetune", "readme")
+                BaseModelRef(repo_id, relation, "readme")
                 for repo_id in links.base_models
                 if repo_id.lower() != model.repo_id.lower()
             ][:1]

@@ -273,15 +273,16 @@ def test_a_quantization_follows_its_base(crawled):
     assert row.license == strictest([own_license_grade(AIModel.objects.get(pk=row.model_id)), base.license])
 
 
-def test_an_adapter_without_a_named_base(crawled):
+def test_an_adapter_whose_base_is_named_only_in_a_command_and_deleted(crawled):
     model = AIModel.objects.get(repo_id="tloen/alpaca-lora-7b")
     assert model.weight_files == ["adapter_model.bin"]
-    assert bases_of(model.repo_id) == []
+    # v2: the card's text names the base (in its fine-tuning command); that base left the Hub
+    assert bases_of(model.repo_id) == [("decapoda-research/llama-7b-hf", "adapter")]
     row = score(model.repo_id)
     assert row.is_derivative
     assert row.weights == PARTIAL  # only the adapter is published; the full weights are not shown to be open
-    assert (row.training_data, row.training_code, row.license) == (UNKNOWN, UNKNOWN, UNKNOWN)
-    assert "base model is not known" in row.judgments["license"]["rationale"]
+    assert row.license == UNKNOWN
+    assert "decapoda-research/llama-7b-hf" in row.judgments["training_data"]["rationale"]
 
 
 def test_a_fine_tune_of_a_fine_tune(crawled):

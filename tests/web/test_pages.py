@@ -175,7 +175,7 @@ def test_search_is_case_insensitive_and_covers_organizations(site, whole_board):
     by_org = [
         r
         for r in expected_order(listed_rows(), "total")
-        if "mistral" in Score.objects.get(repo_id=r).organization_name.lower() or "mistral" in r.lower()
+        if "mistralai" in Score.objects.get(repo_id=r).organization_name.lower() or "mistralai" in r.lower()
     ]
     assert by_org
     assert board(site.get("/?q=mistralai")) == by_org
