@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from catalog.admin import ReadOnlyAdmin
+from scoring import dimensions
 from scoring.models import License, MethodologyVersion, Score, ScoreChange
 
 
@@ -22,15 +23,12 @@ class ScoreAdmin(ReadOnlyAdmin):
         "repo_id",
         "methodology",
         "total",
-        "weights",
-        "training_data",
-        "training_code",
-        "license",
+        *dimensions.COLUMNS,
         "mof_class",
         "osaid_ready",
         "computed_at",
     )
-    list_filter = ("methodology", "weights", "training_data", "training_code", "license", "mof_class")
+    list_filter = ("methodology", *dimensions.COLUMNS, "mof_class")
     search_fields = ("repo_id",)
     show_full_result_count = False
 

@@ -11,18 +11,16 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from catalog.choices import Modality
+from scoring import dimensions
 from scoring.levels import LEVEL_CHOICES
 from scoring.models import Score
 
-# sort key -> order_by fields (a deterministic tiebreak always follows)
+# sort key -> order_by fields (a deterministic tiebreak always follows); one level sort per dimension
 SORTS = {
     "total": ("-total",),
     "name": ("repo_id",),
     "organization": ("organization_name",),
-    "weights": ("-weights_rank", "-total"),
-    "training_data": ("-training_data_rank", "-total"),
-    "training_code": ("-training_code_rank", "-total"),
-    "license": ("-license_rank", "-total"),
+    **{d.sort_key: (f"-{d.rank}", "-total") for d in dimensions.ALL},
     "mof": ("-mof_rank", "-total"),
     "downloads": ("-downloads",),
     "likes": ("-likes",),
@@ -35,6 +33,17 @@ TIEBREAK = ("repo_id", "id")
 DERIVATIVE_CHOICES = [("base", "base models only"), ("derivative", "derivatives only")]
 SHOW_CHOICES = [("notable", "notable models"), ("all", "all models")]
 MAX_QUERY_LENGTH = 100
+
+
+def level_filters(*, first: str) -> dict[str, django_filters.ChoiceFilter]:
+    """One level filter per dimension, in registry order except that dimension ``first`` leads."""
+    ordered = sorted(dimensions.ALL, key=lambda d: d.key != first)
+    return {
+        d.filter_name: django_filters.ChoiceFilter(
+            field_name=d.column, choices=LEVEL_CHOICES, label=d.filter_label
+        )
+        for d in ordered
+    }
 
 
 def sort_choices() -> list[tuple[str, str]]:
@@ -58,12 +67,9 @@ class ScoreFilterSet(django_filters.FilterSet):
         field_name="organization_name", max_length=96, label="Organization"
     )
     license = django_filters.CharFilter(field_name="license_key", max_length=100, label="License (key)")
-    license_grade = django_filters.ChoiceFilter(
-        field_name="license", choices=LEVEL_CHOICES, label="License grade"
-    )
-    weights = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Weights")
-    training_data = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training data")
-    training_code = django_filters.ChoiceFilter(choices=LEVEL_CHOICES, label="Training code")
+    # the level filters, from scoring.dimensions; the license grade keeps its place beside the
+    # license key (declaration order is the order of the leaderboard's form)
+    locals().update(level_filters(first=dimensions.LICENSE))
     mof_class = django_filters.ChoiceFilter(
         choices=[("1", "Class I"), ("2", "Class II"), ("3", "Class III"), ("0", "unclassified")],
         method="filter_mof",

@@ -66,6 +66,7 @@ class License(models.Model):
 class Score(models.Model):
     model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="scores")
     methodology = models.ForeignKey(MethodologyVersion, on_delete=models.PROTECT, related_name="scores")
+    # one level column per scoring.dimensions entry (its ``column``); a new one needs a migration
     weights = models.CharField(max_length=10, choices=LEVEL_CHOICES)
     training_data = models.CharField(max_length=10, choices=LEVEL_CHOICES)
     training_code = models.CharField(max_length=10, choices=LEVEL_CHOICES)
@@ -117,7 +118,8 @@ class Score(models.Model):
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
             models.Index(fields=["methodology", "pipeline_tag"], name="score_board_pipeline"),
             models.Index(fields=["repo_id", "methodology"], name="score_repo"),
-            # filtering by a judgment level (the leaderboard's and the API's level filters)
+            # filtering by a judgment level (the leaderboard's and the API's level filters): one
+            # per scoring.dimensions column
             models.Index(
                 fields=["methodology", "weights", "-total", "repo_id", "id"], name="score_level_weights"
             ),

@@ -14,15 +14,14 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scoring import dimensions
+from scoring.dimensions import CODE, DATA, LICENSE, WEIGHTS
 from scoring.levels import CLOSED, OPEN, PARTIAL, POINTS, UNKNOWN, mean_level, strictest
 from scoring.licenses import LicenseResolution
 
-WEIGHTS = "weights"
-DATA = "training_data"
-CODE = "training_code"
-LICENSE = "license"
-DIMENSIONS = (WEIGHTS, DATA, CODE, LICENSE)
-DIMENSION_LABELS = {WEIGHTS: "Weights", DATA: "Training data", CODE: "Training code", LICENSE: "License"}
+# both derive from scoring.dimensions, the one list of dimensions
+DIMENSIONS = dimensions.KEYS
+DIMENSION_LABELS = {d.key: d.label for d in dimensions.ALL}
 CRAWLED, INFERRED, CORRECTED = "crawled", "inferred", "corrected"
 OSI_CODE_LICENSES_FALLBACK = {"NOASSERTION": None, "": None}
 
@@ -155,7 +154,7 @@ class Methodology:
         return round(100 * sum(self.weights[d] * judgments[d].points for d in DIMENSIONS) / weight_sum, 1)
 
 
-METHODOLOGY_V1 = Methodology("1.0", {WEIGHTS: 1.0, DATA: 1.0, CODE: 1.0, LICENSE: 1.0})
+METHODOLOGY_V1 = Methodology("1.0", dict.fromkeys(DIMENSIONS, 1.0))
 
 
 @dataclass(frozen=True)
@@ -185,7 +184,8 @@ def _origin(facts: ModelFacts, fact: str, default: str = CRAWLED) -> str:
 
 
 # --- weights --------------------------------------------------------------------------------
-def judge_weights(facts: ModelFacts, bases: list[BaseSummary]) -> Judgment:
+def judge_weights(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
+    # lineage_problem is accepted like every judge's; downloadable weights do not depend on it
     evidence = _ev(facts, "access", "weight_files", "weight_formats")
     if not facts.listed and not facts.missing:
         return Judgment(
@@ -642,14 +642,13 @@ def score_model(
     methodology: Methodology = METHODOLOGY_V1,
     lineage_problem: str = "",
 ) -> ScoreResult:
-    license_judgment, license_key, conflict = judge_license(facts, bases, lineage_problem)
-    judgments = {
-        WEIGHTS: judge_weights(facts, bases),
-        DATA: judge_data(facts, bases, lineage_problem),
-        CODE: judge_code(facts, bases, lineage_problem),
-        LICENSE: license_judgment,
-    }
-    judgments = {d: _apply_override(j, facts.overrides.get(d)) for d, j in judgments.items()}
+    judgments: dict[str, Judgment] = {}
+    license_key, conflict = "", ""
+    for dimension in dimensions.ALL:
+        outcome = dimension.judge(facts, bases, lineage_problem)
+        if isinstance(outcome, tuple):  # the license judge also names the effective license and any conflict
+            outcome, license_key, conflict = outcome
+        judgments[dimension.key] = _apply_override(outcome, facts.overrides.get(dimension.key))
     label = facts.license.label if facts.license else "unknown"
     return ScoreResult(
         judgments=judgments,

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, TruncQuarter
 
 from catalog.models import AIModel, LineageEdge
 from lib import keyset
+from scoring import dimensions
 from scoring.filters import ScoreFilterSet
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
 from scoring.lineage import bases_first
@@ -78,9 +79,9 @@ def scores_current(methodology: MethodologyVersion | None = None) -> QuerySet[Sc
 def with_ranks(queryset: QuerySet[Score], ordering: list[str]) -> QuerySet[Score]:
     """Annotate the rank columns an ordering needs (levels sort by openness, not alphabetically)."""
     wanted = {f.lstrip("-") for f in ordering}
-    for name in ("weights", "training_data", "training_code", "license"):
-        if f"{name}_rank" in wanted:
-            queryset = queryset.annotate(**{f"{name}_rank": _rank(name)})
+    for dimension in dimensions.ALL:
+        if dimension.rank in wanted:
+            queryset = queryset.annotate(**{dimension.rank: _rank(dimension.column)})
     if "mof_rank" in wanted:
         queryset = queryset.annotate(
             mof_rank=Case(
@@ -271,7 +272,7 @@ def compare_rows(repo_ids: list[str]) -> list[Score]:
 def score_for_badge(repo_id: str) -> Score | None:
     return (
         Score.objects.filter(methodology=current_methodology(), repo_id=repo_id)
-        .only("repo_id", "weights", "training_data", "training_code", "license", "total", "computed_at")
+        .only("repo_id", *dimensions.COLUMNS, "total", "computed_at")
         .first()
     )
 

@@ -1,4 +1,4 @@
-"""README badges: an SVG showing the four judgments, and a shields.io endpoint JSON.
+"""README badges: an SVG showing the judgments (one segment per dimension), and a shields.io endpoint JSON.
 
 The badge shows openness per dimension, not a rank (a lone rank reads as a quality claim).
 Each dimension has a symbol as well as a colour, so it reads without colour too.
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from html import escape
 
+from scoring import dimensions
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
 
 COLOURS = {OPEN: "#2e7d32", PARTIAL: "#9a5b00", CLOSED: "#b3261e", UNKNOWN: "#5f6368"}
 SYMBOLS = {OPEN: "✓", PARTIAL: "½", CLOSED: "✗", UNKNOWN: "?"}
-SHORT = (("weights", "W"), ("training_data", "D"), ("training_code", "C"), ("license", "L"))
+SHORT = tuple((d.key, d.letter) for d in dimensions.ALL)  # (dimension key, badge letter)
 CHAR_WIDTH = 7.0
 
 

@@ -17,20 +17,21 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from scoring import dimensions
+
 DATA_LICENSE = "CC-BY-4.0"
 DATA_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 CITATION = (
     "Openness Index (methodology v{version}), data exported {date}. Licensed CC BY 4.0: cite "
     '"Openness Index, https://openness-index.example.org" and the export date.'
 )
+# (export column, Score column) of every dimension, in registry order
+LEVEL_COLUMNS = tuple((d.export_column, d.column) for d in dimensions.ALL)
 COLUMNS = (
     "repo_id",
     "organization",
     "total",
-    "weights",
-    "training_data",
-    "training_code",
-    "license_grade",
+    *(name for name, _ in LEVEL_COLUMNS),
     "license",
     "license_label",
     "mof_class",
@@ -51,10 +52,7 @@ FIELDS = (
     "repo_id",
     "organization_name",
     "total",
-    "weights",
-    "training_data",
-    "training_code",
-    "license",
+    *(column for _, column in LEVEL_COLUMNS),
     "license_key",
     "license_label",
     "mof_class",
@@ -81,10 +79,7 @@ def row_dict(row: dict) -> dict:
         "repo_id": row["repo_id"],
         "organization": row["organization_name"],
         "total": row["total"],
-        "weights": row["weights"],
-        "training_data": row["training_data"],
-        "training_code": row["training_code"],
-        "license_grade": row["license"],
+        **{name: row[column] for name, column in LEVEL_COLUMNS},
         "license": row["license_key"],
         "license_label": row["license_label"],
         "mof_class": row["mof_class"] or None,

@@ -2,28 +2,45 @@
 
 The leaderboard is the most requested page; 50 rows of 15 cells through the template
 engine cost more than everything else the request does. This writes the same markup with
-one format string per row. Every value from the catalog goes through ``escape``.
+one format string per row (one level cell per dimension of ``scoring.dimensions``). Every
+value from the catalog goes through ``escape``.
 """
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from web.templatetags.openness import MOF_NAMES, compact, level_mark
+from scoring import dimensions
+from scoring.levels import UNKNOWN
+from web.templatetags.openness import MARKS, MOF_NAMES, compact, level_mark
 
 ROW = (
     '<tr><td><input type="checkbox" name="m" value="{repo}" id="cmp-{pk}" class="compare-box">'
     '<label for="cmp-{pk}" class="visually-hidden">Compare {repo}</label></td>'
     '<td class="num">{rank}</td>'
     '<td class="model"><a href="/models/{repo}/">{repo}</a>{derivative}</td>'
-    "<td>{org}</td><td>{w}</td><td>{d}</td><td>{c}</td><td>{lic}</td>"
+    "<td>{org}</td>{levels}"
     '<td class="num total">{total:.1f}</td><td>{mof}</td>'
     '<td class="license-label">{label}{conflict}</td>'
     '<td class="num">{params}</td><td>{modality}</td><td class="num">{downloads}</td><td>{crawled}</td></tr>'
 )
 DERIVATIVE = ' <span class="tag">derivative</span>'
 CONFLICT = ' <span class="tag warn">conflict</span>'
+# one cell per dimension, in registry order (the level columns of scoring.dimensions)
+_levels = attrgetter(*dimensions.COLUMNS)
+_CELLS = {level: f"<td>{level_mark(level)}</td>" for level in MARKS}
+_OTHER_CELL = _CELLS[UNKNOWN]  # as level_mark shows any other value
+BOARD_COLUMNS = ROW.count("<td") + len(dimensions.ALL)  # the empty table's colspan
+
+
+def _level_cells(row) -> str:
+    levels = _levels(row)
+    if not isinstance(levels, tuple):  # attrgetter of a single name returns the value itself
+        levels = (levels,)
+    return "".join([_CELLS.get(level, _OTHER_CELL) for level in levels])
 
 
 def _truncate(text: str, length: int) -> str:
@@ -41,10 +58,7 @@ def board_rows(rows, first_rank: int) -> SafeString:
                 rank=first_rank + offset,
                 derivative=DERIVATIVE if row.is_derivative else "",
                 org=escape(row.organization_name),
-                w=level_mark(row.weights),
-                d=level_mark(row.training_data),
-                c=level_mark(row.training_code),
-                lic=level_mark(row.license),
+                levels=_level_cells(row),
                 total=row.total,
                 mof=MOF_NAMES.get(row.mof_class, "none"),
                 label=escape(_truncate(row.license_label, 40)),

@@ -12,15 +12,14 @@ from django.utils.http import http_date
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import condition, require_safe
 
-from scoring import selectors
+from scoring import dimensions, selectors
 from scoring.filters import SORTS, ScoreFilterSet
 from scoring.licenses import knowledge_base
 from scoring.models import MethodologyVersion
-from scoring.rubric import DIMENSION_LABELS, DIMENSIONS
 from web import badges, charts
 from web import selectors as page_selectors
 from web.exports import export_meta, iter_rows, stream_csv, stream_json
-from web.rendering import board_rows
+from web.rendering import BOARD_COLUMNS, board_rows
 
 MAX_PAGE = 100_000
 COMPARE_MIN, COMPARE_MAX = 2, 4
@@ -67,6 +66,8 @@ def leaderboard(request):
         "notable_threshold": (settings.NOTABLE_MIN_DOWNLOADS, settings.NOTABLE_MIN_LIKES),
         "methodology": selectors.current_methodology(),
         "sorts": SORTS,
+        "dimensions": dimensions.ALL,
+        "board_columns": BOARD_COLUMNS,
     }
     return render(request, "leaderboard.html", context)
 
@@ -77,13 +78,13 @@ def model_detail(request, repo_id: str):
     if page is None:
         raise Http404(f"{repo_id} is not in the index")
     judgments = page.score.detail.judgments if page.score else {}
-    dimensions = [(d, DIMENSION_LABELS[d], judgments.get(d)) for d in DIMENSIONS]
+    sections = [(d.key, d.label, judgments.get(d.key)) for d in dimensions.ALL]
     history_points = [(c.changed_at, c.new.get("total", 0)) for c in page.history]
     context = {
         "p": page,
         "model": page.model,
         "score": page.score,
-        "dimensions": dimensions,
+        "dimensions": sections,
         "history_svg": charts.history_svg(history_points),
         "correction_url": (reverse("admin:corrections_correction_add") + f"?model={page.model.pk}"),
         "badge_url": reverse("badge_svg", kwargs={"repo_id": page.model.repo_id}),
@@ -96,7 +97,7 @@ def compare(request):
     wanted = list(dict.fromkeys(m.strip() for m in request.GET.getlist("m") if m.strip()))[:COMPARE_MAX]
     rows = selectors.compare_rows(wanted)
     missing = [m for m in wanted if m not in {r.repo_id for r in rows}]
-    matrix = [(DIMENSION_LABELS[d], [row.detail.judgments.get(d, {}) for row in rows]) for d in DIMENSIONS]
+    matrix = [(d.label, [row.detail.judgments.get(d.key, {}) for row in rows]) for d in dimensions.ALL]
     slots = wanted + [""] * (COMPARE_MAX - len(wanted))
     context = {
         "rows": rows,
@@ -121,7 +122,7 @@ def methodology(request):
         "versions": MethodologyVersion.objects.order_by("-published_on", "-id"),
         "licenses": entries,
         "kb_digest": kb.digest,
-        "dimensions": [(d, DIMENSION_LABELS[d]) for d in DIMENSIONS],
+        "dimensions": [(d.key, d.label) for d in dimensions.ALL],
     }
     return render(request, "methodology.html", context)
 
@@ -156,7 +157,7 @@ def badge_svg(request, repo_id: str):
         return HttpResponse(
             badges.not_found_svg(repo_id), content_type="image/svg+xml; charset=utf-8", status=404
         )
-    levels = {d: getattr(score, d) for d in DIMENSIONS}
+    levels = {d.key: getattr(score, d.column) for d in dimensions.ALL}
     return HttpResponse(badges.badge_svg(levels), content_type="image/svg+xml; charset=utf-8")
 
 
@@ -176,7 +177,7 @@ def badge_json(request, repo_id: str):
             },
             status=404,
         )
-    levels = {d: getattr(score, d) for d in DIMENSIONS}
+    levels = {d.key: getattr(score, d.column) for d in dimensions.ALL}
     return JsonResponse(badges.shields_payload(levels, score.total))
 
 

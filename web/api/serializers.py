@@ -7,18 +7,23 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import CodeRepository, Dataset
+from scoring import dimensions
 from scoring.levels import LEVELS
 from scoring.licenses import knowledge_base
 from scoring.models import License, MethodologyVersion, Score, ScoreChange
 
 LEVEL = serializers.ChoiceField(choices=LEVELS)
+# (API field, Score column) of every dimension, in registry order: the "levels" object
+LEVEL_FIELDS = tuple((d.api_field, d.column) for d in dimensions.ALL)
+
+
+def levels_of(obj: Score) -> dict[str, str]:
+    return {field: getattr(obj, column) for field, column in LEVEL_FIELDS}
 
 
 class LevelsSerializer(serializers.Serializer):
-    weights = serializers.ChoiceField(choices=LEVELS)
-    training_data = serializers.ChoiceField(choices=LEVELS)
-    training_code = serializers.ChoiceField(choices=LEVELS)
-    license = serializers.ChoiceField(choices=LEVELS)
+    # one field per scoring.dimensions entry
+    locals().update({field: serializers.ChoiceField(choices=LEVELS) for field, _ in LEVEL_FIELDS})
 
 
 class ModelListSerializer(serializers.ModelSerializer):
@@ -61,12 +66,7 @@ class ModelListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LevelsSerializer)
     def get_levels(self, obj: Score) -> dict:
-        return {
-            "weights": obj.weights,
-            "training_data": obj.training_data,
-            "training_code": obj.training_code,
-            "license": obj.license,
-        }
+        return levels_of(obj)
 
     @extend_schema_field(
         {
@@ -122,12 +122,7 @@ def list_item(obj: Score, base: str, version: str) -> dict:
         "url": f"{base}{obj.repo_id}/",
         "organization": obj.organization_name,
         "total": obj.total,
-        "levels": {
-            "weights": obj.weights,
-            "training_data": obj.training_data,
-            "training_code": obj.training_code,
-            "license": obj.license,
-        },
+        "levels": levels_of(obj),
         "unknown_count": obj.unknown_count,
         "license": {
             "key": obj.license_key or None,

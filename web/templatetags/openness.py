@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django import template
 from django.utils.html import format_html
 
+from scoring import dimensions
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
 
 register = template.Library()
@@ -25,6 +26,14 @@ _MARK_HTML = {
 @register.filter
 def level_mark(level: str):
     return _MARK_HTML.get(level, _MARK_HTML[UNKNOWN])
+
+
+@register.filter
+def levels_summary(levels) -> str:
+    """A recorded change's levels, one per dimension: "W open, D closed, C partial, L open"
+    (a level the record lacks shows as nothing)."""
+    levels = levels or {}
+    return ", ".join(f"{d.letter} {levels.get(d.key, '')}" for d in dimensions.ALL)
 
 
 @register.filter
@@ -66,28 +75,17 @@ def sort_link(context, key: str) -> str:
     return query_with(context, sort=target, page=None)
 
 
+# sorts whose plain form puts the largest (or most open) first
+DESCENDING_SORTS = frozenset(("total", "downloads", "likes", "parameters", "released", "crawled", "mof")) | {
+    d.sort_key for d in dimensions.ALL
+}
+
+
 @register.simple_tag(takes_context=True)
 def aria_sort(context, key: str) -> str:
     current = context.get("sort_key", "total")
     if current == key:
-        return (
-            "descending"
-            if key
-            in (
-                "total",
-                "downloads",
-                "likes",
-                "parameters",
-                "released",
-                "crawled",
-                "weights",
-                "training_data",
-                "training_code",
-                "license",
-                "mof",
-            )
-            else "ascending"
-        )
+        return "descending" if key in DESCENDING_SORTS else "ascending"
     if current == f"-{key}":
         return "ascending" if key not in ("name", "organization") else "descending"
     return "none"
