@@ -8,6 +8,7 @@ the crawled ones; the crawled ones stay in the catalog beside them.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from catalog.models import (
     ModelDataset,
     ModelPaper,
 )
+from catalog.sources.github.taxonomy import is_framework
 from scoring.levels import UNKNOWN
 from scoring.licenses import KnowledgeBase, identify_license_text, knowledge_base
 from scoring.rubric import (
@@ -145,6 +147,31 @@ def repo_license_key(spdx: str, license_text: str) -> str:
     return spdx
 
 
+def card_was_read(detail_crawled: bool, documentation: dict | None) -> bool:
+    """Was the README read (v2: unknown means unread)? A repository without a README counts as
+    read (there is nothing more to read); a gated, failed or uncaptured README does not."""
+    if not detail_crawled or documentation is None:
+        return False
+    if documentation.get("model_card"):
+        return True
+    problem = str(documentation.get("readme_unavailable") or "")
+    return problem.startswith("no README")
+
+
+def recipes_for(repo_id: str, tree: list[str]) -> tuple[str, ...]:
+    """Paths of a framework's tree that name this model (its recipe or config), if any."""
+    name = repo_id.rsplit("/", 1)[-1].lower()
+    stems = {name, re.sub(r"[-_.]v?\d+(\.\d+)*$", "", name)}
+    stems = {s for s in stems if len(s) >= 6}
+    found = [
+        path
+        for path in tree
+        if path.lower().endswith((".yaml", ".yml", ".json", ".toml", ".py", ".sh"))
+        and any(stem in path.lower() for stem in stems)
+    ]
+    return tuple(sorted(found)[:5])
+
+
 def _repo_license_open(kb: KnowledgeBase, spdx: str) -> bool | None:
     if not spdx or spdx == "NOASSERTION":
         return None
@@ -196,6 +223,21 @@ def build_facts(
         for r in CodeRepository.objects.filter(id__in=repo_ids).values(
             "id", "full_name", "status", "classification", "license_spdx", "license_text", "evidence_paths"
         )
+    }
+    framework_trees = {
+        r["id"]: r["tree_paths"] or []
+        for r in CodeRepository.objects.filter(
+            id__in=[pk for pk, r in repos.items() if is_framework(r["full_name"])]
+        ).values("id", "tree_paths")
+    }
+    card_notes = {
+        row["subject_id"]: row["value"] if isinstance(row["value"], dict) else {}
+        for row in Evidence.objects.filter(
+            subject_type=choices.SubjectType.MODEL,
+            subject_id__in=model_ids,
+            fact=choices.Fact.DOCUMENTATION,
+            origin=choices.EvidenceOrigin.CRAWLED,
+        ).values("subject_id", "value")
     }
     repo_evidence = _evidence(choices.SubjectType.REPOSITORY, repo_ids)
     model_evidence = _evidence(choices.SubjectType.MODEL, model_ids)
@@ -256,6 +298,8 @@ def build_facts(
                     license_open=_repo_license_open(
                         kb, repo_license_key(repo["license_spdx"], repo["license_text"])
                     ),
+                    framework=is_framework(repo["full_name"]),
+                    recipe_paths=recipes_for(m["repo_id"], framework_trees.get(repo["id"], [])),
                     has_configs=bool(paths.get("configs")),
                     has_data_processing=bool(paths.get("data_processing")),
                     has_evaluation=bool(paths.get("evaluation")),
@@ -313,6 +357,7 @@ def build_facts(
             repos_known=m["detail_crawled_at"] is not None or "code_repositories" in corrected_facts,
             license=license_resolution,
             has_card=has_card,
+            card_read=card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid)),
             papers=tuple(
                 dict.fromkeys(
                     [t[len("arxiv:") :] for t in tags if t.startswith("arxiv:")]

@@ -74,9 +74,7 @@ class AgreementReport:
             "models": self.models,
             "rows": self.rows,
             "target": TARGET,
-            "per_dimension": [
-                {**asdict(d), "share": round(d.share, 4)} for d in self.per_dimension
-            ],
+            "per_dimension": [{**asdict(d), "share": round(d.share, 4)} for d in self.per_dimension],
             "unknown_shown_as_closed": self.unknown_shown_as_closed,
             "missing_scores": self.missing_scores,
             "disagreements": [asdict(d) for d in self.disagreements],

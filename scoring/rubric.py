@@ -69,6 +69,8 @@ class RepoFact:
     has_data_processing: bool = False
     has_evaluation: bool = False
     evidence: EvidenceRef | None = None
+    framework: bool = False  # a general-purpose framework or tool (v2): usage, not this model's code
+    recipe_paths: tuple[str, ...] = ()  # in a framework: configs or scripts that name this model
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ class ModelFacts:
     repos_known: bool = False  # README links were read (detail crawl) or corrected
     license: LicenseResolution | None = None
     has_card: bool | None = None
+    # v2: was the README read (False: gated-and-refused, unreadable, not in the snapshot, or the
+    # model was only ever listed)? Card metadata counts as read either way.
+    card_read: bool = True
     papers: tuple[str, ...] = ()
     eval_results: bool = False
     evidence: dict[str, EvidenceRef] = field(default_factory=dict)
@@ -286,53 +291,63 @@ NOT_OBTAINABLE = {"missing", "private", "error"}
 
 
 def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
-    """The level of the datasets this model itself names (its own training data)."""
+    """The level of the datasets this model itself names (its own training data), methodology v2.
+
+    Obtainable = exists, public, ungated; a missing licence tag is reported, not held against
+    availability. Named but not obtainable (gated, withdrawn, not on the Hub, named only in
+    text) is partial; closed only when the card was read and names nothing; unknown when
+    what decides it could not be read.
+    """
     datasets = facts.datasets
     if not facts.datasets_known:
         return UNKNOWN, "has not had its card metadata read yet", {}
     if not datasets:
-        return CLOSED, "names no training dataset", {}
-    # any declared license grants access (even a non-commercial one); how permissive it is
-    # belongs to the license dimension, not to whether the data can be obtained
-    open_sets = [d for d in datasets if d.status == OBTAINABLE and d.license_label]
-    unlicensed = [d for d in datasets if d.status == OBTAINABLE and d not in open_sets]
+        if not facts.card_read:
+            return UNKNOWN, "names no dataset in its metadata, and its README could not be read", {}
+        return CLOSED, "names no training dataset (card read)", {}
+    obtainable = [d for d in datasets if d.status == OBTAINABLE]
+    unlicensed = [d for d in obtainable if not d.license_label or d.license_grade == UNKNOWN]
     named_only = [d for d in datasets if d.status in NAMED_ONLY]
     unverified = [d for d in datasets if d.status == "unverified"]
     lost = [d for d in datasets if d.status in NOT_OBTAINABLE]
     details = {
-        "obtainable": [d.name for d in open_sets],
+        "obtainable": [d.name for d in obtainable],
         "no_license": [d.name for d in unlicensed],
-        "gated_or_external": [d.name for d in named_only],
+        "gated_or_external": [_shown(d.name) for d in named_only],
         "unresolved": [d.name for d in lost],
         "unverified": [d.name for d in unverified],
     }
     total = len(datasets)
-    if len(open_sets) == total:
-        return OPEN, f"names {_plural(total, 'dataset')}, all public, ungated and licensed", details
-    if unverified and not open_sets and not named_only and not unlicensed:
+    licence_note = (
+        f"; {_plural(len(unlicensed), 'public dataset')} without a licence tag ({unlicensed[0].name})"
+        if unlicensed
+        else ""
+    )
+    if len(obtainable) == total:
+        return OPEN, f"names {_plural(total, 'dataset')}, all public and ungated{licence_note}", details
+    if unverified and not obtainable and not named_only and not lost:
         return UNKNOWN, f"names {_plural(total, 'dataset')} not checked yet", details
-    if open_sets or unlicensed or named_only:
-        problems = []
-        if unlicensed:
-            problems.append(f"{_plural(len(unlicensed), 'dataset')} without a license ({unlicensed[0].name})")
-        if named_only:
-            problems.append(f"{len(named_only)} gated or hosted elsewhere ({named_only[0].name})")
-        if lost:
-            problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
-        if unverified:
-            problems.append(f"{len(unverified)} not checked yet")
-        return (
-            PARTIAL,
-            f"names {_plural(total, 'dataset')}, {len(open_sets)} of them openly obtainable; "
-            + "; ".join(problems),
-            details,
+    problems = []
+    if named_only:
+        problems.append(
+            f"{len(named_only)} gated, hosted elsewhere or named only in text ({_shown(named_only[0].name)})"
         )
+    if lost:
+        problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
+    if unverified:
+        problems.append(f"{len(unverified)} not checked yet")
     return (
-        CLOSED,
-        f"names {_plural(total, 'dataset')}, none of which can be obtained ({lost[0].name}: "
-        f"{lost[0].status})",
+        PARTIAL,
+        f"names {_plural(total, 'dataset')}, {len(obtainable)} of them openly obtainable; "
+        + "; ".join(problems)
+        + licence_note,
         details,
     )
+
+
+def _shown(name: str) -> str:
+    """A corpus named only in the card's text is stored as named/<slug>: show it as named."""
+    return f"{name.removeprefix('named/')} (named in the card's text)" if name.startswith("named/") else name
 
 
 def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
@@ -385,14 +400,39 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
     if not facts.repos_known and not facts.repos:
         return UNKNOWN, "the card's links have not been read yet", None
     repos = [r for r in facts.repos if r.status != "renamed"]
+    # v2: a general-purpose framework linked for installation or usage is not this model's
+    # code; it counts only through a published recipe or config that names this model
+    frameworks = [r for r in repos if r.framework and not r.recipe_paths]
+    repos = [r for r in repos if not r.framework or r.recipe_paths]
     if not repos:
-        return CLOSED, "the card links no code repository", None
+        if not facts.card_read:
+            return UNKNOWN, "its README could not be read, so its code links are unknown", None
+        if frameworks:
+            names = ", ".join(r.full_name for r in frameworks[:3])
+            return CLOSED, f"the card links only general-purpose tools for usage ({names})", None
+        return CLOSED, "the card links no code repository (card read)", None
     if all(r.status == "unverified" for r in repos):
         return UNKNOWN, f"the card links {_plural(len(repos), 'repository')} not checked yet", None
     ranked: list[tuple[int, str, str, RepoFact]] = []
     for repo in repos:
         license_ok = repo.license_open is True
-        if repo.classification == "training" or (derivative and repo.classification == "finetuning"):
+        if repo.framework:
+            recipe = repo.recipe_paths[0]
+            if license_ok:
+                ranked.append(
+                    (
+                        3,
+                        OPEN,
+                        f"{repo.full_name} publishes a recipe for this model ({recipe}) "
+                        f"under {repo.license_spdx}",
+                        repo,
+                    )
+                )
+            else:
+                ranked.append(
+                    (2, PARTIAL, f"{repo.full_name} publishes a recipe for this model ({recipe})", repo)
+                )
+        elif repo.classification == "training" or (derivative and repo.classification == "finetuning"):
             kind = "training" if repo.classification == "training" else "fine-tuning"
             if license_ok:
                 ranked.append(
@@ -501,6 +541,20 @@ def judge_license(
             "",
         )
     own = resolution.grade
+    if not resolution.declared and not facts.card_read:
+        # v2: "no licence" (closed) only once the metadata, licence file and card were read
+        return (
+            Judgment(
+                LICENSE,
+                UNKNOWN,
+                "No licence in the metadata, and the README (which may state one) could not be read.",
+                CRAWLED,
+                evidence,
+                {"declared": [], "license_key": None, "own_grade": UNKNOWN},
+            ),
+            "",
+            "",
+        )
     own_text = f"{resolution.label} ({resolution.reason})" if resolution.entry else resolution.reason
     details = {"declared": resolution.declared, "license_key": resolution.key, "own_grade": own}
     if resolution.entry:

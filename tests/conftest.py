@@ -139,4 +139,3 @@ def _methodologies_published(request):
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():
             republish_methodologies()
-    yield

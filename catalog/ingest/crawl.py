@@ -228,6 +228,32 @@ def model_get_or_placeholder(repo_id: str) -> AIModel:
     return model
 
 
+def lineage_follow_rename(*, old: AIModel, new: AIModel) -> None:
+    """Derivatives that name a base by its old id now point at the id the Hub serves (v2, section 4)."""
+    if old.pk == new.pk:
+        return
+    with transaction.atomic():
+        already = set(LineageEdge.objects.filter(parent=new).values_list("child_id", flat=True))
+        LineageEdge.objects.filter(parent=old, child_id__in=already).delete()
+        LineageEdge.objects.filter(parent=old).exclude(child=new).update(parent=new)
+        LineageEdge.objects.filter(parent=old, child=new).delete()
+
+
+def unlisted_bases(*, limit: int = 1000) -> list[int]:
+    """Bases named by other models that no listing has shown and nobody has looked up: the Hub
+    may serve them under a new name (a rename), or not at all (deleted, private)."""
+    return list(
+        AIModel.objects.filter(
+            is_placeholder=True,
+            detail_crawled_at__isnull=True,
+            missing_since__isnull=True,
+            derivative_edges__isnull=False,
+        )
+        .values_list("id", flat=True)
+        .distinct()[:limit]
+    )
+
+
 def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = None) -> ModelCrawlResult:
     """Detail crawl of one model: files, parameters, README links; records, never raises for
     permanent problems. Transient ones (rate limits, 5xx, timeouts) raise ``HubError`` for
@@ -268,6 +294,7 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
     if record.repo_id != model.repo_id:
         ingest.model_mark_missing(model=model, message=f"renamed: the Hub now serves it as {record.repo_id}")
         target = model_get_or_placeholder(record.repo_id)
+        lineage_follow_rename(old=model, new=target)
         result = model_crawl(model=target, force=force, run=run)
         result.status = choices.CrawlOutcome.RENAMED
         return result

@@ -51,7 +51,11 @@ def discovery_step(
         on_detail=dispatch.details if details else None,
         on_datasets=dispatch.datasets if details else None,
     )
-    return crawl.discover(mode=mode, limit=limit, author=author, since=since, hooks=hooks)
+    run = crawl.discover(mode=mode, limit=limit, author=author, since=since, hooks=hooks)
+    if run is not None and details:
+        # bases only ever named by others: look them up (renamed, deleted, private?)
+        dispatch.details(crawl.unlisted_bases())
+    return run
 
 
 def model_step(*, model: AIModel, dispatch: Dispatch, force: bool = False) -> crawl.ModelCrawlResult:

@@ -9,6 +9,7 @@ from approved corrections are never touched here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -613,6 +614,9 @@ def model_detail_ingest(
         unread = () if links is not None else KEEP_README
         dataset_ids = datasets_link({model.pk: all_datasets}, keep_origins=unread)  # then the external ones
         external = datasets_external_link(model, links.dataset_urls if links else [])
+        external += datasets_named_link(
+            model, _names_not_linked(links.dataset_names if links else [], [n for n, _ in all_datasets])
+        )
         arxiv = [(a, choices.LinkOrigin.TAG) for a in record.arxiv_ids]
         arxiv += [
             (a, choices.LinkOrigin.README)
@@ -682,6 +686,47 @@ def model_detail_ingest(
         )
         evidence_upsert(rows)
     return DetailOutcome(changed=True, dataset_ids=dataset_ids, repository_ids=repo_ids)
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.lower().removeprefix("the ") if ch.isalnum())
+
+
+def _names_not_linked(names: list[str], hub_ids: list[str]) -> list[str]:
+    """Text names of corpora that no Hub id the card gives already stands for (Dolma ~ allenai/dolma)."""
+    linked = [_squash(i.rsplit("/", 1)[-1]) for i in hub_ids]
+    return [n for n in names if not any(_squash(n) in i or (i and i in _squash(n)) for i in linked)]
+
+
+NAMED_PREFIX = "named/"
+
+
+def named_dataset_id(name: str) -> str:
+    """The catalog id of a corpus named in text: 'The Pile' -> 'named/the-pile' (URL-safe)."""
+    return NAMED_PREFIX + re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-")
+
+
+def datasets_named_link(model: AIModel, names: list[str]) -> list[str]:
+    """Corpora the card names in its training text without a link: named, not verifiable."""
+    if not names:
+        return []
+    ids = _ensure(
+        Dataset,
+        "repo_id",
+        [named_dataset_id(n) for n in names],
+        lambda key: {
+            "source": "text",
+            "repo_id": key[:300],
+            "url": "",
+            "status": choices.DatasetStatus.EXTERNAL,
+        },
+    )
+    bulk.upsert(
+        ModelDataset,
+        [{"model_id": model.pk, "dataset_id": i, "origin": choices.LinkOrigin.README} for i in ids.values()],
+        conflict=["model", "dataset"],
+    )
+    return [named_dataset_id(n) for n in names]
 
 
 def datasets_external_link(model: AIModel, urls: list[str]) -> list[str]:

@@ -130,7 +130,52 @@ LINEAGE_LINE_RE = re.compile(
 BARE_HUB_ID_RE = re.compile(
     r"(?<![\w/.-])([A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})(?![\w/])"
 )
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\[(*])")
 HEADING_RE = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*#*\s*$|^\s*<h[1-6][^>]*>(.*?)</h[1-6]>", re.IGNORECASE)
+
+
+# Corpora cards name in plain text (methodology v2: "a dataset named in plain text without a
+# link is named"). Matched whole-word, case-insensitively, in training-context lines only;
+# the value is the name recorded. Kept short and unambiguous on purpose.
+NAMED_CORPORA = {
+    r"the pile": "The Pile",
+    r"refinedweb": "RefinedWeb",
+    r"redpajama(?:[- ]v?2)?": "RedPajama",
+    r"slimpajama": "SlimPajama",
+    r"dolma": "Dolma",
+    r"fineweb(?:-edu)?": "FineWeb",
+    r"dclm(?:-baseline)?": "DCLM",
+    r"(?<![\w-])c4(?![\w-])": "C4",
+    r"mc4": "mC4",
+    r"roots corpus|bigscience roots": "ROOTS",
+    r"the stack(?: v2)?": "The Stack",
+    r"starcoderdata": "StarCoderData",
+    r"common ?crawl": "Common Crawl",
+    r"bookcorpus|books3": "BookCorpus",
+    r"openwebtext": "OpenWebText",
+    r"laion-?(?:5b|2b|400m|aesthetics)": "LAION",
+    r"imagenet(?:-1k|-21k|-22k)?": "ImageNet",
+    r"librispeech": "LibriSpeech",
+    r"common voice": "Common Voice",
+    r"oscar(?: corpus)?(?![\w-])": "OSCAR",
+    r"culturax": "CulturaX",
+    r"madlad-?400": "MADLAD-400",
+    r"openwebmath": "OpenWebMath",
+    r"proof-?pile(?:-2)?": "Proof-Pile",
+    r"ultrachat": "UltraChat",
+    r"ultrafeedback": "UltraFeedback",
+    r"sharegpt": "ShareGPT",
+    r"openhermes": "OpenHermes",
+    r"oasst1|openassistant conversations": "OpenAssistant Conversations",
+    r"xp3": "xP3",
+    r"lvd-142m": "LVD-142M",
+    r"webli": "WebLI",
+    r"wikipedia": "Wikipedia",
+}
+_NAMED_CORPORA_RE = [
+    (re.compile(rf"(?<![\w/]){pattern}(?![\w/])", re.IGNORECASE), name)
+    for pattern, name in NAMED_CORPORA.items()
+]
 
 
 def is_training_context(heading: str, line: str) -> bool:
@@ -154,6 +199,7 @@ class ExtractedLinks:
     hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
     hub_collections: list[str] = field(default_factory=list)  # "org/slug" in a training context
     base_models: list[str] = field(default_factory=list)  # bases the card's text states
+    dataset_names: list[str] = field(default_factory=list)  # corpora named in training text, no link
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -263,6 +309,7 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     seen: set[str] = set()
     context = _link_context(text)
     found.base_models = _stated_bases(text)
+    found.dataset_names = _named_corpora(text)
     candidates = [m.group(0) for m in URL_RE.finditer(text)]
     candidates += [m.group(0) for m in SSH_GITHUB_RE.finditer(text)]
     for raw in candidates:
@@ -306,7 +353,9 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
 
 
 def _sections(text: str):
-    """(heading, line) for every line of a card; the heading is the nearest one above."""
+    """(heading, sentence) for every sentence of a card; the heading is the nearest one above.
+    Context is judged per sentence: one paragraph often says what trained the model and, a
+    sentence later, what evaluated it."""
     heading = ""
     in_code = False
     for line in text.splitlines():
@@ -316,7 +365,8 @@ def _sections(text: str):
         if match:
             heading = (match.group(2) or match.group(3) or "").strip()
             continue
-        yield heading, line
+        for sentence in SENTENCE_SPLIT_RE.split(line):
+            yield heading, sentence
 
 
 def _link_context(text: str) -> dict[str, tuple[str, str]]:
@@ -326,6 +376,18 @@ def _link_context(text: str) -> dict[str, tuple[str, str]]:
         for match in URL_RE.finditer(line):
             context.setdefault(match.group(0), (heading, line))
     return context
+
+
+def _named_corpora(text: str) -> list[str]:
+    names: list[str] = []
+    for heading, line in _sections(text):
+        if not is_training_context(heading, line):
+            continue
+        plain = URL_RE.sub(" ", line)  # a linked dataset is recorded by its link
+        for pattern, name in _NAMED_CORPORA_RE:
+            if name not in names and pattern.search(plain):
+                names.append(name)
+    return names[:20]
 
 
 def _stated_bases(text: str) -> list[str]:

@@ -27,7 +27,6 @@ def kinds_of(path: str) -> set[str]:
         "pretrain.py",
         "pre-train.sh",
         "run_clm.py",
-        "examples/pytorch/language-modeling/run_mlm.py",
         "run_pretraining.py",
         "training/loop.py",
         "training/launch.sh",
@@ -39,7 +38,6 @@ def kinds_of(path: str) -> set[str]:
         "olmo/trainer.py",
         "megatron/training.py",
         "Train.PY",
-        "notebooks/train.ipynb",
     ],
 )
 def test_pretraining_entry_points(path):
@@ -430,7 +428,7 @@ STABLE_AUDIO_LIKE = [
             },
         ),
         (ALPACA_LORA_LIKE, "finetuning", {"finetuning": ["finetune.py"], "inference": ["generate.py"]}),
-        (WHISPER_LIKE, "inference", {}),
+        (WHISPER_LIKE, "inference", {"inference": ["notebooks/LibriSpeech.ipynb"]}),
         (
             ALIGNMENT_HANDBOOK_LIKE,
             "finetuning",
@@ -451,14 +449,13 @@ STABLE_AUDIO_LIKE = [
             "training",
             {
                 "pretraining": [
-                    "examples/pretrain_gpt.sh",
                     "megatron/training.py",
                     "pretrain_bert.py",
                     "pretrain_gpt.py",
                 ],
                 "data_processing": ["tools/preprocess_data.py"],
                 "evaluation": ["tasks/zeroshot_gpt/evaluate.py"],
-                "inference": ["tools/run_text_generation_server.py"],
+                "inference": ["examples/pretrain_gpt.sh", "tools/run_text_generation_server.py"],
             },
         ),
         (LLAMA_LIKE, "inference", {"inference": ["example_chat_completion.py"]}),
@@ -537,7 +534,7 @@ def test_an_entry_point_inside_a_package_still_counts():
 
 
 def test_a_lora_example_is_fine_tuning_not_pretraining():
-    report = classify_tree(["examples/dreambooth/train_dreambooth_lora.py"])
+    report = classify_tree(["scripts/train_dreambooth_lora.py"])
     assert report.classification == "finetuning"
 
 
@@ -547,3 +544,15 @@ def test_general_frameworks_are_known():
     assert is_framework("huggingface/transformers")
     assert is_framework("vLLM-project/vllm")
     assert not is_framework("allenai/OLMo")
+
+
+def test_examples_and_notebooks_are_usage_not_training():
+    report = classify_tree(
+        [
+            "examples/llama-factory/qwen2-7b-full-sft.yaml",
+            "examples/reinforcement-fine-tuning.ipynb",
+            "README.md",
+        ]
+    )
+    assert "configs" not in report.paths
+    assert "finetuning" not in report.paths

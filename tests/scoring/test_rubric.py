@@ -217,7 +217,8 @@ DATA_CASES = [
         PARTIAL,
     ),
     ("only gated", facts(datasets=(ds("a", "gated"),)), [], PARTIAL),
-    ("one without a license", facts(datasets=(ds("a"), ds("b", grade=UNKNOWN, label=""))), [], PARTIAL),
+    # v2: a missing licence tag is reported, but does not make a public dataset unobtainable
+    ("one without a license", facts(datasets=(ds("a"), ds("b", grade=UNKNOWN, label=""))), [], OPEN),
     (
         # a non-commercial license still allows access: the data is obtainable (its
         # permissiveness is not what this dimension measures)
@@ -227,16 +228,19 @@ DATA_CASES = [
         OPEN,
     ),
     ("one missing", facts(datasets=(ds("a"), ds("b", "missing"))), [], PARTIAL),
-    ("all missing or private", facts(datasets=(ds("a", "missing"), ds("b", "private"))), [], CLOSED),
-    ("error only", facts(datasets=(ds("a", "error"),)), [], CLOSED),
+    # v2: named but not obtainable is partial; closed means nothing is named
+    ("all missing or private", facts(datasets=(ds("a", "missing"), ds("b", "private"))), [], PARTIAL),
+    ("error only", facts(datasets=(ds("a", "error"),)), [], PARTIAL),
+    ("none named, card read", facts(datasets=()), [], CLOSED),
+    ("none named, README unreadable", facts(datasets=(), card_read=False), [], UNKNOWN),
     ("none named", facts(datasets=()), [], CLOSED),
     ("card not read", facts(datasets_known=False), [], UNKNOWN),
     ("none checked yet", facts(datasets=(ds("a", "unverified"), ds("b", "unverified"))), [], UNKNOWN),
     (
-        "one missing, one not checked",
+        "one missing, one not checked",  # v2: named and not obtainable is at least partial
         facts(datasets=(ds("a", "missing"), ds("b", "unverified"))),
         [],
-        UNKNOWN,
+        PARTIAL,
     ),
     ("one obtainable, one not checked", facts(datasets=(ds("a"), ds("b", "unverified"))), [], PARTIAL),
     # a fine-tune: mean of the base's part and its own, snapped down
@@ -296,8 +300,13 @@ def test_data_rationales_say_what_decided():
     assert partial.rationale.startswith("This model names 3 datasets, 1 of them openly obtainable")
     assert "b" in partial.details["gated_or_external"]
     assert partial.details["unresolved"] == ["c"]
-    closed = judge_data(facts(datasets=(ds("gone", "missing"),)), [])
-    assert closed.rationale == "This model names 1 dataset, none of which can be obtained (gone: missing)."
+    named = judge_data(facts(datasets=(ds("gone", "missing"),)), [])
+    assert named.level == PARTIAL
+    assert named.rationale.startswith("This model names 1 dataset, 0 of them openly obtainable")
+    assert "gone: missing" in named.rationale
+    unlicensed = judge_data(facts(datasets=(ds("x", grade=UNKNOWN, label=""),)), [])
+    assert unlicensed.level == OPEN
+    assert "without a licence tag (x)" in unlicensed.rationale
     inherited = judge_data(
         derivative("quantized"), [base(UNKNOWN, reason="the base model is not in the catalog")]
     )

@@ -25,7 +25,9 @@ Rules version 2 (methodology v2, "classification precision"):
 
 * configs and scripts under ``inference/``, ``serving/``, ``deploy/``, ``eval*/`` or
   ``benchmark*/`` folders are not training evidence (``inference/configs/*.json`` is an
-  inference config);
+  inference config), nor are ``examples/``, ``cookbook/``, ``notebooks/`` and
+  ``tutorials/``: usage material for users (a third-party framework's example config for
+  the model family is not the recipe that trained it);
 * a module inside an importable package (a folder with ``__init__.py``, or anything under
   ``src/``) is not an entry point unless its own name says it trains (``train.py``,
   ``finetune.py``, ``run_*.py`` ...): ``src/<pkg>/lora.py`` and ``<pkg>/trainer_utils.py`` are
@@ -108,7 +110,8 @@ EVAL_DIRS = {"eval", "evals", "evaluation", "benchmarks", "benchmark", "lm_eval"
 MAX_PATHS_PER_KIND = 20
 RULES_VERSION = "2"
 NOT_TRAINING_DIR = re.compile(
-    r"^(inference|infer|serving|serve|server|deploy|deployment|eval\w*|benchmark\w*|demo\w*|api)$"
+    r"^(inference|infer|serving|serve|server|deploy|deployment|eval\w*|benchmark\w*|demo\w*|api"
+    r"|examples?|cookbooks?|notebooks?|tutorials?|quickstart)$"
 )
 PACKAGE_ENTRY_STEM = re.compile(
     r"^(train|pretrain|pre_train|finetune|fine_tune|sft|dpo|ppo|grpo|orpo|kto|rlhf|reward_model(ing)?)"
@@ -152,6 +155,8 @@ FRAMEWORK_REPOS = frozenset(
         "deepspeedai/deepspeed",
         "nvidia/megatron-lm",
         "nvidia/nemo",
+        "nvidia/nemo-aligner",
+        "nvidia/nemo-rl",
         "nvidia/tensorrt-llm",
         "mlc-ai/mlc-llm",
         "mosaicml/llm-foundry",
