@@ -24,6 +24,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from catalog.models import AIModel, LineageEdge
+from catalog.sources.github.taxonomy import RULES_VERSION as CODE_RULES_VERSION
 from lib import bulk
 from scoring import facts as facts_builder
 from scoring.labels import mof_label, osaid_verdict
@@ -57,6 +58,11 @@ def methodology_current() -> MethodologyVersion:
     if current is None:
         raise ImproperlyConfigured("no current methodology: run `manage.py migrate` (it publishes v1)")
     return current
+
+
+def rules_stamp(methodology: MethodologyVersion) -> dict[str, str]:
+    """The rules a score was made with: the methodology (rubric) and the code-detection rules."""
+    return {"methodology": methodology.version, "code_detection": CODE_RULES_VERSION}
 
 
 def as_methodology(version: MethodologyVersion) -> Methodology:
@@ -353,7 +359,7 @@ def _score_chunk(
             "mof_progress": {str(k): v for k, v in mof.progress.items()},
             "mof_missing": list(mof.missing_for_next),
             "osaid_failing": list(osaid.failing),
-            "sources": _sources(facts, bases),
+            "sources": {**_sources(facts, bases), "rules": rules_stamp(methodology)},
         }
         fields = {
             "weights": levels[WEIGHTS],

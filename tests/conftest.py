@@ -119,7 +119,10 @@ def pytest_sessionfinish(session, exitstatus):
 
 # Data migrations that publish methodology versions: a flush empties their rows, so a test that
 # flushes puts them back exactly as `migrate` did (no read ever creates them).
-METHODOLOGY_MIGRATIONS = (("scoring.migrations.0005_methodology_v1", "publish_v1"),)
+METHODOLOGY_MIGRATIONS = (
+    ("scoring.migrations.0005_methodology_v1", "publish_v1"),
+    ("scoring.migrations.0006_methodology_v2", "publish_v2"),
+)
 
 
 def republish_methodologies() -> None:

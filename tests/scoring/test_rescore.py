@@ -203,12 +203,12 @@ def test_a_judgment_correction_overrides_the_level_and_keeps_the_crawled_one(
 
 
 def test_a_new_methodology_version_keeps_the_old_rows_and_adds_new_ones(crawled):
-    v1 = methodology_current()
+    v1 = methodology_current()  # the version in force (v2 since the data migration publishing it)
     before = dict(Score.objects.filter(methodology=v1).values_list("model_id", "total"))
     weights = {"weights": 2.0, "training_data": 1.0, "training_code": 1.0, "license": 0.0}
     v2 = methodology_publish(
-        version="2.0",
-        name="Methodology v2 (test)",
+        version="9.0-test",
+        name="Methodology (test)",
         weights=weights,
         changelog="Weights count double; the license does not count.",
     )
