@@ -152,6 +152,8 @@ def card_was_read(detail_crawled: bool, documentation: dict | None) -> bool:
     read (there is nothing more to read); a gated, failed or uncaptured README does not."""
     if not detail_crawled or documentation is None:
         return False
+    if documentation.get("readme_truncated"):
+        return False  # only the start was read: what it does not show may be further on
     if documentation.get("model_card"):
         return True
     problem = str(documentation.get("readme_unavailable") or "")

@@ -58,6 +58,7 @@ class FileBody:
 
     content: bytes
     gated: bool = False
+    partial: bool = False  # the snapshot's copy of this file is incomplete (X-Standin-Partial)
 
 
 # what the real Hub holds but the snapshot did not capture (a card nobody could retrieve)
@@ -213,7 +214,10 @@ class SnapshotHub:
                 return FileBody(body, gated)
             if body is None and not record.get("cardData"):
                 return None
-            return FileBody(card_front_matter(record.get("cardData")).encode() + (body or b""), gated)
+            partial = self.notes.get(repo_id, {}).get("card") == "partial"
+            return FileBody(
+                card_front_matter(record.get("cardData")).encode() + (body or b""), gated, partial
+            )
         names = {s.get("rfilename") for s in record.get("siblings") or []}
         if path in names:
             return FileBody(b"", gated)

@@ -433,6 +433,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             return
         etag = f'"{record["sha"][:12]}-{len(file.content)}"'
         headers = {"X-Repo-Commit": record["sha"], "ETag": etag, "Accept-Ranges": "bytes"}
+        if file.partial:
+            headers["X-Standin-Partial"] = "1"
         self._send(200, file.content, headers, content_type="text/plain; charset=utf-8")
 
 

@@ -320,7 +320,11 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
         links = extract_links(strip_front_matter(readme.text), max_links=settings.CRAWL_MAX_LINKS_PER_CARD)
         notes = []
         if readme.truncated:
-            notes.append(f"README larger than {settings.README_MAX_BYTES} bytes: only the start was read")
+            notes.append(
+                f"README larger than {settings.README_MAX_BYTES} bytes: only the start was read"
+                if len(readme.text.encode()) >= settings.README_MAX_BYTES - 4
+                else "only part of the README could be read"
+            )
         if readme.decoding_errors:
             notes.append("README is not valid UTF-8: undecodable bytes were replaced")
         if links.dropped:

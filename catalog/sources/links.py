@@ -122,9 +122,9 @@ DATA_LABEL_RE = re.compile(
 EVALUATION_SENTENCE_RE = re.compile(r"\b(?:evaluat\w*|benchmark\w*|tested on|scores? on)\b", re.IGNORECASE)
 # "Finetuned from model: X", "fine-tuned version of X", "based on X": a base stated in prose
 LINEAGE_LINE_RE = re.compile(
-    r"(?:fine-?tuned|finetuned|trained|distilled|adapted|quantized|quantised|merged|instruction-?tuned"
-    r"|continued pre-?training|built)\s+(?:\w+\s+){0,3}?(?:from|of|on top of|upon|based on)\b"
-    r"|\bbase[ _-]?model\s*[:=]|\bbased on\b",
+    r"(?:fine-?tuned|finetuned|fine-?tuning|trained|distilled|adapted|quantized|quantised|merged"
+    r"|instruction-?tuned|continued pre-?training|built)\s+(?:\w+\s+){0,3}?(?:from|of|on top of|upon|based on)\b"
+    r"|\bbase[ _-]?model\s*[:=]|^\W*base\W*\s*[:=]|\bbased on\b",
     re.IGNORECASE,
 )
 BARE_HUB_ID_RE = re.compile(
@@ -342,7 +342,13 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
                 _add(found, bucket, seen, hub[1], max_links)
                 continue
         if any(marker in (host + parts.path).lower() for marker in DATASET_HOSTS):
-            _add(found, found.dataset_urls, seen, url, max_links)
+            # v2: a dataset page elsewhere is training data only in a training context
+            # (a benchmark page or a report PDF on a storage host is not)
+            training = is_training_context(*context.get(raw, ("", "")))
+            if training and not parts.path.lower().endswith(".pdf"):
+                _add(found, found.dataset_urls, seen, url, max_links)
+            else:
+                _add(found, found.other_urls, seen, url, max_links)
             continue
         if host == "github.com":
             continue  # site pages of github.com (orgs, topics...) are not references
@@ -354,19 +360,31 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
 
 def _sections(text: str):
     """(heading, sentence) for every sentence of a card; the heading is the nearest one above.
-    Context is judged per sentence: one paragraph often says what trained the model and, a
-    sentence later, what evaluated it."""
+    Context is judged per sentence of a paragraph (wrapped lines joined): one paragraph often
+    says what trained the model and, a sentence later, what evaluated it."""
     heading = ""
     in_code = False
+    paragraph: list[str] = []
+
+    def flush():
+        joined = " ".join(paragraph)
+        paragraph.clear()
+        return [(heading, sentence) for sentence in SENTENCE_SPLIT_RE.split(joined) if sentence]
+
     for line in text.splitlines():
         if line.lstrip().startswith("```"):
             in_code = not in_code
         match = None if in_code else HEADING_RE.match(line)
         if match:
+            yield from flush()
             heading = (match.group(2) or match.group(3) or "").strip()
             continue
-        for sentence in SENTENCE_SPLIT_RE.split(line):
-            yield heading, sentence
+        stripped = line.strip()
+        if not stripped or in_code or stripped[:2] in ("- ", "* ", "+ ", "| ") or stripped[:1].isdigit():
+            yield from flush()  # blank lines, list items, table rows and code start anew
+        if stripped:
+            paragraph.append(stripped)
+    yield from flush()
 
 
 def _link_context(text: str) -> dict[str, tuple[str, str]]:

@@ -167,6 +167,7 @@ def test_hub_dataset_and_model_links():
 
 def test_other_dataset_hosts_are_kept_as_dataset_urls():
     found = extract_links("""
+    ## Training data
     https://www.kaggle.com/datasets/someone/some-data
     https://zenodo.org/records/123456
     https://commoncrawl.org/get-started
@@ -253,3 +254,15 @@ def test_strip_front_matter():
     assert strip_front_matter("---\nnever closed\n# Title") == "---\nnever closed\n# Title"
     text = "---\nlicense_link: https://github.com/front/matter\n---\nhttps://github.com/in/body"
     assert extract_links(strip_front_matter(text)).github_repos == ["in/body"]
+
+
+def test_a_dataset_page_outside_a_training_context_is_not_training_data():
+    found = extract_links(
+        "## Evaluation\nWe report [BBH](https://paperswithcode.com/dataset/bbh).\n\n"
+        "## Training data\nSee the [principles](https://storage.googleapis.com/x/principles.pdf)."
+    )
+    assert found.dataset_urls == []
+    assert set(found.other_urls) == {
+        "https://paperswithcode.com/dataset/bbh",
+        "https://storage.googleapis.com/x/principles.pdf",
+    }

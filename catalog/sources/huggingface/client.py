@@ -727,12 +727,17 @@ class HubClient:
                     response.read()
                     hf_raise_for_status(response)
                 commit = response.headers.get("X-Repo-Commit", revision)
+                # only the local stand-in sends this: its copy of the card is incomplete, which
+                # is read exactly like a README cut at the size cap (absence proves nothing)
+                truncated = response.headers.get("X-Standin-Partial") == "1"
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size >= limit:
-                        truncated = size > limit or response.headers.get("Content-Length", str(size)) != str(
-                            size
+                        truncated = (
+                            truncated
+                            or size > limit
+                            or response.headers.get("Content-Length", str(size)) != str(size)
                         )
                         break
         except Exception as exc:
