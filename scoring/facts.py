@@ -8,6 +8,7 @@ the crawled ones; the crawled ones stay in the catalog beside them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -145,6 +146,22 @@ def repo_license_key(spdx: str, license_text: str) -> str:
     if spdx == "NOASSERTION" and license_text:
         return identify_license_text(license_text) or spdx
     return spdx
+
+
+def license_from_card_text(kb: KnowledgeBase, declared, statements: list[str]):
+    """v2: when the metadata names no known licence, a licence the card's text states decides."""
+    for statement in statements:
+        key = identify_license_text(statement)
+        if key:
+            found = kb.resolve(key)
+            if found.entry is not None:
+                return dataclasses.replace(
+                    found,
+                    declared=declared.declared or key,
+                    reason=f"{found.reason}; stated in the card's text, not in its metadata",
+                    method="card_text",
+                )
+    return declared
 
 
 def card_was_read(detail_crawled: bool, documentation: dict | None) -> bool:
@@ -336,6 +353,14 @@ def build_facts(
             license_resolution = kb.resolve_declared(
                 m["license_declared"] or [], m["license_name"], m["license_link"]
             )
+        if (
+            license_resolution is not None
+            and license_resolution.entry is None
+            and not license_resolution.parts
+        ):
+            license_resolution = license_from_card_text(
+                kb, license_resolution, (card_notes.get(mid) or {}).get("license_statements") or []
+            )
         documentation = model_evidence.get(mid, [])
         has_card = True if m["detail_crawled_at"] else None
         if any(r["fact"] == "documentation" for r in documentation):
@@ -360,6 +385,8 @@ def build_facts(
             license=license_resolution,
             has_card=has_card,
             card_read=card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid)),
+            merge_recipe="mergekit" in tags
+            and card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid)),
             papers=tuple(
                 dict.fromkeys(
                     [t[len("arxiv:") :] for t in tags if t.startswith("arxiv:")]

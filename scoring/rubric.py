@@ -103,6 +103,7 @@ class ModelFacts:
     # v2: was the README read (False: gated-and-refused, unreadable, not in the snapshot, or the
     # model was only ever listed)? Card metadata counts as read either way.
     card_read: bool = True
+    merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
     papers: tuple[str, ...] = ()
     eval_results: bool = False
     evidence: dict[str, EvidenceRef] = field(default_factory=dict)
@@ -397,6 +398,10 @@ def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
 
 # --- training code ----------------------------------------------------------------------------
 def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFact | None]:
+    if facts.relation == "merge" and facts.merge_recipe:
+        # the merge configuration printed in the card is the recipe, mergekit the open tool that
+        # runs it: the code that made this merge is public (v2: framework + this model's recipe)
+        return OPEN, "the card publishes its mergekit configuration, run by the open-source mergekit", None
     if not facts.repos_known and not facts.repos:
         return UNKNOWN, "the card's links have not been read yet", None
     repos = [r for r in facts.repos if r.status != "renamed"]

@@ -678,6 +678,7 @@ def model_detail_ingest(
                     "readme_unavailable": readme_problem or None,
                     "evaluation_results": "model-index" in record.tags or "eval-results" in record.tags,
                     "papers": [a for a, _ in arxiv],
+                    "license_statements": links.license_statements if links else [],
                 },
                 readme_url,
                 sha,

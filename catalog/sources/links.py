@@ -123,7 +123,8 @@ EVALUATION_SENTENCE_RE = re.compile(r"\b(?:evaluat\w*|benchmark\w*|tested on|sco
 # "Finetuned from model: X", "fine-tuned version of X", "based on X": a base stated in prose
 LINEAGE_LINE_RE = re.compile(
     r"(?:fine-?tuned|finetuned|fine-?tuning|trained|distilled|adapted|quantized|quantised|merged"
-    r"|instruction-?tuned|continued pre-?training|built)\s+(?:\w+\s+){0,3}?(?:from|of|on top of|upon|based on)\b"
+    r"|instruction-?tuned|continued pre-?training|built)"
+    r"\s+(?:\w+\s+){0,3}?(?:from|of|on top of|upon|based on)\b"
     r"|\bbase[ _-]?model\s*[:=]|^\W*base\W*\s*[:=]|\bbased on\b",
     re.IGNORECASE,
 )
@@ -200,6 +201,7 @@ class ExtractedLinks:
     hub_collections: list[str] = field(default_factory=list)  # "org/slug" in a training context
     base_models: list[str] = field(default_factory=list)  # bases the card's text states
     dataset_names: list[str] = field(default_factory=list)  # corpora named in training text, no link
+    license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -310,6 +312,7 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     context = _link_context(text)
     found.base_models = _stated_bases(text)
     found.dataset_names = _named_corpora(text)
+    found.license_statements = _license_statements(text)
     candidates = [m.group(0) for m in URL_RE.finditer(text)]
     candidates += [m.group(0) for m in SSH_GITHUB_RE.finditer(text)]
     for raw in candidates:
@@ -396,6 +399,19 @@ def _link_context(text: str) -> dict[str, tuple[str, str]]:
     return context
 
 
+def _license_statements(text: str) -> list[str]:
+    """Sentences of the card that state a licence (v2: read when the metadata names none)."""
+    found: list[str] = []
+    for heading, sentence in _sections(text):
+        if ("licen" in heading.lower() or "licen" in sentence.lower()) and sentence.strip():
+            clean = URL_RE.sub("", sentence).strip()[:300]
+            if clean and clean not in found:
+                found.append(clean)
+        if len(found) >= 10:
+            break
+    return found
+
+
 def _named_corpora(text: str) -> list[str]:
     names: list[str] = []
     for heading, line in _sections(text):
@@ -431,9 +447,19 @@ def _stated_bases(text: str) -> list[str]:
             ):
                 found = hub[1]
         if not found:
-            bare = BARE_HUB_ID_RE.search(re.sub(URL_RE, " ", tail))
-            if bare and not bare.group(1).lower().startswith(("http", "www.")):
-                found = bare.group(1).rstrip(TRAILING)
+            for bare in BARE_HUB_ID_RE.finditer(re.sub(URL_RE, " ", tail)):
+                candidate = bare.group(1).rstrip(TRAILING)
+                # "English/Chinese", "text/code": a slash in prose is no Hub id; model names carry
+                # a digit or a separator ("mistralai/Mistral-7B-v0.1", "org/MiniLM-L6-H384")
+                org, name = candidate.split("/", 1)
+                if (
+                    not candidate.lower().startswith(("http", "www."))
+                    and re.search(r"[0-9_.-]", name)
+                    and len(name) >= 4
+                    and len(org) >= 2
+                ):
+                    found = candidate
+                    break
         if found and found.lower() not in {b.lower() for b in bases}:
             bases.append(found)
     return bases[:5]

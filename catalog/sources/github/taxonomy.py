@@ -190,6 +190,16 @@ FRAMEWORK_REPOS = frozenset(
         "casper-hansen/autoawq",
         "mit-han-lab/llm-awq",
         "open-mmlab/mmdetection",
+        "mlfoundations/open_clip",
+        "christophschuhmann/improved-aesthetic-predictor",
+        "facebookresearch/fairseq",
+        "facebookresearch/xformers",
+        "google-research/t5x",
+        "google/flax",
+        "nvidia/apex",
+        "dao-ailab/flash-attention",
+        "pytorch/torchtitan",
+        "pytorch/ao",
     }
 )
 
