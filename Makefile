@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench lint format ci clean
+.PHONY: install run test bench lint format ci clean gold
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: install
 	command -v wrk >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 		&& apt-get install -y -qq wrk >/dev/null; } || echo "wrk unavailable: Python load client"
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Crawl the bundled snapshot into a scratch database and publish the agreement with the gold
+# set (scoring/data/gold_agreement.json: /methodology/ and docs/methodology.md show it).
+gold: install
+	bash bin/gold-agreement
 
 lint: install
 	$(BIN)/ruff check .

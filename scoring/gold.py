@@ -159,6 +159,35 @@ def report_write(report: AgreementReport, path: Path = REPORT_FILE) -> None:
     path.write_text(json.dumps(report.as_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+DOCS_FILE = Path(__file__).resolve().parent.parent / "docs" / "methodology.md"
+DOCS_START, DOCS_END = "<!-- gold-agreement:start -->", "<!-- gold-agreement:end -->"
+
+
+def report_markdown(report: AgreementReport) -> str:
+    """The figures and every disagreement with its reason, for docs/methodology.md."""
+    lines = ["| dimension | agree | compared | share |", "| --- | ---: | ---: | ---: |"]
+    for d in report.per_dimension:
+        lines.append(f"| {d.label} | {d.agreed} | {d.compared} | {d.share:.1%} |")
+    lines += [
+        "",
+        f"Unknown shown as closed: {report.unknown_shown_as_closed}. "
+        f"Disagreements: {len(report.disagreements)}, each with its reason:",
+        "",
+        "| model | dimension | reviewers | crawler | reason |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for d in report.disagreements:
+        reason = (d.reason or "(no reason yet)").replace("|", "/")
+        lines.append(f"| {d.repo_id} | {d.dimension} | {d.gold} | {d.ours} | {reason} |")
+    return "\n".join(lines)
+
+
+def docs_write(report: AgreementReport, path: Path = DOCS_FILE) -> None:
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(DOCS_START) + len(DOCS_START), text.index(DOCS_END)
+    path.write_text(text[:start] + "\n" + report_markdown(report) + "\n" + text[end:], encoding="utf-8")
+
+
 def report_published(path: Path = REPORT_FILE) -> dict | None:
     """The committed report, for the methodology page (None before the first one is written)."""
     try:

@@ -12,7 +12,7 @@ from django.utils.http import http_date
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import condition, require_safe
 
-from scoring import dimensions, selectors
+from scoring import dimensions, gold, selectors
 from scoring.filters import SORTS, ScoreFilterSet
 from scoring.licenses import knowledge_base
 from scoring.models import MethodologyVersion
@@ -123,6 +123,7 @@ def methodology(request):
         "licenses": entries,
         "kb_digest": kb.digest,
         "dimensions": [(d.key, d.label) for d in dimensions.ALL],
+        "agreement": gold.report_published(),
     }
     return render(request, "methodology.html", context)
 

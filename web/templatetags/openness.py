@@ -89,3 +89,12 @@ def aria_sort(context, key: str) -> str:
     if current == f"-{key}":
         return "ascending" if key not in ("name", "organization") else "descending"
     return "none"
+
+
+@register.filter
+def percent(value) -> str:
+    """0.917 -> '91.7 %'."""
+    try:
+        return f"{float(value) * 100:.1f} %"
+    except (TypeError, ValueError):
+        return ""

@@ -39,4 +39,5 @@ class Command(BaseCommand):
                 )
         if options["write"]:
             gold.report_write(report)
-            self.stdout.write(f"wrote {gold.REPORT_FILE}")
+            gold.docs_write(report)
+            self.stdout.write(f"wrote {gold.REPORT_FILE} and the agreement section of {gold.DOCS_FILE.name}")
