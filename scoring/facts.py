@@ -148,10 +148,19 @@ def repo_license_key(spdx: str, license_text: str) -> str:
     return spdx
 
 
+LICENSE_URL_RE = re.compile(r"https?://[^\s)\]>\"']+")
+
+
 def license_from_card_text(kb: KnowledgeBase, declared, statements: list[str]):
     """v2: when the metadata names no known licence, a licence the card's text states decides."""
     for statement in statements:
         key = identify_license_text(statement)
+        if not key:  # a link to a known licence text stands for the licence
+            for url in LICENSE_URL_RE.findall(statement):
+                entry = kb.lookup_link(url)
+                if entry is not None:
+                    key = entry.key
+                    break
         if key:
             found = kb.resolve(key)
             if found.entry is not None:
@@ -393,7 +402,9 @@ def build_facts(
                     + sorted(linked_papers.get(mid, []))
                 )
             ),
-            eval_results="model-index" in tags or "eval-results" in tags,
+            eval_results="model-index" in tags
+            or "eval-results" in tags
+            or bool((card_notes.get(mid) or {}).get("evaluation_results")),
             evidence=evidence,
             corrected_facts=frozenset(corrected_facts & (LINK_FACTS | {"license"})),
             overrides=overrides.get(mid, {}),

@@ -166,8 +166,8 @@ DOCS_START, DOCS_END = "<!-- gold-agreement:start -->", "<!-- gold-agreement:end
 def report_markdown(report: AgreementReport) -> str:
     """The figures and every disagreement with its reason, for docs/methodology.md."""
     lines = ["| dimension | agree | compared | share |", "| --- | ---: | ---: | ---: |"]
-    for d in report.per_dimension:
-        lines.append(f"| {d.label} | {d.agreed} | {d.compared} | {d.share:.1%} |")
+    for tally in report.per_dimension:
+        lines.append(f"| {tally.label} | {tally.agreed} | {tally.compared} | {tally.share:.1%} |")
     lines += [
         "",
         f"Unknown shown as closed: {report.unknown_shown_as_closed}. "

@@ -56,7 +56,11 @@ def mof_components(facts: ModelFacts, result: ScoreResult) -> dict[str, str | No
         else:
             components["Datasets"] = UNAVAILABLE
     if facts.papers:
+        # v2: a paper the card cites (an arXiv id) is the model's technical report and research
+        # paper; present, with a licence we do not crawl (arXiv's own or the authors' choice), so
+        # it is shown as such, never as "missing"
         components["Research paper"] = PAPER_LICENSE_UNKNOWN
+        components["Technical report"] = PAPER_LICENSE_UNKNOWN
     available = [r for r in facts.repos if r.status == "available"]
     code_repos = [r for r in available if r.classification in ("training", "finetuning", "inference")]
     if code_repos:

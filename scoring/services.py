@@ -387,7 +387,12 @@ def _score_chunk(
             "is_notable": row.is_listed
             and (row.downloads >= notable_downloads or row.likes >= notable_likes),
         }
-        detail = {k: bulk.Json(json.dumps(v, separators=(",", ":"), default=str)) for k, v in detail.items()}
+        # JSON columns are serialised once here; the text column (license_conflict) stays text:
+        # encoding it too stored '""' and showed every model a conflict (issue 15)
+        detail = {
+            k: v if k in TEXT_DETAIL_FIELDS else bulk.Json(json.dumps(v, separators=(",", ":"), default=str))
+            for k, v in detail.items()
+        }
         outputs_hash = fingerprint(fields, detail)
         report.scored += 1
         stored = existing.get(model_id)
@@ -455,6 +460,7 @@ def _sources(facts, bases: list[BaseSummary]) -> dict:
     }
 
 
+TEXT_DETAIL_FIELDS = {"license_conflict"}
 DETAIL_FIELDS = ("judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing", "sources")
 _SCORE_FIELDS = [
     "weights",

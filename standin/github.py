@@ -39,7 +39,8 @@ IDENTIFYING_LINES = {
 
 def _identifying_text(record: dict[str, Any]) -> str:
     identified = str(record.get("license_text_identified_as") or "")
-    line = IDENTIFYING_LINES.get(identified) or (f"{identified}\n" if identified else "")
+    spdx = identified.split(" ", 1)[0]  # "BSD-3-Clause (NVIDIA Megatron-LM licence text)"
+    line = IDENTIFYING_LINES.get(spdx) or (f"{identified}\n" if identified else "")
     return line or str((record["repo"].get("license") or {}).get("name") or "")
 
 

@@ -35,7 +35,7 @@ from catalog.models import (
     Paper,
 )
 from catalog.sources.huggingface.client import BaseModelRef, DatasetRecord, ListPage, ModelRecord, Readme
-from catalog.sources.links import ExtractedLinks, normalize_arxiv_id, strip_front_matter
+from catalog.sources.links import CORPUS_ALIASES, ExtractedLinks, normalize_arxiv_id, strip_front_matter
 from lib import bulk
 from lib.card_html import render_card
 
@@ -676,7 +676,9 @@ def model_detail_ingest(
                     "model_card": readme is not None and bool(readme.text.strip()),
                     "readme_truncated": bool(readme and readme.truncated),
                     "readme_unavailable": readme_problem or None,
-                    "evaluation_results": "model-index" in record.tags or "eval-results" in record.tags,
+                    "evaluation_results": "model-index" in record.tags
+                    or "eval-results" in record.tags
+                    or bool(links and links.evaluation_section),
                     "papers": [a for a, _ in arxiv],
                     "license_statements": links.license_statements if links else [],
                 },
@@ -696,7 +698,12 @@ def _squash(text: str) -> str:
 def _names_not_linked(names: list[str], hub_ids: list[str]) -> list[str]:
     """Text names of corpora that no Hub id the card gives already stands for (Dolma ~ allenai/dolma)."""
     linked = [_squash(i.rsplit("/", 1)[-1]) for i in hub_ids]
-    return [n for n in names if not any(_squash(n) in i or (i and i in _squash(n)) for i in linked)]
+
+    def is_linked(name: str) -> bool:
+        keys = [_squash(name), *(_squash(a) for a in CORPUS_ALIASES.get(name, ()))]
+        return any(k and (k in i or (i and i in k)) for k in keys for i in linked)
+
+    return [n for n in names if not is_linked(n)]
 
 
 NAMED_PREFIX = "named/"

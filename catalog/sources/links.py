@@ -122,15 +122,40 @@ DATA_LABEL_RE = re.compile(
 EVALUATION_SENTENCE_RE = re.compile(r"\b(?:evaluat\w*|benchmark\w*|tested on|scores? on)\b", re.IGNORECASE)
 # "Finetuned from model: X", "fine-tuned version of X", "based on X": a base stated in prose
 LINEAGE_LINE_RE = re.compile(
-    r"(?:fine-?tuned|finetuned|fine-?tuning|trained|distilled|adapted|quantized|quantised|merged"
-    r"|instruction-?tuned|continued pre-?training|built)"
+    r"(?:fine-?tuned|finetuned|fine-?tuning|distilled|quantized|quantised)"
     r"\s+(?:\w+\s+){0,3}?(?:from|of|on top of|upon|based on)\b"
-    r"|\bbase[ _-]?model\s*[:=]|^\W*base\W*\s*[:=]|\bbased on\b",
+    r"|(?:trained|adapted|merged|instruction-?tuned|continued pre-?training|built)"
+    r"\s+(?:\w+\s+){0,3}?(?:from|on top of|upon|based on)\b"
+    r"|\bbase[ _-]?model\s*[:=]|^\W*base\W*\s*[:=]|\bbased on\b"
+    r"|\bstarts? from (?:the )?(?:pre-?trained )?|\binitiali[sz]ed from\b",
     re.IGNORECASE,
 )
 BARE_HUB_ID_RE = re.compile(
     r"(?<![\w/.-])([A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})(?![\w/])"
 )
+NOT_CODE_HEADING_RE = re.compile(
+    r"citation|cite|bibtex|reference|acknowledg|bias|limitation|risk|misuse|licen[cs]e|contact",
+    re.IGNORECASE,
+)
+# names a corpus goes by in Hub ids, so a text mention and its linked dataset count once
+CORPUS_ALIASES = {
+    "OpenAssistant Conversations": ("oasst1", "oasst2", "oasst"),
+    "UltraChat": ("ultrachat",),
+    "UltraFeedback": ("ultrafeedback",),
+    "The Stack": ("the-stack", "thestack", "starcoderdata"),
+    "StarCoderData": ("starcoderdata",),
+    "FineWeb": ("fineweb",),
+    "RedPajama": ("redpajama",),
+    "SlimPajama": ("slimpajama",),
+    "The Pile": ("pile",),
+    "ROOTS": ("roots",),
+    "Dolma": ("dolma",),
+    "DCLM": ("dclm",),
+    "xP3": ("xp3",),
+    "mC4": ("mc4",),
+    "C4": ("c4",),
+    "LAION": ("laion",),
+}
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\[(*])")
 HEADING_RE = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*#*\s*$|^\s*<h[1-6][^>]*>(.*?)</h[1-6]>", re.IGNORECASE)
 
@@ -202,6 +227,7 @@ class ExtractedLinks:
     base_models: list[str] = field(default_factory=list)  # bases the card's text states
     dataset_names: list[str] = field(default_factory=list)  # corpora named in training text, no link
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
+    evaluation_section: bool = False  # the card has an evaluation / results / benchmark section
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -313,13 +339,24 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     found.base_models = _stated_bases(text)
     found.dataset_names = _named_corpora(text)
     found.license_statements = _license_statements(text)
+    found.evaluation_section = any(
+        re.search(r"\b(?:eval\w*|benchmark\w*|results?)\b", (m.group(2) or m.group(3) or ""), re.IGNORECASE)
+        for m in (HEADING_RE.match(line) for line in text.splitlines())
+        if m
+    )
     candidates = [m.group(0) for m in URL_RE.finditer(text)]
     candidates += [m.group(0) for m in SSH_GITHUB_RE.finditer(text)]
     for raw in candidates:
         url = clean_url(raw)
         repo = normalize_github_repo(url)
         if repo:
-            _add(found, found.github_repos, seen, repo, max_links)
+            heading = context.get(raw, ("", ""))[0]
+            if NOT_CODE_HEADING_RE.search(heading):
+                # a repository cited in the references, biases or licence notes is not the
+                # model's source (v2: repositories linked in a source / code / training context)
+                _add(found, found.other_urls, seen, url, max_links)
+            else:
+                _add(found, found.github_repos, seen, repo, max_links)
             continue
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().removeprefix("www.")
@@ -369,10 +406,21 @@ def _sections(text: str):
     in_code = False
     paragraph: list[str] = []
 
+    lead = ""  # a paragraph ending with ":" introduces the list after it ("Datasets used:")
+
     def flush():
+        nonlocal lead
         joined = " ".join(paragraph)
         paragraph.clear()
-        return [(heading, sentence) for sentence in SENTENCE_SPLIT_RE.split(joined) if sentence]
+        if not joined:
+            return []
+        is_item = joined[:2] in ("- ", "* ", "+ ") or joined[:1].isdigit()
+        out = [
+            (heading, f"{lead} {s}" if is_item and lead else s) for s in SENTENCE_SPLIT_RE.split(joined) if s
+        ]
+        if not is_item:
+            lead = joined if joined.rstrip().endswith(":") else ""
+        return out
 
     for line in text.splitlines():
         if line.lstrip().startswith("```"):
@@ -380,6 +428,7 @@ def _sections(text: str):
         match = None if in_code else HEADING_RE.match(line)
         if match:
             yield from flush()
+            lead = ""
             heading = (match.group(2) or match.group(3) or "").strip()
             continue
         stripped = line.strip()
@@ -404,7 +453,7 @@ def _license_statements(text: str) -> list[str]:
     found: list[str] = []
     for heading, sentence in _sections(text):
         if ("licen" in heading.lower() or "licen" in sentence.lower()) and sentence.strip():
-            clean = URL_RE.sub("", sentence).strip()[:300]
+            clean = sentence.strip()[:400]
             if clean and clean not in found:
                 found.append(clean)
         if len(found) >= 10:

@@ -28,10 +28,8 @@ def kinds_of(path: str) -> set[str]:
         "pre-train.sh",
         "run_clm.py",
         "run_pretraining.py",
-        "training/loop.py",
         "training/launch.sh",
-        "pretraining/data_loader.py",
-        "train/utils.py",
+        "training/run_loop.py",
         "scripts/train_7b.sh",
         "launch_train.sh",
         "main_train.py",
@@ -556,3 +554,20 @@ def test_examples_and_notebooks_are_usage_not_training():
     )
     assert "configs" not in report.paths
     assert "finetuning" not in report.paths
+
+
+@pytest.mark.parametrize(
+    "path", ["training/ds_to_hf_converter.py", "pretraining/data_loader.py", "train/utils.py"]
+)
+def test_a_helper_module_in_a_training_folder_is_not_an_entry_point(path):
+    assert "pretraining" not in kinds_of(path)
+
+
+def test_a_notebook_about_pretraining_sizes_is_not_pretraining():
+    assert "pretraining" not in kinds_of("plotstables/figure_notebooks/pretrainingsizes.ipynb")
+
+
+def test_a_fork_of_a_framework_is_the_framework():
+    from catalog.sources.github.taxonomy import is_framework
+
+    assert is_framework("swiss-ai/Megatron-LM")

@@ -76,3 +76,21 @@ def test_no_judgment_of_the_snapshot_contradicts_its_rationale(crawled):  # noqa
                 found.append(f"{score.repo_id} {dimension}: {problem}")
     assert found == []
     assert Score.objects.filter(methodology=methodology_current()).count() >= 200
+
+
+@pytest.mark.django_db
+def test_a_licence_conflict_is_stored_as_text_not_as_json():
+    from catalog.models import AIModel, LineageEdge
+    from scoring.models import ScoreDetail
+    from scoring.services import rescore
+
+    base = AIModel.objects.create(repo_id="meta/base", name="base", license_declared=["llama2"])
+    child = AIModel.objects.create(repo_id="someone/tune", name="tune", license_declared=["mit"])
+    clean = AIModel.objects.create(repo_id="someone/plain", name="plain", license_declared=["mit"])
+    LineageEdge.objects.create(child=child, parent=base, relation="finetune", origin="card")
+    rescore(model_ids=[base.pk, child.pk, clean.pk])
+    conflicted = ScoreDetail.objects.get(score__model=child)
+    assert conflicted.score.has_license_conflict
+    assert conflicted.license_conflict.startswith("declared MIT License is more permissive")
+    assert ScoreDetail.objects.get(score__model=clean).license_conflict == ""
+    assert not ScoreDetail.objects.filter(license_conflict='""').exists()

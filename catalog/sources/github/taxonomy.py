@@ -62,7 +62,7 @@ IGNORED_DIRS = {
     "img",
 }
 PRETRAIN = re.compile(
-    r"(^|[_\-/])(pre[_\-]?train(?!ed)\w*|train|training|trainer|run_(clm|mlm|train|"
+    r"(^|[_\-/])(pre[_\-]?train(?:ing)?(?:[_\-]\w+)?|train|training|trainer|run_(clm|mlm|train|"
     r"pretrain)\w*|pretrain_\w+|main_train\w*|train_\w+)\.(py|sh|jl|lua|ipynb)$"
 )
 FINETUNE = re.compile(
@@ -117,6 +117,8 @@ PACKAGE_ENTRY_STEM = re.compile(
     r"^(train|pretrain|pre_train|finetune|fine_tune|sft|dpo|ppo|grpo|orpo|kto|rlhf|reward_model(ing)?)"
     r"(_\w+)?$|^run_\w+$|^main$"
 )
+# in a train/ or training/ folder, a Python file is an entry point when its name says it runs
+TRAIN_DIR_ENTRY = re.compile(r"(train|run|main|launch|pretrain|finetune|sft|dpo|start)")
 FINETUNE_WORD = re.compile(
     r"(q?lora|dreambooth|sft|dpo|finetun|fine_tun|fine-tun|instruct|textual_inversion)"
 )
@@ -220,8 +222,25 @@ def _ignored(parts: list[str]) -> bool:
     return any(part.lower() in IGNORED_DIRS for part in parts[:-1])
 
 
+# a fork of a general framework is still that framework, whoever owns the fork
+FRAMEWORK_NAMES = frozenset(
+    {
+        "megatron-lm",
+        "megatron-deepspeed",
+        "nemo",
+        "transformers",
+        "deepspeed",
+        "trl",
+        "axolotl",
+        "llama.cpp",
+        "vllm",
+    }
+)
+
+
 def is_framework(full_name: str) -> bool:
-    return full_name.lower() in FRAMEWORK_REPOS
+    name = full_name.lower()
+    return name in FRAMEWORK_REPOS or name.rsplit("/", 1)[-1] in FRAMEWORK_NAMES
 
 
 def _package_dirs(paths: list[str]) -> set[str]:
@@ -277,7 +296,11 @@ def classify_tree(paths: list[str]) -> CodeReport:
         ):
             found["finetuning"].append(path)
         elif is_code and (
-            PRETRAIN.search(lower) or (folders & TRAIN_DIRS and lower.endswith((".py", ".sh")))
+            PRETRAIN.search(lower)
+            or (
+                folders & TRAIN_DIRS
+                and (lower.endswith(".sh") or (lower.endswith(".py") and TRAIN_DIR_ENTRY.search(name)))
+            )
         ):
             found["pretraining"].append(path)
         elif is_code and (DATA_FILE.search(lower) or folders & DATA_DIRS):

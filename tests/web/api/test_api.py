@@ -41,7 +41,7 @@ API = "/api/v1"
 QUANTIZED = "TheBloke/Llama-2-7B-GGUF"
 BASE = "meta-llama/Llama-2-7b-hf"
 # declares "other" and names no licence the knowledge base knows: unknown until corrected
-CORRECTED = "CompVis/stable-diffusion-v1-2"
+CORRECTED = "facebook/opt-1.3b"
 LIST_KEYS = {
     "id",
     "url",
