@@ -190,12 +190,14 @@ def recipes_for(repo_id: str, tree: list[str]) -> tuple[str, ...]:
     """Paths of a framework's tree that name this model (its recipe or config), if any."""
     name = repo_id.rsplit("/", 1)[-1].lower()
     stems = {name, re.sub(r"[-_.]v?\d+(\.\d+)*$", "", name)}
-    stems = {s for s in stems if len(s) >= 6}
+    # separators differ between a model id and a file name (vicuna-13b ~ train_vicuna_13b.sh)
+    squashed = {re.sub(r"[-_./]", "", s) for s in stems}
+    squashed = {s for s in squashed if len(s) >= 5}  # "mpt7b" in scripts/train/yamls/pretrain/mpt-7b.yaml
     found = [
         path
         for path in tree
         if path.lower().endswith((".yaml", ".yml", ".json", ".toml", ".py", ".sh"))
-        and any(stem in path.lower() for stem in stems)
+        and any(stem in re.sub(r"[-_./]", "", path.lower()) for stem in squashed)
     ]
     return tuple(sorted(found)[:5])
 

@@ -239,19 +239,18 @@ def lineage_follow_rename(*, old: AIModel, new: AIModel) -> None:
         LineageEdge.objects.filter(parent=old, child=new).delete()
 
 
-def unlisted_bases(*, limit: int = 1000) -> list[int]:
-    """Bases named by other models that no listing has shown and nobody has looked up: the Hub
-    may serve them under a new name (a rename), or not at all (deleted, private)."""
-    return list(
-        AIModel.objects.filter(
-            is_placeholder=True,
-            detail_crawled_at__isnull=True,
-            missing_since__isnull=True,
-            derivative_edges__isnull=False,
-        )
-        .values_list("id", flat=True)
-        .distinct()[:limit]
+def unlisted_bases(*, child_id: int | None = None, limit: int = 1000) -> list[int]:
+    """Bases named by other models (or by this child) that no listing has shown and nobody has
+    looked up: the Hub may serve them under a new name (a rename), or not at all."""
+    query = AIModel.objects.filter(
+        is_placeholder=True,
+        detail_crawled_at__isnull=True,
+        missing_since__isnull=True,
+        derivative_edges__isnull=False,
     )
+    if child_id is not None:
+        query = query.filter(derivative_edges__child_id=child_id)
+    return list(query.values_list("id", flat=True).distinct()[:limit])
 
 
 def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = None) -> ModelCrawlResult:

@@ -61,6 +61,8 @@ def discovery_step(
 def model_step(*, model: AIModel, dispatch: Dispatch, force: bool = False) -> crawl.ModelCrawlResult:
     """Detail crawl; raises ``HubError`` for transient problems (the caller retries)."""
     result = crawl.model_crawl(model=model, force=force)
+    # bases this card named for the first time: look them up too (renamed? deleted?)
+    dispatch.details(crawl.unlisted_bases(child_id=model.pk))
     dispatch.datasets(result.dataset_ids)
     dispatch.repositories(result.repository_ids)
     if result.status in RESCORE_AFTER:
@@ -112,9 +114,16 @@ class InlineDispatch:
         self.changed_ids.update(model_ids)
 
     def run_details(self, *, force: bool = False) -> None:
+
+        done: set[int] = set()
+        while pending := [pk for pk in dict.fromkeys(self.model_ids) if pk not in done]:
+            done.update(pending)
+            self._details_of(pending, force=force)
+
+    def _details_of(self, model_ids: list[int], *, force: bool) -> None:
         from catalog.sources.huggingface.client import HubError
 
-        models = list(AIModel.objects.filter(pk__in=self.model_ids).order_by("repo_id"))
+        models = list(AIModel.objects.filter(pk__in=model_ids).order_by("repo_id"))
         for model in self.progress(models, desc="details", unit="model"):
             try:
                 result = model_step(model=model, dispatch=self, force=force)

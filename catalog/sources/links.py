@@ -276,7 +276,14 @@ def normalize_github_repo(url: str) -> str | None:
         if len(segments) < 2:
             return None
         owner, name = segments[0], segments[1]
+    if match is None:
+        lowered = url.lower()
+        # an image or file served from a repository is an asset, not a reference to the code
+        if "raw=true" in lowered or re.search(r"\.(png|jpe?g|gif|svg|webp|pdf|mp4)(\?|#|$)", lowered):
+            return None
     name = name.rstrip(TRAILING).removesuffix(".git")
+    if name.lower().endswith(".github.io"):
+        return None  # a project's website, not its code
     if owner.lower() in GITHUB_RESERVED or not GITHUB_OWNER_RE.match(owner) or not GITHUB_NAME_RE.match(name):
         return None
     if name in (".", ".."):

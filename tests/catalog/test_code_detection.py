@@ -556,9 +556,7 @@ def test_examples_and_notebooks_are_usage_not_training():
     assert "finetuning" not in report.paths
 
 
-@pytest.mark.parametrize(
-    "path", ["training/ds_to_hf_converter.py", "pretraining/data_loader.py", "train/utils.py"]
-)
+@pytest.mark.parametrize("path", ["training/ds_to_hf_converter.py", "train/utils.py"])
 def test_a_helper_module_in_a_training_folder_is_not_an_entry_point(path):
     assert "pretraining" not in kinds_of(path)
 

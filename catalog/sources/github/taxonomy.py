@@ -115,9 +115,10 @@ NOT_TRAINING_DIR = re.compile(
 )
 PACKAGE_ENTRY_STEM = re.compile(
     r"^(train|pretrain|pre_train|finetune|fine_tune|sft|dpo|ppo|grpo|orpo|kto|rlhf|reward_model(ing)?)"
-    r"(_\w+)?$|^run_\w+$|^main$"
+    r"(_\w+)?$|^run_\w+$|^main$|^main_(train|pretrain|finetune)\w*$"
 )
 # in a train/ or training/ folder, a Python file is an entry point when its name says it runs
+PRETRAIN_DIRS = {"pretrain", "pretraining"}  # every script in these is a pretraining script
 TRAIN_DIR_ENTRY = re.compile(r"(train|run|main|launch|pretrain|finetune|sft|dpo|start)")
 FINETUNE_WORD = re.compile(
     r"(q?lora|dreambooth|sft|dpo|finetun|fine_tun|fine-tun|instruct|textual_inversion)"
@@ -299,7 +300,10 @@ def classify_tree(paths: list[str]) -> CodeReport:
             PRETRAIN.search(lower)
             or (
                 folders & TRAIN_DIRS
-                and (lower.endswith(".sh") or (lower.endswith(".py") and TRAIN_DIR_ENTRY.search(name)))
+                and (
+                    lower.endswith(".sh")
+                    or (lower.endswith(".py") and (TRAIN_DIR_ENTRY.search(name) or folders & PRETRAIN_DIRS))
+                )
             )
         ):
             found["pretraining"].append(path)
@@ -310,9 +314,15 @@ def classify_tree(paths: list[str]) -> CodeReport:
         elif is_code and INFERENCE.search(lower):
             found["inference"].append(path)
         is_config = lower.endswith(CONFIG_SUFFIXES) and (
-            folders & CONFIG_DIRS or CONFIG_NAME.search(parts[-1])
+            folders & CONFIG_DIRS
+            or any(f.endswith(("_configs", "-configs", "_config")) for f in folders)
+            or CONFIG_NAME.search(parts[-1])
         )
-        if is_config and not parts[-1].lower().startswith(("package", "tsconfig", "pyproject", ".")):
+        if (
+            is_config
+            and not parts[-1].lower().startswith(("package", "tsconfig", "pyproject", "."))
+            and not re.search(r"infer|eval|serv|deploy", parts[-1].lower())  # v2-inference.yaml
+        ):
             found["configs"].append(path)
     if found["pretraining"]:
         classification = "training"
