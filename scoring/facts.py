@@ -108,7 +108,9 @@ def _evidence(subject_type: str, ids: Iterable[int]) -> dict[int, list[dict]]:
     rows: dict[int, list[dict]] = defaultdict(list)
     ids = list(ids)
     for start in range(0, len(ids), 2000):
-        query = Evidence.objects.filter(subject_type=subject_type, subject_id__in=ids[start : start + 2000])
+        query = Evidence.objects.filter(
+            subject_type=subject_type, subject_id__in=ids[start : start + 2000]
+        ).order_by("subject_id", "fact", "origin", "id")
         for row in query.values(
             "id", "subject_id", "fact", "origin", "source_url", "revision", "fetched_at", "correction_id"
         ):
@@ -220,20 +222,27 @@ def build_facts(
     corrected = _corrected_values(model_ids)
 
     bases: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-    for child, parent, relation, origin in LineageEdge.objects.filter(child_id__in=model_ids).values_list(
+    # every list is ordered: a score must not depend on which chunk its model was scored in
+    # (PostgreSQL returns unordered rows in plan order, which differs between chunks)
+    edges_query = LineageEdge.objects.filter(child_id__in=model_ids).order_by("child_id", "parent_id")
+    for child, parent, relation, origin in edges_query.values_list(
         "child_id", "parent_id", "relation", "origin"
     ):
         bases[child].append((parent, relation, origin))
 
     dataset_rows: dict[int, list[dict]] = defaultdict(list)
-    for row in ModelDataset.objects.filter(model_id__in=model_ids).values(
-        "model_id",
-        "origin",
-        "dataset_id",
-        "dataset__repo_id",
-        "dataset__status",
-        "dataset__license_declared",
-        "dataset__license_name",
+    for row in (
+        ModelDataset.objects.filter(model_id__in=model_ids)
+        .order_by("model_id", "dataset__repo_id")
+        .values(
+            "model_id",
+            "origin",
+            "dataset_id",
+            "dataset__repo_id",
+            "dataset__status",
+            "dataset__license_declared",
+            "dataset__license_name",
+        )
     ):
         dataset_rows[row["model_id"]].append(row)
     dataset_evidence = _evidence(
@@ -241,8 +250,10 @@ def build_facts(
     )
 
     repo_rows: dict[int, list[dict]] = defaultdict(list)
-    for row in ModelCodeRepository.objects.filter(model_id__in=model_ids).values(
-        "model_id", "origin", "repository_id", "repository__canonical_id"
+    for row in (
+        ModelCodeRepository.objects.filter(model_id__in=model_ids)
+        .order_by("model_id", "repository__full_name")
+        .values("model_id", "origin", "repository_id", "repository__canonical_id")
     ):
         repo_rows[row["model_id"]].append(row)
     repo_ids = {
