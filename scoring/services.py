@@ -26,6 +26,7 @@ from tqdm import tqdm
 from catalog.models import AIModel, LineageEdge
 from catalog.sources.github.taxonomy import RULES_VERSION as CODE_RULES_VERSION
 from lib import bulk
+from scoring import dimensions
 from scoring import facts as facts_builder
 from scoring.labels import mof_label, osaid_verdict
 from scoring.levels import UNKNOWN
@@ -33,11 +34,7 @@ from scoring.licenses import knowledge_base
 from scoring.lineage import bases_first
 from scoring.models import License, MethodologyVersion, Score, ScoreChange, ScoreDetail
 from scoring.rubric import (
-    CODE,
-    DATA,
     DIMENSIONS,
-    LICENSE,
-    WEIGHTS,
     BaseSummary,
     Methodology,
     fingerprint,
@@ -362,10 +359,7 @@ def _score_chunk(
             "sources": {**_sources(facts, bases), "rules": rules_stamp(methodology)},
         }
         fields = {
-            "weights": levels[WEIGHTS],
-            "training_data": levels[DATA],
-            "training_code": levels[CODE],
-            "license": levels[LICENSE],
+            **{d.column: levels[d.key] for d in dimensions.ALL},
             "total": result.total,
             "unknown_count": result.unknown_count,
             "license_key": result.license_key or "",
@@ -463,10 +457,7 @@ def _sources(facts, bases: list[BaseSummary]) -> dict:
 TEXT_DETAIL_FIELDS = {"license_conflict"}
 DETAIL_FIELDS = ("judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing", "sources")
 _SCORE_FIELDS = [
-    "weights",
-    "training_data",
-    "training_code",
-    "license",
+    *(d.column for d in dimensions.ALL),
     "total",
     "unknown_count",
     "license_key",
