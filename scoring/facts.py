@@ -363,6 +363,8 @@ def build_facts(
             )
         elif is_adapter_only(m["weight_files"]):
             relation = "adapter"  # adapter weights without a named base: a derivative of an unknown model
+        elif (card_notes.get(mid) or {}).get("base_names_unresolved"):
+            relation = "finetune"  # the card names its base, but by a name no repository matches
 
         license_value = corrected.get((mid, "license"))
         if license_value is not None:
@@ -407,6 +409,9 @@ def build_facts(
             license=license_resolution,
             has_card=has_card,
             card_read=card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid)),
+            unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
+            if not edges
+            else "",
             merge_recipe="mergekit" in tags
             and card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid)),
             papers=tuple(

@@ -104,6 +104,7 @@ class ModelFacts:
     # model was only ever listed)? Card metadata counts as read either way.
     card_read: bool = True
     merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
+    unresolved_base: str = ""  # a base the card names by a name no single Hub repository matches
     papers: tuple[str, ...] = ()
     eval_results: bool = False
     evidence: dict[str, EvidenceRef] = field(default_factory=dict)
@@ -346,6 +347,12 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
     )
 
 
+def _unnamed_base(facts: ModelFacts) -> str:
+    if facts.unresolved_base:
+        return f"'{facts.unresolved_base}' (named in the card; no single Hub repository matches)"
+    return "an unnamed base"
+
+
 def _shown(name: str) -> str:
     """A corpus named only in the card's text is stored as named/<slug>: show it as named."""
     return f"{name.removeprefix('named/')} (named in the card's text)" if name.startswith("named/") else name
@@ -375,7 +382,7 @@ def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
             details,
         )
     base_level = strictest([b.data for b in bases]) if bases else UNKNOWN
-    base_names = ", ".join(b.repo_id for b in bases) or "an unnamed base"
+    base_names = ", ".join(b.repo_id for b in bases) or _unnamed_base(facts)
     base_reason = next((b.reason for b in bases if b.reason), "")
     if facts.relation in ("quantized", "merge"):
         what = "a quantization" if facts.relation == "quantized" else "a merge"
@@ -502,7 +509,7 @@ def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
             details,
         )
     base_level = strictest([b.code for b in bases]) if bases else UNKNOWN
-    base_names = ", ".join(b.repo_id for b in bases) or "an unnamed base"
+    base_names = ", ".join(b.repo_id for b in bases) or _unnamed_base(facts)
     if facts.relation == "quantized":
         return Judgment(
             CODE,

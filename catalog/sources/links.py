@@ -127,7 +127,7 @@ LINEAGE_LINE_RE = re.compile(
     r"|(?:trained|adapted|merged|instruction-?tuned|continued pre-?training|built)"
     r"\s+(?:\w+\s+){0,3}?(?:from|on top of|upon|based on)\b"
     r"|\bbase[ _-]?model\s*[:=]|^\W*base\W*\s*[:=]|\bbased on\b"
-    r"|\bstarts? from (?:the )?(?:pre-?trained )?|\binitiali[sz]ed from\b",
+    r"|\bstarts? from (?:the )?(?:pre-?trained )?|\binitiali[sz]ed from\b|\ba derivative of\b",
     re.IGNORECASE,
 )
 BARE_HUB_ID_RE = re.compile(
@@ -228,6 +228,7 @@ class ExtractedLinks:
     dataset_names: list[str] = field(default_factory=list)  # corpora named in training text, no link
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
     evaluation_section: bool = False  # the card has an evaluation / results / benchmark section
+    base_names: list[str] = field(default_factory=list)  # bases stated by a name, not a Hub id
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -344,6 +345,7 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     seen: set[str] = set()
     context = _link_context(text)
     found.base_models = _stated_bases(text)
+    found.base_names = [] if found.base_models else _stated_base_names(text)
     found.dataset_names = _named_corpora(text)
     found.license_statements = _license_statements(text)
     found.evaluation_section = any(
@@ -519,6 +521,38 @@ def _stated_bases(text: str) -> list[str]:
         if found and found.lower() not in {b.lower() for b in bases}:
             bases.append(found)
     return bases[:5]
+
+
+# "fine-tuned from Llama 2", "trained based on DeepSeek-V3-Base": a model named, not linked.
+# A name must start with a letter and carry a digit (model names do; prose rarely does).
+BASE_NAME_RE = re.compile(
+    r"(?:the\s+)?(?:pre-?trained\s+)?(?:model\s+)?[`*\[]*([A-Z][\w.]*(?:[- ][A-Za-z0-9][\w.]*){0,4})"
+)
+NOT_A_NAME = re.compile(r"^(?:The|This|Our|A|An|Its|Their|It|We|Data|Training|Model)\b")
+
+
+def _stated_base_names(text: str) -> list[str]:
+    """Base models a card names in prose without a Hub id (resolved, or shown unresolved)."""
+    names: list[str] = []
+    for heading, line in _sections(text):
+        if EVALUATION_HEADING_RE.search(heading) and not re.search(
+            r"model details|description", heading, re.I
+        ):
+            continue
+        match = LINEAGE_LINE_RE.search(line)
+        if not match:
+            continue
+        tail = URL_RE.sub(" ", line[match.end() :]).lstrip(" :*`")
+        tail = re.sub(r"^(?:the\s+)?(?:pre-?trained\s+)?model\W*", "", tail, flags=re.IGNORECASE)
+        tail = re.sub(r"^(?:Meta|Google|Microsoft|Mistral AI|EleutherAI's|Meta's)\s+(?=[A-Z])", "", tail)
+        name_match = BASE_NAME_RE.match(tail)
+        if not name_match:
+            continue
+        name = re.sub(r"\s+(?:model|weights|checkpoint|base|and|with|on|using)\b.*$", "", name_match.group(1))
+        name = name.rstrip(".,;:)")
+        if re.search(r"\d", name) and not NOT_A_NAME.match(name) and name not in names:
+            names.append(name)
+    return names[:2]
 
 
 def strip_front_matter(text: str) -> str:

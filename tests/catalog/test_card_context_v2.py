@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from catalog.sources.huggingface.client import parse_base_models, parse_model
 from catalog.sources.links import extract_links, strip_front_matter
 
@@ -79,3 +81,33 @@ def test_a_readme_that_links_200_repositories_keeps_the_cap_and_counts_the_rest(
     found = extract_links(text, max_links=50)
     assert len(found.github_repos) == 50
     assert found.dropped == 150
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("- **Finetuned from model:** CodeLlama-7B", ["CodeLlama-7B"]),
+        ("Vicuna is fine-tuned from Llama 2 with supervised instruction fine-tuning.", ["Llama 2"]),
+        ("A derivative of Meta Llama-3.3-70B-Instruct (the reference model).", ["Llama-3.3-70B-Instruct"]),
+        ("Trained from scratch on 2T tokens.", []),
+        ("It is based on the transformer architecture.", []),
+    ],
+)
+def test_a_base_named_without_an_id_is_kept_as_a_name(text, names):
+    assert extract_links(text).base_names == names
+
+
+@pytest.mark.django_db
+def test_a_base_name_resolves_only_when_exactly_one_repository_matches():
+    from catalog.ingest.lineage_text import base_name_resolve
+    from catalog.models import AIModel
+
+    AIModel.objects.create(repo_id="meta-llama/Llama-3.3-70B-Instruct", name="Llama-3.3-70B-Instruct")
+    AIModel.objects.create(repo_id="codellama/CodeLlama-7b-hf", name="CodeLlama-7b-hf")
+    AIModel.objects.create(repo_id="meta-llama/CodeLlama-7b-hf", name="CodeLlama-7b-hf")
+    assert (
+        base_name_resolve("Llama-3.3-70B-Instruct", exclude_repo_id="x/y")
+        == "meta-llama/Llama-3.3-70B-Instruct"
+    )
+    assert base_name_resolve("CodeLlama-7b-hf", exclude_repo_id="x/y") is None  # two match: unknown
+    assert base_name_resolve("Llama 2", exclude_repo_id="x/y") is None
