@@ -6,6 +6,8 @@ cannot parse, are reported (the API answers 400 with the message; the page shows
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -109,10 +111,20 @@ class ScoreFilterSet(django_filters.FilterSet):
 
     # --- methods ---------------------------------------------------------------------
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
+        """Words, in order, with or without separators between them: "llama 3" finds
+        Llama-3.1-8B (not Llama-2-13b), "deepseek r1" DeepSeek-R1, "qwen 2.5" Qwen2.5-7B;
+        words without numbers may also match in any order ("allenai olmo")."""
+        words = value.split()[:8]
+        if not words:
             return queryset
-        return queryset.filter(Q(repo_id__icontains=value) | Q(organization_name__icontains=value))
+        phrase = r"[-_ ./]?".join(re.escape(w) for w in words)
+        matches = Q(repo_id__iregex=phrase) | Q(organization_name__iregex=phrase)
+        if not any(w[:1].isdigit() for w in words):
+            every_word = Q()
+            for word in words:
+                every_word &= Q(repo_id__icontains=word) | Q(organization_name__icontains=word)
+            matches |= every_word
+        return queryset.filter(matches)
 
     def filter_show(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(is_notable=True) if value == "notable" else queryset

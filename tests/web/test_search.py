@@ -1,0 +1,53 @@
+"""Search finds what people type: words in order, separators optional (issue 15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.filters import ScoreFilterSet
+from scoring.selectors import scores_current
+from tests.factories import AIModelFactory, OrganizationFactory, ScoreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def found(query: str) -> set[str]:
+    filterset = ScoreFilterSet({"q": query}, queryset=scores_current())
+    assert filterset.is_valid()
+    return set(filterset.qs.values_list("repo_id", flat=True))
+
+
+@pytest.fixture
+def catalog():
+    meta, qwen, ds, ai2 = (
+        OrganizationFactory(name=n) for n in ("meta-llama", "Qwen", "deepseek-ai", "allenai")
+    )
+    for org, name in [
+        (meta, "Llama-3.1-8B"),
+        (meta, "Meta-Llama-3-8B"),
+        (meta, "Llama-2-13b-hf"),
+        (qwen, "Qwen2.5-7B-Instruct"),
+        (ds, "DeepSeek-R1"),
+        (ai2, "OLMo-7B"),
+    ]:
+        ScoreFactory(model=AIModelFactory(organization=org, name=name))
+
+
+def test_words_in_order_with_separators_optional(catalog):
+    assert found("llama 3") == {"meta-llama/Llama-3.1-8B", "meta-llama/Meta-Llama-3-8B"}
+    assert found("deepseek r1") == {"deepseek-ai/DeepSeek-R1"}
+    assert found("qwen 2.5") == {"Qwen/Qwen2.5-7B-Instruct"}
+    assert found("olmo 7b") == {"allenai/OLMo-7B"}
+
+
+def test_words_without_numbers_match_in_any_order_and_case(catalog):
+    assert found("OLMO allenai") == {"allenai/OLMo-7B"}
+    assert found("LLAMA") == {
+        "meta-llama/Llama-3.1-8B",
+        "meta-llama/Meta-Llama-3-8B",
+        "meta-llama/Llama-2-13b-hf",
+    }
+
+
+def test_regex_characters_are_taken_literally(catalog):
+    assert found("llama (3") == set()
