@@ -2,18 +2,20 @@
 
 A listing page is ingested in one transaction together with the run's cursor, so a worker
 killed mid-page leaves the cursor on that page and the page is simply ingested again.
-Models whose ``sha`` is unchanged cost no write. Every fact is also stored as crawled
-evidence (value, source URL, revision, fetched_at); corrected evidence and links that came
-from approved corrections are never touched here.
+Models whose ``sha`` is unchanged cost no write beyond the popularity and access columns
+the listing reports differently (they change without a commit); private repositories a token
+can list are never stored as listed models. Every fact is also stored as crawled evidence
+(value, source URL, revision, fetched_at); corrected evidence and links that came from
+approved corrections are never touched here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +23,7 @@ from django.utils import timezone
 
 from catalog import choices
 from catalog.ingest.failures import crawl_failure_record
+from catalog.ingest.lineage_text import base_name_resolve
 from catalog.models import (
     AIModel,
     CodeRepository,
@@ -427,6 +430,52 @@ def papers_link(named: dict[int, list[tuple[str, str]]], *, keep_origins: Iterab
 
 
 # --- listing ---------------------------------------------------------------------------------
+# what a listing pass refreshes whatever the sha: counts and access change without a commit
+REFRESH_FIELDS = ["downloads", "likes", "trending_score", "gated", "disabled", "private"]
+ACCESS_FIELDS = {"gated", "disabled", "private"}
+
+
+def _max_length(model_cls, name: str) -> int:
+    return cast(int, model_cls._meta.get_field(name).max_length)  # a CharField's, never None
+
+
+def _fitted(record: ModelRecord) -> ModelRecord:
+    """The record with names too long for their column dropped, each named in its problems.
+
+    One such value (say an ``arxiv:`` tag of 40 characters) would otherwise abort the page's
+    transaction on PostgreSQL, and every retry would hit the same page.
+    """
+    limits = (
+        ("arxiv_ids", "arXiv id", _max_length(Paper, "arxiv_id")),
+        ("datasets", "dataset", _max_length(Dataset, "repo_id")),
+    )
+    dropped: dict[str, Any] = {}
+    problems = list(record.problems)
+    for attr, what, limit in limits:
+        too_long = [v for v in getattr(record, attr) if len(v) > limit]
+        if too_long:
+            dropped[attr] = [v for v in getattr(record, attr) if len(v) <= limit]
+            problems.extend(f"{what} longer than {limit} characters dropped: {v[:80]!r}" for v in too_long)
+    limit = _max_length(AIModel, "repo_id")
+    bases = [b for b in record.base_models if len(b.repo_id) <= limit]
+    if len(bases) < len(record.base_models):
+        dropped["base_models"] = bases
+        problems.append(f"base model id longer than {limit} characters dropped")
+    return replace(record, **dropped, problems=problems) if dropped else record
+
+
+def _refreshed(record: ModelRecord, stored: dict[str, Any]) -> list[str]:
+    """The popularity and access columns the listing reports differently from the stored row."""
+    return [name for name in REFRESH_FIELDS if getattr(record, name) != stored[name]]
+
+
+def _was_popular(stored: dict[str, Any]) -> bool:
+    return (
+        stored["downloads"] >= settings.CRAWL_POPULARITY_THRESHOLD
+        or stored["likes"] >= settings.CRAWL_LIKES_THRESHOLD
+    )
+
+
 @dataclass
 class PageOutcome:
     new: int = 0
@@ -450,30 +499,62 @@ def listing_page_ingest(
     """Ingest one listing page and move the run's cursor past it, atomically."""
     now = fetched_at or timezone.now()
     outcome = PageOutcome()
-    records = {r.repo_id: r for r in page.models}  # a page listing a model twice keeps the last copy
+    records = {r.repo_id: _fitted(r) for r in page.models}  # a page listing a model twice keeps the last copy
     for record in records.values():
         if record.last_modified and (
             outcome.newest_modified is None or record.last_modified > outcome.newest_modified
         ):
             outcome.newest_modified = record.last_modified
+    # a token lists the private repos it can read: never published; a stored one leaves the index
+    hidden = [repo_id for repo_id, r in records.items() if r.private]
+    for repo_id in hidden:
+        del records[repo_id]
     with transaction.atomic():
+        if hidden:
+            now_private = AIModel.objects.filter(source=HF, repo_id__in=hidden, private=False)
+            outcome.changed_ids.extend(now_private.values_list("id", flat=True))
+            now_private.update(private=True, updated_at=now)
         existing = {
-            repo_id: (pk, sha, placeholder)
-            for pk, repo_id, sha, placeholder in AIModel.objects.filter(
-                source=HF, repo_id__in=list(records)
-            ).values_list("id", "repo_id", "sha", "is_placeholder")
+            row["repo_id"]: row
+            for row in AIModel.objects.filter(source=HF, repo_id__in=list(records)).values(
+                "id", "repo_id", "sha", "is_placeholder", *REFRESH_FIELDS
+            )
         }
         changed: list[ModelRecord] = []
+        refreshed: dict[int, tuple[ModelRecord, list[str]]] = {}
         for repo_id, record in records.items():
             known = existing.get(repo_id)
-            if known and not known[2] and known[1] and known[1] == record.sha:
+            if known and not known["is_placeholder"] and known["sha"] and known["sha"] == record.sha:
                 outcome.unchanged += 1
+                if fields := _refreshed(record, known):
+                    refreshed[known["id"]] = (record, fields)
+                    if is_popular(record) and not _was_popular(known):
+                        outcome.detail_ids.append(known["id"])
             else:
                 changed.append(record)
-                if known and not known[2]:
+                if known and not known["is_placeholder"]:
                     outcome.updated += 1
                 else:
                     outcome.new += 1
+        if refreshed:
+            AIModel.objects.bulk_update(
+                [
+                    AIModel(pk=mid, updated_at=now, **{name: getattr(r, name) for name in REFRESH_FIELDS})
+                    for mid, (r, _) in refreshed.items()
+                ],
+                [*REFRESH_FIELDS, "updated_at"],
+                batch_size=500,
+            )
+            evidence_upsert(
+                [
+                    row
+                    for mid, (r, fields) in refreshed.items()
+                    if ACCESS_FIELDS.intersection(fields)
+                    for row in listing_evidence(mid, r, now)
+                    if row["fact"] == choices.Fact.ACCESS
+                ]
+            )
+            outcome.changed_ids.extend(refreshed)  # scores carry the counts and read the access
         if changed:
             org_ids = orgs.ids_for(r.author for r in changed)
             bulk.upsert(
@@ -498,8 +579,8 @@ def listing_page_ingest(
                 keep_origins=KEEP_README,
             )
             evidence_upsert([row for mid, r in by_id.items() for row in listing_evidence(mid, r, now)])
-            outcome.changed_ids = list(by_id)
-            outcome.detail_ids = [mid for mid, r in by_id.items() if is_popular(r) and not r.private]
+            outcome.changed_ids.extend(by_id)
+            outcome.detail_ids.extend(mid for mid, r in by_id.items() if is_popular(r))
             for record in changed:
                 if record.problems:
                     crawl_failure_record(
@@ -605,6 +686,13 @@ def model_detail_ingest(
                 for repo_id in links.base_models
                 if repo_id.lower() != model.repo_id.lower()
             ][:1]
+        unresolved_bases: list[str] = []
+        if not record.base_models and links is not None and links.base_names:
+            resolved = base_name_resolve(links.base_names[0], exclude_repo_id=model.repo_id)
+            if resolved:
+                record.base_models = [BaseModelRef(resolved, "finetune", "readme")]
+            else:
+                unresolved_bases = links.base_names[:1]
         lineage_replace({model.pk: record})
         card_datasets = [(n, choices.LinkOrigin.CARD_METADATA) for n in record.datasets]
         readme_datasets = [(n, choices.LinkOrigin.README) for n in (links.hub_datasets if links else [])]
@@ -681,6 +769,7 @@ def model_detail_ingest(
                     or bool(links and links.evaluation_section),
                     "papers": [a for a, _ in arxiv],
                     "license_statements": links.license_statements if links else [],
+                    "base_names_unresolved": unresolved_bases,
                 },
                 readme_url,
                 sha,

@@ -32,9 +32,13 @@ def test_full_pass_ingests_every_listed_model_of_the_snapshot(snapshot_hub, snap
     assert evidence.revision == llama.sha
 
 
-def test_second_pass_over_unchanged_models_writes_nothing(snapshot_hub):
+def test_a_second_pass_writes_only_the_counts_and_states_that_changed(snapshot_hub):
     crawl.discover(mode=crawl.FULL)
     before = {m.pk: m.updated_at for m in AIModel.objects.all()}
+    models = snapshot_hub.hub.models
+    counted, gated = "meta-llama/Llama-3.1-8B", next(i for i, r in sorted(models.items()) if not r["gated"])
+    models[counted]["downloads"] += 12_345  # counts and gates change without a commit
+    models[gated]["gated"] = "auto"
     with CaptureQueriesContext(connection) as queries:
         run = crawl.discover(mode=crawl.FULL)
     writes = [
@@ -46,8 +50,32 @@ def test_second_pass_over_unchanged_models_writes_nothing(snapshot_hub):
     assert run.unchanged_count == AIModel.objects.filter(is_placeholder=False).count()
     assert run.new_count == 0
     assert run.updated_count == 0
+    # one bulk update of the two rows and the gated model's access evidence (on PostgreSQL
+    # the evidence upsert goes through the driver's cursor, out of the captured queries)
+    assert [w.split()[0] for w in writes if "catalog_aimodel" in w] == ["UPDATE"]
+    assert all("catalog_aimodel" in w or "catalog_evidence" in w for w in writes)
+    rewritten = AIModel.objects.filter(repo_id__in=[counted, gated])
+    after = {m.pk: m.updated_at for m in AIModel.objects.all()}
+    assert {pk for pk in after if after[pk] != before[pk]} == set(rewritten.values_list("pk", flat=True))
+    assert AIModel.objects.get(repo_id=counted).downloads == models[counted]["downloads"]
+    model = AIModel.objects.get(repo_id=gated)
+    assert model.gated == "auto"
+    access = Evidence.objects.get(subject_type="model", subject_id=model.pk, fact="access")
+    assert access.value["gated"] == "auto"
+
+
+def test_a_third_pass_over_unchanged_models_writes_nothing(snapshot_hub):
+    crawl.discover(mode=crawl.FULL)
+    crawl.discover(mode=crawl.FULL)
+    with CaptureQueriesContext(connection) as queries:
+        crawl.discover(mode=crawl.FULL)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and "catalog_crawlrun" not in q["sql"]
+    ]
     assert writes == []
-    assert {m.pk: m.updated_at for m in AIModel.objects.all()} == before
 
 
 def test_lineage_edges_and_placeholders(tiny_hub):
