@@ -2,9 +2,11 @@
 
 Every task is late-acknowledged and rejected on worker loss (settings), so a killed worker's
 task is delivered again; the services are idempotent, so running twice is harmless. A
-transient failure (429, 5xx, timeout, spent request budget) is retried with exponential
-backoff and full jitter, or after exactly the ``Retry-After`` / ``RateLimit`` reset when the
-Hub gave one; when the retries run out, the failure is written to the database.
+transient failure (429, 5xx, timeout, spent request budget, the soft time limit) is retried
+with exponential backoff and full jitter, or after the ``Retry-After`` / ``RateLimit`` reset
+when the upstream gave one (plus jitter, so a 429 storm does not come back as a herd); a
+worker never sleeps a rate limit out. When the retries run out, the failure is written to
+the database. A refused token stops a discovery pass before it starts, with one error.
 """
 
 from __future__ import annotations
@@ -20,23 +22,47 @@ from django.db import transaction
 
 from catalog import choices
 from catalog.ingest import crawl, pipeline
-from catalog.ingest.failures import dataset_failure_record, model_failure_record, repository_failure_record
+from catalog.ingest.failures import (
+    crawl_failure_record,
+    dataset_failure_record,
+    model_failure_record,
+    repository_failure_record,
+)
 from catalog.models import AIModel, CodeRepository, CrawlRun, Dataset
-from catalog.sources.huggingface.client import HubError
+from catalog.sources.base import UpstreamError
+from catalog.sources.huggingface.client import HubBadToken, HubClient, HubError
 
 log = logging.getLogger(__name__)
 RETRYING = {"bind": True, "max_retries": None, "acks_late": True, "reject_on_worker_lost": True}
 
 
+class TimeLimitReached(UpstreamError):
+    """The task's soft time limit cut it short: worth another attempt, not a failure."""
+
+    code = "time_limit"
+    transient = True
+
+
+def _as_upstream(exc: UpstreamError | SoftTimeLimitExceeded) -> UpstreamError:
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return TimeLimitReached("the task's soft time limit was reached")
+    return exc
+
+
 def retry_countdown(retries: int, retry_after: float | None) -> float:
-    """Seconds before the next attempt: the upstream's own figure, else backoff with full jitter."""
+    """Seconds before the next attempt, with full jitter: without an upstream figure, uniform
+    up to an exponential ceiling; with one (``Retry-After`` / ``RateLimit`` reset), never
+    before it, plus full jitter up to a ceiling that doubles with each retry (1 s, 2 s, 4 s
+    ...), so tasks turned back again and again spread out instead of returning as a herd."""
     if retry_after is not None:
-        return min(float(retry_after) + 1, settings.CELERY_VISIBILITY_TIMEOUT_SAFE)
+        spread = min(settings.CRAWL_RETRY_BACKOFF_MAX, 2**retries)
+        wait = max(0.0, float(retry_after)) + 1 + random.uniform(0, spread)
+        return min(wait, settings.CELERY_VISIBILITY_TIMEOUT_SAFE)
     ceiling = min(settings.CRAWL_RETRY_BACKOFF_MAX, 2 ** (retries + 1))
     return random.uniform(1, ceiling)
 
 
-def _retry_or_record(task, exc: HubError, record_exhausted) -> None:
+def _retry_or_record(task, exc: UpstreamError, record_exhausted) -> None:
     """Retry a transient error; once the retries are spent, write the failure and stop."""
     attempts = task.request.retries + 1
     if task.request.retries >= settings.CRAWL_MAX_RETRIES:
@@ -90,11 +116,23 @@ class CeleryDispatch:
 def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
     """One discovery pass (singleton); a pass cut short resumes from its cursor next time."""
     try:
+        HubClient().check_token()
         run = pipeline.discovery_step(dispatch=CeleryDispatch(), mode=mode)
     except SoftTimeLimitExceeded:
         running = CrawlRun.objects.filter(status=choices.CrawlStatus.RUNNING).order_by("-started_at").first()
         if running:
             crawl.discover_interrupt(run=running, reason="time limit reached; the next pass resumes here")
+        return None
+    except HubBadToken as exc:
+        log.error("discovery not started: %s", exc)
+        crawl_failure_record(
+            subject_type=choices.SubjectType.CRAWL,
+            subject_key=f"discover {mode}",
+            stage=choices.CrawlStage.LIST,
+            error_code=exc.code,
+            message=str(exc),
+            http_status=exc.http_status,
+        )
         return None
     except HubError as exc:
         if not exc.transient:
@@ -113,10 +151,10 @@ def crawl_model(self, model_id: int, force: bool = False) -> str | None:
         return None
     try:
         result = pipeline.model_step(model=model, dispatch=CeleryDispatch(), force=force)
-    except HubError as exc:
+    except (HubError, SoftTimeLimitExceeded) as exc:
         _retry_or_record(
             self,
-            exc,
+            _as_upstream(exc),
             lambda attempts, exc: model_failure_record(
                 model=model,
                 stage=choices.CrawlStage.DETAIL,
@@ -137,10 +175,10 @@ def crawl_dataset(self, dataset_id: int) -> str | None:
         return None
     try:
         status = pipeline.dataset_step(dataset=dataset, dispatch=CeleryDispatch())
-    except HubError as exc:
+    except (HubError, SoftTimeLimitExceeded) as exc:
         _retry_or_record(
             self,
-            exc,
+            _as_upstream(exc),
             lambda attempts, exc: dataset_failure_record(
                 dataset=dataset,
                 error_code="retries_exhausted",
@@ -162,10 +200,10 @@ def crawl_repo(self, repository_id: int) -> str | None:
         return None
     try:
         status = pipeline.repository_step(repository=repository, dispatch=CeleryDispatch())
-    except GitHubError as exc:
+    except (GitHubError, SoftTimeLimitExceeded) as exc:
         _retry_or_record(
             self,
-            exc,
+            _as_upstream(exc),
             lambda attempts, exc: repository_failure_record(
                 repository=repository,
                 error_code="retries_exhausted",

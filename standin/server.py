@@ -276,6 +276,9 @@ class StandinHandler(BaseHTTPRequestHandler):
             self.server.stats["github"] += 1
             self.server.github.handle(self, path[len(github_prefix) :], query)
             return
+        if path == "/api/whoami-v2":
+            self._whoami()
+            return
         if path == "/api/models":
             self.server.stats["list"] += 1
             self._list_models(query, truncate)
@@ -292,6 +295,15 @@ class StandinHandler(BaseHTTPRequestHandler):
             self._resolve(match.group(2), match.group(3), match.group(4))
             return
         self._hub_error(404, None, "Sorry, we can't find the page you are looking for.")
+
+    def _whoami(self) -> None:
+        """What huggingface_hub's ``HfApi.whoami`` reads: 200 with the account for a token in
+        ``server.tokens``, 401 for any other (or none)."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        if token and token in self.server.tokens:
+            self._json(200, {"type": "user", "name": self.server.tokens[token]})
+        else:
+            self._hub_error(401, None, "Invalid credentials in Authorization header")
 
     def _list_models(self, query: dict[str, list[str]], truncate: bool) -> None:
         gated_value = (query.get("gated") or [None])[0]
@@ -451,6 +463,7 @@ class StandinHTTPServer(ThreadingHTTPServer):
         self.recent: deque[str] = deque(maxlen=200)
         self.github_prefix = github_prefix
         self.github = GitHubRoutes(self)
+        self.tokens: dict[str, str] = {}  # valid Hub tokens -> account name (for whoami only)
 
 
 class StandinServer:

@@ -8,7 +8,8 @@ Celery eager) there is one process and the counter is local.
 
 A caller that finds the window spent either waits for the next window (when the wait is
 short enough for its context) or gets ``BudgetExhausted`` with the seconds to wait, which
-Celery tasks turn into a retry with that countdown.
+Celery tasks turn into a retry with that countdown. Only the crawl command waits in place
+(``waiting_allowed``); a worker never sleeps out a budget or a 429, it retries its task.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ _local = threading.local()
 
 def _max_wait() -> float:
     return getattr(_local, "max_wait", 0.0)
+
+
+def may_wait() -> bool:
+    """Whether this thread may sleep out a spent budget or an upstream's 429 (the CLI)."""
+    return _max_wait() > 0
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from catalog.ingest import crawl, pipeline
 from catalog.models import AIModel
 from catalog.sources.budget import waiting_allowed
-from catalog.sources.huggingface.client import HubError, requests_made
+from catalog.sources.huggingface.client import HubBadToken, HubClient, HubError, requests_made
 
 
 def _parse_since(value: str) -> datetime:
@@ -45,6 +45,7 @@ class Command(BaseCommand):
             self.stdout.write("catalog already filled; not crawling (drop --if-empty to crawl anyway)")
             return
         self.quiet = options["no_progress"]
+        self._check_token()
         started = time.monotonic()
         requests_before = requests_made()
         summary = {"new": 0, "updated": 0, "unchanged": 0, "failed": 0}
@@ -81,6 +82,15 @@ class Command(BaseCommand):
         for key in ("details", "details_failed", "datasets", "repositories"):
             if key in summary:
                 self.stdout.write(f"  {key.replace('_', ' ')}: {summary[key]}")
+
+    def _check_token(self) -> None:
+        """A refused HF_TOKEN stops the command before any crawling, with one clear error."""
+        try:
+            HubClient().check_token()
+        except HubBadToken as exc:
+            raise CommandError(str(exc)) from exc
+        except HubError as exc:  # the check itself failed (rate limit, outage): the crawl will tell
+            self.stderr.write(f"could not check HF_TOKEN ({exc.code}: {exc}); crawling anyway")
 
     def _bar(self, **kwargs):
         return tqdm(disable=self.quiet, dynamic_ncols=True, **kwargs)

@@ -62,6 +62,12 @@ class GitHubMalformed(GitHubError):
     code = "malformed_response"
 
 
+class GitHubBadToken(GitHubError):
+    """GITHUB_TOKEN is invalid or expired (GitHub answers 401 "Bad credentials")."""
+
+    code = "bad_token"
+
+
 @dataclass(frozen=True, slots=True)
 class RepoInfo:
     full_name: str  # as GitHub now names it (differs from the request after a rename)
@@ -214,6 +220,11 @@ class GitHubClient:
         limited = _rate_limit_error(response)
         if limited:
             raise limited
+        if response.status_code == 401:
+            raise GitHubBadToken(
+                "GitHub refused GITHUB_TOKEN (invalid or expired): set a valid token or unset it",
+                http_status=401,
+            )
         if response.status_code == 404:
             raise GitHubNotFound(
                 "GitHub has no public repository by this name (deleted, private, or never existed)",

@@ -2,7 +2,8 @@
 
 It uses the real ``huggingface_hub`` client: its shared HTTP session (with our request
 budget, host guard and timeout added through ``set_client_factory``), its ``http_backoff``
-(which retries 408/429/5xx and honours the Hub's ``RateLimit`` headers), its
+(which retries 408/5xx, and 429 honouring the Hub's ``RateLimit`` headers only where
+``budget.waiting_allowed`` lets this thread wait: the crawl command, never a worker), its
 ``hf_raise_for_status`` (which tells errors apart by ``X-Error-Code``), its header and URL
 builders. Responses are parsed here, defensively, into the typed records below; raw JSON
 never leaves this module.
@@ -26,9 +27,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx2
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from huggingface_hub import HfApi, hf_hub_url, set_client_factory
 from huggingface_hub import errors as hf_errors
-from huggingface_hub import hf_hub_url, set_client_factory
 from huggingface_hub.utils import (
     build_hf_headers,
     get_session,
@@ -38,7 +40,7 @@ from huggingface_hub.utils import (
 )
 
 from catalog.sources.base import UpstreamError
-from catalog.sources.budget import BudgetExhausted, RequestBudget
+from catalog.sources.budget import BudgetExhausted, RequestBudget, may_wait
 from lib import netguard
 from lib.text import NUL_NOTE, may_hold_nul, without_nul
 
@@ -147,6 +149,11 @@ CARD_KEYS_KEPT = (
     "extra_gated_heading",
 )
 MAX_CARD_BYTES = 16_000
+# raised into the middle of an HTTP call to stop the work, never an upstream error: the
+# clients let them through (KeyboardInterrupt and SystemExit are not Exceptions anyway)
+CONTROL_FLOW: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
+# huggingface_hub's http_backoff retries these; 429 only where waiting in place is allowed
+RETRY_STATUS = (408, 500, 502, 503, 504)
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -195,6 +202,15 @@ class HubMalformedResponse(HubError):
 
 class HubRefused(HubError):
     code = "host_refused"
+
+
+class HubBadToken(HubError):
+    """HF_TOKEN is invalid or expired: a configuration error, not a per-model one."""
+
+    code = "bad_token"
+
+
+BAD_TOKEN_MESSAGE = "the Hub refused HF_TOKEN (invalid or expired): set a valid token or unset it"  # noqa: S105
 
 
 # --- records -----------------------------------------------------------------------------
@@ -607,6 +623,9 @@ def _translate(exc: Exception) -> HubError:
         info = parse_ratelimit_headers(response.headers)
         retry_after = info.reset_in_seconds if info else _retry_after(response)
         return HubRateLimited("the Hub rate-limited the crawler", http_status=429, retry_after=retry_after)
+    if isinstance(exc, hf_errors.HfHubHTTPError) and status == 401:
+        # not a repository answer (those are RepositoryNotFoundError above): the token was refused
+        return HubBadToken(BAD_TOKEN_MESSAGE, http_status=401)
     if isinstance(exc, hf_errors.HfHubHTTPError) and status is not None and status >= 500:
         return HubUnavailable(f"the Hub answered {status}", http_status=status)
     if isinstance(exc, hf_errors.HfHubHTTPError):
@@ -636,11 +655,32 @@ class HubClient:
         token = settings.HF_TOKEN if token is None else token
         self.token: str | bool = token or False
         self.headers = build_hf_headers(token=self.token, library_name="openness-index")
-        self.retry: dict[str, Any] = {
+
+    @property
+    def retry(self) -> dict[str, Any]:
+        """http_backoff's arguments. A 429 is waited out in place only where this thread may
+        wait (the crawl command); a worker raises ``HubRateLimited`` and its task retries."""
+        return {
             "max_retries": settings.HUB_HTTP_MAX_RETRIES,
             "base_wait_time": settings.HUB_HTTP_BACKOFF_BASE,
             "max_wait_time": settings.HUB_HTTP_BACKOFF_MAX,
+            "retry_on_status_codes": (*RETRY_STATUS, 429) if may_wait() else RETRY_STATUS,
         }
+
+    def check_token(self) -> None:
+        """Raise ``HubBadToken`` when the configured token is refused; nothing without a token.
+
+        One ``whoami`` (huggingface_hub's ``HfApi.whoami``: GET /api/whoami-v2, 401 for a bad
+        token) before a pass, so a bad token stops it with one clear error.
+        """
+        if not isinstance(self.token, str):
+            return
+        try:
+            HfApi(endpoint=self.endpoint, library_name="openness-index").whoami(token=self.token)
+        except CONTROL_FLOW:
+            raise
+        except Exception as exc:
+            raise _translate(exc) from exc
 
     # listing
     def first_page_url(
@@ -666,6 +706,8 @@ class HubClient:
                 response = http_backoff("GET", url, headers=self.headers, **self.retry)
                 hf_raise_for_status(response)
                 items = response.json()
+            except CONTROL_FLOW:
+                raise
             except Exception as exc:
                 raise _translate(exc) from exc
             if not isinstance(items, list):
@@ -691,6 +733,8 @@ class HubClient:
             response = http_backoff("GET", url, headers=self.headers, params=params, **self.retry)
             hf_raise_for_status(response)
             raw = response.json()
+        except CONTROL_FLOW:
+            raise
         except Exception as exc:
             raise _translate(exc) from exc
         if not may_hold_nul(response.content):
@@ -740,6 +784,8 @@ class HubClient:
                             or response.headers.get("Content-Length", str(size)) != str(size)
                         )
                         break
+        except CONTROL_FLOW:
+            raise
         except Exception as exc:
             raise _translate(exc) from exc
         data = b"".join(chunks)[:limit]
