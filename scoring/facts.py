@@ -438,7 +438,7 @@ def build_facts(
             parameters=m["parameters"],
             released_at=m["hub_created_at"],
             last_crawled_at=m["detail_crawled_at"] or m["listed_at"],
-            is_listed=not m["is_placeholder"],
+            is_listed=not m["is_placeholder"] and not m["private"],  # a private repo leaves the board
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids

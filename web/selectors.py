@@ -68,3 +68,9 @@ def model_page(repo_id: str) -> ModelPage | None:
         license=license_row,
         pending_corrections=model.corrections_pending,
     )
+
+
+def repo_id_canonical(repo_id: str) -> str | None:
+    """The catalog's spelling of a repository id typed in another case (None if unknown or ambiguous)."""
+    ids = list(AIModel.objects.filter(repo_id__iexact=repo_id).values_list("repo_id", flat=True)[:2])
+    return ids[0] if len(ids) == 1 else None

@@ -76,6 +76,10 @@ def leaderboard(request):
 def model_detail(request, repo_id: str):
     page = page_selectors.model_page(repo_id)
     if page is None:
+        # ids are case-insensitive on the Hub: a link typed in lower case finds the model
+        canonical = page_selectors.repo_id_canonical(repo_id)
+        if canonical and canonical != repo_id:
+            return redirect("model_detail", repo_id=canonical, permanent=True)
         raise Http404(f"{repo_id} is not in the index")
     judgments = page.score.detail.judgments if page.score else {}
     sections = [(d.key, d.label, judgments.get(d.key)) for d in dimensions.ALL]

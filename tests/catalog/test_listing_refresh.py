@@ -116,3 +116,17 @@ def test_an_over_long_arxiv_tag_is_dropped_and_recorded_and_the_page_commits(tin
     failure = CrawlFailure.objects.get(subject_key="org/bad")
     assert failure.stage == choices.CrawlStage.LIST
     assert long_id[:20] in failure.message
+
+
+@pytest.mark.django_db
+def test_a_model_turned_private_leaves_the_leaderboard():
+    from catalog.models import AIModel
+    from scoring.models import Score
+    from scoring.services import rescore
+
+    model = AIModel.objects.create(repo_id="org/secret", name="secret", license_declared=["mit"])
+    rescore(model_ids=[model.pk])
+    assert Score.objects.get(model=model).is_listed
+    AIModel.objects.filter(pk=model.pk).update(private=True)
+    rescore(model_ids=[model.pk])
+    assert not Score.objects.get(model=model).is_listed

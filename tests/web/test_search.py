@@ -51,3 +51,17 @@ def test_words_without_numbers_match_in_any_order_and_case(catalog):
 
 def test_regex_characters_are_taken_literally(catalog):
     assert found("llama (3") == set()
+
+
+def test_a_model_url_in_another_case_redirects_to_the_model(client, catalog):
+    response = client.get("/models/allenai/olmo-7b/")
+    assert response.status_code == 301
+    assert response["Location"] == "/models/allenai/OLMo-7B/"
+    assert client.get("/models/nobody/nothing/").status_code == 404
+
+
+def test_the_api_root_lists_the_endpoints(client):
+    body = client.get("/api/v1/").json()
+    assert body["models"].endswith("/api/v1/models/")
+    assert client.get(body["models"]).status_code == 200
+    assert set(body) >= {"models", "changes", "organizations", "datasets", "licenses", "methodology", "docs"}

@@ -8,6 +8,7 @@ from web.api.errors import json_not_found
 PART = r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}"
 
 urlpatterns = [
+    path("v1/", views.api_root, name="api-root"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The documentation UIs (served from the installed sidecar, no CDN) set inline styles and
     # Redoc starts a worker from a blob: relax the policy for these two pages only.

@@ -14,6 +14,7 @@ import django_filters
 from django.conf import settings
 from django.db.models import Avg, Count, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import status
+from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -446,3 +448,22 @@ class ExportInfo(ReadOnlyAPIView):
         return Response(
             {"files": files, **{k: meta[k] for k in ("license", "license_url", "citation", "methodology")}}
         )
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+def api_root(request):
+    """/api/v1/: where everything is (it answered 404 before)."""
+    names = {
+        "models": "api-models",
+        "changes": "api-changes",
+        "organizations": "api-organizations",
+        "datasets": "api-datasets",
+        "repositories": "api-repositories",
+        "licenses": "api-licenses",
+        "methodology": "api-methodology",
+        "export": "api-export",
+        "schema": "api-schema",
+        "docs": "api-docs",
+    }
+    return Response({key: request.build_absolute_uri(reverse(name)) for key, name in names.items()})
