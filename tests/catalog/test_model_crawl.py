@@ -413,3 +413,30 @@ def test_nul_characters_in_the_detail_and_the_readme_are_removed(tiny_hub):
     assert "\x00" not in model.card_html
     assert "Model card" in model.card_html
     assert CodeRepository.objects.filter(full_name="org/nul-code").exists()
+
+
+def test_a_renamed_base_is_followed_and_its_derivatives_point_at_the_new_id(tiny_hub):
+    from catalog.ingest.pipeline import InlineDispatch
+    from catalog.models import LineageEdge
+
+    hub = tiny_hub.hub
+    _add(hub, "new-org/base")
+    _add(hub, "org/child", cardData={"license": "apache-2.0", "base_model": "old-org/base"})
+    hub.model_redirects["old-org/base"] = "new-org/base"  # the Hub answers the old id with the new one
+    dispatch = InlineDispatch()
+    dispatch.details([_row("org/child").pk])
+    dispatch.run()
+    child = AIModel.objects.get(repo_id="org/child")
+    parents = list(LineageEdge.objects.filter(child=child).values_list("parent__repo_id", flat=True))
+    assert parents == ["new-org/base"]
+    assert AIModel.objects.get(repo_id="old-org/base").missing_since is not None
+
+
+def test_a_deleted_base_leaves_the_base_part_unknown(tiny_hub):
+    from catalog.ingest.pipeline import InlineDispatch
+
+    _add(tiny_hub.hub, "org/orphan", cardData={"license": "apache-2.0", "base_model": "gone/base"})
+    dispatch = InlineDispatch()
+    dispatch.details([_row("org/orphan").pk])
+    dispatch.run()
+    assert AIModel.objects.get(repo_id="gone/base").missing_since is not None
