@@ -189,6 +189,14 @@ def _anchors(queryset: QuerySet[Score], ordering: list[str]) -> list[list]:
 
 def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     filterset, queryset = filtered_scores(params)
+    errors = filterset.error_messages()
+    if not filterset.is_valid() and hasattr(params, "copy"):
+        # one bad parameter must not empty the board: show it without that filter, and say so
+        kept = params.copy()
+        for name in filterset.form.errors:
+            kept.pop(name, None)
+        filterset, queryset = filtered_scores(kept)
+        errors = [f"{message} (ignored)" for message in errors] + filterset.error_messages()
     count = _count(queryset)
     pages = max(1, -(-count // page_size))
     page = min(max(page, 1), pages)
@@ -206,7 +214,7 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     ids = list(window.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
     rows = [by_id[i] for i in ids if i in by_id]
-    return LeaderboardPage(filterset, rows, page, page_size, count, filterset.error_messages())
+    return LeaderboardPage(filterset, rows, page, page_size, count, errors)
 
 
 # --- one model --------------------------------------------------------------------------------

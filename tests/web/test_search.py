@@ -65,3 +65,11 @@ def test_the_api_root_lists_the_endpoints(client):
     assert body["models"].endswith("/api/v1/models/")
     assert client.get(body["models"]).status_code == 200
     assert set(body) >= {"models", "changes", "organizations", "datasets", "licenses", "methodology", "docs"}
+
+
+def test_one_bad_parameter_does_not_empty_the_board(client, catalog):
+    html = client.get("/", {"sort": "bogus", "q": "llama"}).content.decode()
+    assert "(ignored)" in html
+    assert "Llama-3.1-8B" in html  # the other filters still apply
+    assert "Qwen2.5-7B-Instruct" not in html
+    assert client.get("/api/v1/models/", {"sort": "bogus"}).status_code == 400  # the API stays strict
