@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from scoring import dimensions
+from scoring.freshness import is_stale
 from scoring.levels import UNKNOWN
 from web.templatetags.openness import MARKS, MOF_NAMES, compact, level_mark
 
@@ -47,8 +49,12 @@ def _truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+STALE = ' <span class="stale" title="older than the freshness window">stale</span>'
+
+
 def board_rows(rows, first_rank: int) -> SafeString:
     out = []
+    now = timezone.now()
     for offset, row in enumerate(rows):
         repo = escape(row.repo_id)
         out.append(
@@ -66,7 +72,8 @@ def board_rows(rows, first_rank: int) -> SafeString:
                 params=compact(row.parameters),
                 modality=escape(row.modality) or "–",
                 downloads=compact(row.downloads),
-                crawled=row.last_crawled_at.strftime("%Y-%m-%d") if row.last_crawled_at else "–",
+                crawled=(row.last_crawled_at.strftime("%Y-%m-%d") if row.last_crawled_at else "–")
+                + (STALE if is_stale(row.last_crawled_at, now=now) else ""),
             )
         )
     return mark_safe("".join(out))  # noqa: S308 - every interpolated catalog value is escaped above

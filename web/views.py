@@ -14,6 +14,7 @@ from django.views.decorators.http import condition, require_safe
 
 from scoring import dimensions, gold, selectors
 from scoring.filters import SORTS, ScoreFilterSet
+from scoring.freshness import is_stale
 from scoring.licenses import knowledge_base
 from scoring.models import MethodologyVersion
 from web import badges, charts
@@ -92,6 +93,8 @@ def model_detail(request, repo_id: str):
         "history_svg": charts.history_svg(history_points),
         "correction_url": (reverse("admin:corrections_correction_add") + f"?model={page.model.pk}"),
         "badge_url": reverse("badge_svg", kwargs={"repo_id": page.model.repo_id}),
+        "stale": is_stale(page.model.detail_crawled_at or page.model.listed_at),
+        "stale_after_days": settings.STALE_AFTER_DAYS,
     }
     return render(request, "model_detail.html", context)
 

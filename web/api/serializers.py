@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from catalog.models import CodeRepository, Dataset
 from scoring import dimensions
+from scoring.freshness import is_stale
 from scoring.levels import LEVELS
 from scoring.licenses import knowledge_base
 from scoring.models import License, MethodologyVersion, Score, ScoreChange
@@ -34,6 +35,9 @@ class ModelListSerializer(serializers.ModelSerializer):
     license = serializers.SerializerMethodField()
     methodology = serializers.CharField(source="methodology.version")
     mof_class = serializers.SerializerMethodField()
+    stale = serializers.SerializerMethodField(
+        help_text="The last successful crawl is older than the freshness window (STALE_AFTER_DAYS)"
+    )
 
     class Meta:
         model = Score
@@ -55,6 +59,7 @@ class ModelListSerializer(serializers.ModelSerializer):
             "parameters",
             "released_at",
             "last_crawled_at",
+            "stale",
             "methodology",
             "computed_at",
         )
@@ -95,6 +100,9 @@ class ModelListSerializer(serializers.ModelSerializer):
     )
     def get_mof_class(self, obj: Score) -> int | None:
         return obj.mof_class or None
+
+    def get_stale(self, obj: Score) -> bool:
+        return is_stale(obj.last_crawled_at)
 
     def to_representation(self, obj: Score) -> dict:
         # The declared fields above document the shape (and drive the OpenAPI schema); this
@@ -139,6 +147,7 @@ def list_item(obj: Score, base: str, version: str) -> dict:
         "parameters": obj.parameters,
         "released_at": _iso(obj.released_at),
         "last_crawled_at": _iso(obj.last_crawled_at),
+        "stale": is_stale(obj.last_crawled_at),
         "methodology": version,
         "computed_at": _iso(obj.computed_at),
     }

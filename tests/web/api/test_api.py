@@ -60,6 +60,7 @@ LIST_KEYS = {
     "parameters",
     "released_at",
     "last_crawled_at",
+    "stale",
     "methodology",
     "computed_at",
 }
