@@ -330,15 +330,14 @@ def build_facts(
             if repo is None:
                 continue
             paths = repo["evidence_paths"] or {}
+            license_key = repo_license_key(repo["license_spdx"], repo["license_text"])
             repo_facts.append(
                 RepoFact(
                     full_name=repo["full_name"],
                     status=repo["status"],
                     classification=repo["classification"],
-                    license_spdx=repo_license_key(repo["license_spdx"], repo["license_text"]),
-                    license_open=_repo_license_open(
-                        kb, repo_license_key(repo["license_spdx"], repo["license_text"])
-                    ),
+                    license_spdx=license_key,
+                    license_open=_repo_license_open(kb, license_key),
                     framework=is_framework(repo["full_name"]),
                     recipe_paths=recipes_for(m["repo_id"], framework_trees.get(repo["id"], [])),
                     has_configs=bool(paths.get("configs")),
@@ -390,6 +389,7 @@ def build_facts(
         if any(r["fact"] == "documentation" for r in documentation):
             has_card = True
         tags = m["tags"] or []
+        card_read = card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid))
         facts[mid] = ModelFacts(
             model_id=mid,
             repo_id=m["repo_id"],
@@ -408,12 +408,11 @@ def build_facts(
             repos_known=m["detail_crawled_at"] is not None or "code_repositories" in corrected_facts,
             license=license_resolution,
             has_card=has_card,
-            card_read=card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid)),
+            card_read=card_read,
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",
-            merge_recipe="mergekit" in tags
-            and card_was_read(m["detail_crawled_at"] is not None, card_notes.get(mid)),
+            merge_recipe="mergekit" in tags and card_read,
             papers=tuple(
                 dict.fromkeys(
                     [t[len("arxiv:") :] for t in tags if t.startswith("arxiv:")]

@@ -343,11 +343,12 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     """Classify every link in ``text``; at most ``max_links`` are kept, the other distinct ones counted."""
     found = ExtractedLinks()
     seen: set[str] = set()
-    context = _link_context(text)
-    found.base_models = _stated_bases(text)
-    found.base_names = [] if found.base_models else _stated_base_names(text)
-    found.dataset_names = _named_corpora(text)
-    found.license_statements = _license_statements(text)
+    sections = list(_sections(text))  # the card read once; every reader below walks it
+    context = _link_context(sections)
+    found.base_models = _stated_bases(sections)
+    found.base_names = [] if found.base_models else _stated_base_names(sections)
+    found.dataset_names = _named_corpora(sections)
+    found.license_statements = _license_statements(sections)
     found.evaluation_section = any(
         re.search(r"\b(?:eval\w*|benchmark\w*|results?)\b", (m.group(2) or m.group(3) or ""), re.IGNORECASE)
         for m in (HEADING_RE.match(line) for line in text.splitlines())
@@ -448,19 +449,19 @@ def _sections(text: str):
     yield from flush()
 
 
-def _link_context(text: str) -> dict[str, tuple[str, str]]:
+def _link_context(sections: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Each raw URL -> (its section heading, its line), first occurrence wins."""
     context: dict[str, tuple[str, str]] = {}
-    for heading, line in _sections(text):
+    for heading, line in sections:
         for match in URL_RE.finditer(line):
             context.setdefault(match.group(0), (heading, line))
     return context
 
 
-def _license_statements(text: str) -> list[str]:
+def _license_statements(sections: list[tuple[str, str]]) -> list[str]:
     """Sentences of the card that state a licence (v2: read when the metadata names none)."""
     found: list[str] = []
-    for heading, sentence in _sections(text):
+    for heading, sentence in sections:
         if ("licen" in heading.lower() or "licen" in sentence.lower()) and sentence.strip():
             clean = sentence.strip()[:400]
             if clean and clean not in found:
@@ -470,9 +471,9 @@ def _license_statements(text: str) -> list[str]:
     return found
 
 
-def _named_corpora(text: str) -> list[str]:
+def _named_corpora(sections: list[tuple[str, str]]) -> list[str]:
     names: list[str] = []
-    for heading, line in _sections(text):
+    for heading, line in sections:
         if not is_training_context(heading, line):
             continue
         plain = URL_RE.sub(" ", line)  # a linked dataset is recorded by its link
@@ -482,10 +483,10 @@ def _named_corpora(text: str) -> list[str]:
     return names[:20]
 
 
-def _stated_bases(text: str) -> list[str]:
+def _stated_bases(sections: list[tuple[str, str]]) -> list[str]:
     """Hub ids a line of prose names as this model's base ("Finetuned from model: org/name")."""
     bases: list[str] = []
-    for heading, line in _sections(text):
+    for heading, line in sections:
         if EVALUATION_HEADING_RE.search(heading) and not re.search(
             r"model details|description", heading, re.I
         ):
@@ -531,10 +532,10 @@ BASE_NAME_RE = re.compile(
 NOT_A_NAME = re.compile(r"^(?:The|This|Our|A|An|Its|Their|It|We|Data|Training|Model)\b")
 
 
-def _stated_base_names(text: str) -> list[str]:
+def _stated_base_names(sections: list[tuple[str, str]]) -> list[str]:
     """Base models a card names in prose without a Hub id (resolved, or shown unresolved)."""
     names: list[str] = []
-    for heading, line in _sections(text):
+    for heading, line in sections:
         if EVALUATION_HEADING_RE.search(heading) and not re.search(
             r"model details|description", heading, re.I
         ):
