@@ -18,6 +18,18 @@ from scoring.rubric import CODE, DATA, LICENSE, WEIGHTS, ModelFacts, ScoreResult
 PAPER_LICENSE_UNKNOWN = "LicenseRef-paper-license-not-crawled"
 UNAVAILABLE = "LicenseRef-not-obtainable"
 
+# What the crawler never reads, so MOF's verdict on it is unknown rather than "missing":
+# a paper's licence (arXiv licences are not crawled), intermediate checkpoints (repository
+# branches are not listed) and the evaluation data a report used. The label's floor treats
+# them as not open; its ceiling as open (an open document / data licence stands in for them).
+OPEN_DOCUMENT_STAND_IN = "CC-BY-4.0"
+OPEN_DATA_STAND_IN = "CDLA-Permissive-2.0"
+NOT_ASSESSED = {
+    "Model parameters (Intermediate)": "intermediate checkpoints (repository branches are not read)",
+    "Evaluation data": "evaluation data (not read)",
+}
+PAPER_UNREAD = "the licence of the research paper / technical report (arXiv licences are not read)"
+
 
 def normalize_for_mof(text: str) -> str | None:
     """Free text -> SPDX id through the knowledge base (our documented deviation from MOT)."""
@@ -80,8 +92,49 @@ def mof_components(facts: ModelFacts, result: ScoreResult) -> dict[str, str | No
     return components
 
 
-def mof_label(facts: ModelFacts, result: ScoreResult) -> mof.MofResult:
-    return mof.evaluate(components=mof_components(facts, result), normalize=normalize_for_mof)
+@dataclass(frozen=True)
+class MofLabel:
+    """The MOF class the evidence shows (``floor``), and the highest it could be if everything
+    the crawler does not read turned out open (``ceiling``), with what that is in plain words."""
+
+    floor: mof.MofResult
+    ceiling: int
+    unread: tuple[str, ...]
+
+    @property
+    def mof_class(self) -> int:
+        return self.floor.mof_class
+
+
+def mof_label(facts: ModelFacts, result: ScoreResult) -> MofLabel:
+    components = mof_components(facts, result)
+    floor = mof.evaluate(components=components, normalize=normalize_for_mof)
+    hopeful = dict(components)
+    unread: list[str] = []
+    for name, license_id in components.items():
+        if license_id == PAPER_LICENSE_UNKNOWN:
+            hopeful[name] = OPEN_DOCUMENT_STAND_IN
+            if PAPER_UNREAD not in unread:
+                unread.append(PAPER_UNREAD)
+    for name, words in NOT_ASSESSED.items():
+        if name in components:
+            continue
+        if name == "Model parameters (Intermediate)":
+            if "Model parameters (Final)" not in components:
+                continue  # no released weights, so no checkpoints either
+            hopeful[name] = components["Model parameters (Final)"]  # same terms as the final weights
+        else:
+            hopeful[name] = OPEN_DATA_STAND_IN
+        unread.append(words)
+    ceiling = mof.evaluate(components=hopeful, normalize=normalize_for_mof).mof_class
+    if mof_rank(ceiling) <= mof_rank(floor.mof_class):
+        return MofLabel(floor=floor, ceiling=floor.mof_class, unread=())
+    return MofLabel(floor=floor, ceiling=ceiling, unread=tuple(unread))
+
+
+def mof_rank(mof_class: int) -> int:
+    """Openness order of MOF classes: unclassified (0) < Class III < Class II < Class I."""
+    return 0 if mof_class == 0 else 4 - mof_class
 
 
 @dataclass(frozen=True)

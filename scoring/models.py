@@ -150,6 +150,10 @@ class ScoreDetail(models.Model):
     license_conflict = models.TextField(blank=True)
     mof_progress = models.JSONField(default=dict)
     mof_missing = models.JSONField(default=list)
+    mof_ceiling = models.PositiveSmallIntegerField(
+        default=0, help_text="The highest MOF class reachable if what the crawler does not read is open"
+    )
+    mof_unread = models.JSONField(default=list, help_text="What the crawler does not read, in plain words")
     osaid_failing = models.JSONField(default=list)
     sources = models.JSONField(
         default=dict, help_text="What the score rests on: bases, datasets, repositories, papers"

@@ -353,8 +353,10 @@ def _score_chunk(
         detail = {
             "judgments": judgments,
             "license_conflict": result.license_conflict,
-            "mof_progress": {str(k): v for k, v in mof.progress.items()},
-            "mof_missing": list(mof.missing_for_next),
+            "mof_progress": {str(k): v for k, v in mof.floor.progress.items()},
+            "mof_missing": list(mof.floor.missing_for_next),
+            "mof_ceiling": mof.ceiling,
+            "mof_unread": list(mof.unread),
             "osaid_failing": list(osaid.failing),
             "sources": {**_sources(facts, bases), "rules": rules_stamp(methodology)},
         }
@@ -381,10 +383,10 @@ def _score_chunk(
             "is_notable": row.is_listed
             and (row.downloads >= notable_downloads or row.likes >= notable_likes),
         }
-        # JSON columns are serialised once here; the text column (license_conflict) stays text:
-        # encoding it too stored '""' and showed every model a conflict (issue 15)
+        # JSON columns are serialised once here; the text and integer columns stay as they are:
+        # encoding license_conflict too stored '""' and showed every model a conflict (issue 15)
         detail = {
-            k: v if k in TEXT_DETAIL_FIELDS else bulk.Json(json.dumps(v, separators=(",", ":"), default=str))
+            k: v if k in PLAIN_DETAIL_FIELDS else bulk.Json(json.dumps(v, separators=(",", ":"), default=str))
             for k, v in detail.items()
         }
         outputs_hash = fingerprint(fields, detail)
@@ -454,8 +456,17 @@ def _sources(facts, bases: list[BaseSummary]) -> dict:
     }
 
 
-TEXT_DETAIL_FIELDS = {"license_conflict"}
-DETAIL_FIELDS = ("judgments", "license_conflict", "mof_progress", "mof_missing", "osaid_failing", "sources")
+PLAIN_DETAIL_FIELDS = {"license_conflict", "mof_ceiling"}
+DETAIL_FIELDS = (
+    "judgments",
+    "license_conflict",
+    "mof_progress",
+    "mof_missing",
+    "mof_ceiling",
+    "mof_unread",
+    "osaid_failing",
+    "sources",
+)
 _SCORE_FIELDS = [
     *(d.column for d in dimensions.ALL),
     "total",

@@ -313,6 +313,12 @@ class ModelDetailSerializer(ModelListSerializer):
                 "class": {"type": "integer", "nullable": True},
                 "progress": {"type": "object"},
                 "missing_for_next_class": {"type": "array", "items": {"type": "string"}},
+                "ceiling": {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": "The highest class reachable if what the index does not read is open",
+                },
+                "not_read": {"type": "array", "items": {"type": "string"}},
             },
         }
     )
@@ -321,6 +327,8 @@ class ModelDetailSerializer(ModelListSerializer):
             "class": obj.mof_class or None,
             "progress": obj.detail.mof_progress,
             "missing_for_next_class": obj.detail.mof_missing,
+            "ceiling": obj.detail.mof_ceiling or None,
+            "not_read": obj.detail.mof_unread,
         }
 
     @extend_schema_field(

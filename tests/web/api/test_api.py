@@ -363,6 +363,8 @@ def test_model_detail_shows_judgments_with_evidence_lineage_license_mof_and_osai
         "class": score.mof_class or None,
         "progress": score.detail.mof_progress,
         "missing_for_next_class": score.detail.mof_missing,
+        "ceiling": score.detail.mof_ceiling or None,
+        "not_read": score.detail.mof_unread,
     }
     assert item["osaid"] == {"ready": score.osaid_ready, "failing": score.detail.osaid_failing}
     assert item["osaid"]["ready"] or item["osaid"]["failing"], "a model that is not ready says why"
