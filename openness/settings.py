@@ -242,6 +242,10 @@ CRAWL_RETRY_BACKOFF_MAX = env_int("CRAWL_RETRY_BACKOFF_MAX", 600, minimum=1)
 CRAWL_POPULARITY_THRESHOLD = env_int("CRAWL_POPULARITY_THRESHOLD", 100, minimum=0)  # downloads (30 days)
 CRAWL_LIKES_THRESHOLD = env_int("CRAWL_LIKES_THRESHOLD", 20, minimum=0)
 CRAWL_MAX_LINKS_PER_CARD = env_int("CRAWL_MAX_LINKS_PER_CARD", 50, minimum=1)
+# Hub collections linked in a card's training section are expanded into their datasets
+# (one request each): at most this many collections per card, this many datasets per collection
+CRAWL_MAX_COLLECTIONS_PER_CARD = env_int("CRAWL_MAX_COLLECTIONS_PER_CARD", 5, minimum=0)
+CRAWL_MAX_DATASETS_PER_COLLECTION = env_int("CRAWL_MAX_DATASETS_PER_COLLECTION", 100, minimum=1)
 CRAWL_USER_AGENT = env_str(
     "CRAWL_USER_AGENT", "openness-index-crawler/0.1 (+https://github.com/openness-index/openness-index)"
 )

@@ -409,6 +409,7 @@ def build_facts(
             license=license_resolution,
             has_card=has_card,
             card_read=card_read,
+            collections_unread=tuple((card_notes.get(mid) or {}).get("collections_unread") or ()),
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",

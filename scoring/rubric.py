@@ -103,6 +103,9 @@ class ModelFacts:
     # v2: was the README read (False: gated-and-refused, unreadable, not in the snapshot, or the
     # model was only ever listed)? Card metadata counts as read either way.
     card_read: bool = True
+    # v2: Hub collections linked in the card's training section that could not be read
+    # (private, deleted, unreadable): their datasets are unknown, not absent
+    collections_unread: tuple[str, ...] = ()
     merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
     unresolved_base: str = ""  # a base the card names by a name no single Hub repository matches
     papers: tuple[str, ...] = ()
@@ -303,9 +306,16 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
     datasets = facts.datasets
     if not facts.datasets_known:
         return UNKNOWN, "has not had its card metadata read yet", {}
+    unread = facts.collections_unread
     if not datasets:
         if not facts.card_read:
             return UNKNOWN, "names no dataset in its metadata, and its README could not be read", {}
+        if unread:
+            return (
+                UNKNOWN,
+                f"names its training data through the Hub collection {unread[0]}, which could not be read",
+                {"collections_unread": list(unread)},
+            )
         return CLOSED, "names no training dataset (card read)", {}
     obtainable = [d for d in datasets if d.status == OBTAINABLE]
     unlicensed = [d for d in obtainable if not d.license_label or d.license_grade == UNKNOWN]
@@ -318,6 +328,7 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
         "gated_or_external": [_shown(d.name) for d in named_only],
         "unresolved": [d.name for d in lost],
         "unverified": [d.name for d in unverified],
+        "collections_unread": list(unread),
     }
     total = len(datasets)
     licence_note = (
@@ -325,7 +336,7 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
         if unlicensed
         else ""
     )
-    if len(obtainable) == total:
+    if len(obtainable) == total and not unread:
         return OPEN, f"names {_plural(total, 'dataset')}, all public and ungated{licence_note}", details
     if unverified and not obtainable and not named_only and not lost:
         return UNKNOWN, f"names {_plural(total, 'dataset')} not checked yet", details
@@ -338,6 +349,8 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
         problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
     if unverified:
         problems.append(f"{len(unverified)} not checked yet")
+    if unread:
+        problems.append(f"the Hub collection {unread[0]} it links could not be read")
     return (
         PARTIAL,
         f"names {_plural(total, 'dataset')}, {len(obtainable)} of them openly obtainable; "

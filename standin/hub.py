@@ -70,6 +70,7 @@ class Hub(Protocol):
     def model(self, repo_id: str) -> dict[str, Any] | None: ...
     def model_file(self, repo_id: str, path: str) -> FileBody | None: ...
     def dataset(self, repo_id: str) -> dict[str, Any] | None: ...
+    def collection(self, slug: str) -> dict[str, Any] | None: ...
     def redirect(self, kind: str, repo_id: str) -> str | None: ...
     def github_repo(self, full_name: str) -> dict[str, Any] | None: ...
     def touch(self, repo_ids: list[str], when: str) -> int: ...
@@ -123,6 +124,8 @@ class SnapshotHub:
     dataset_redirects: dict[str, str] = field(default_factory=dict)
     # the snapshot's own notes per repo id ("_snapshot" in the files): never served
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Hub collections by slug ("owner/title-<24 hex id>"), as GET /api/collections/{slug} answers
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path = SNAPSHOT_DIR) -> SnapshotHub:
@@ -139,6 +142,8 @@ class SnapshotHub:
             redirects = directory / kind / "_redirects.json"
             if redirects.exists():
                 target.update(json.loads(redirects.read_text(encoding="utf-8")))
+        for path in sorted((directory / "collections").glob("*/*.json")):
+            hub.add_collection(json.loads(path.read_text(encoding="utf-8")))
         for path in sorted((directory / "github").glob("*/*.json")):
             record = json.loads(path.read_text(encoding="utf-8"))
             hub.add_repo(record)
@@ -178,6 +183,13 @@ class SnapshotHub:
         record.setdefault("lastModified", DEFAULT_DATE)
         record.setdefault("sha", revision_of(record))
         self.datasets[record["id"]] = record
+
+    def add_collection(self, record: dict[str, Any]) -> None:
+        record = dict(record)
+        record.pop("_snapshot", None)
+        record.setdefault("private", False)
+        record.setdefault("items", [])
+        self.collections[record["slug"]] = record
 
     def add_repo(self, record: dict[str, Any]) -> None:
         full_name = record["repo"]["full_name"]
@@ -225,6 +237,9 @@ class SnapshotHub:
 
     def dataset(self, repo_id: str) -> dict[str, Any] | None:
         return self.datasets.get(repo_id)
+
+    def collection(self, slug: str) -> dict[str, Any] | None:
+        return self.collections.get(slug)
 
     def redirect(self, kind: str, repo_id: str) -> str | None:
         return (self.model_redirects if kind == "models" else self.dataset_redirects).get(repo_id)

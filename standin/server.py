@@ -289,12 +289,31 @@ class StandinHandler(BaseHTTPRequestHandler):
             self.server.stats["model" if kind == "models" else "dataset"] += 1
             self._repo_info(kind, repo_id, revision, query, truncate)
             return
+        match = re.fullmatch(r"/api/collections/([^/]+/[^/]+)", path)
+        if match:
+            self.server.stats["collection"] += 1
+            self._collection(match.group(1))
+            return
         match = re.fullmatch(r"/(datasets/)?(.+?)/resolve/([^/]+)/(.+)", path)
         if match and match.group(1) is None:
             self.server.stats["resolve"] += 1
             self._resolve(match.group(2), match.group(3), match.group(4))
             return
         self._hub_error(404, None, "Sorry, we can't find the page you are looking for.")
+
+    def _collection(self, slug: str) -> None:
+        """GET /api/collections/{slug}, what huggingface_hub's ``get_collection`` reads (hf_api.py:
+        ``Collection(**r.json())`` with ``items`` of ``{"id", "type", ...}``). A private collection
+        answers 404 to anyone but its owner, like a private repository; one the snapshot does not
+        hold answers the stand-in's own NotInSnapshot 404."""
+        record = self.server.hub.collection(slug)
+        if record is None:
+            self._hub_error(404, "NotInSnapshot", f"collection {slug} is not in the snapshot")
+            return
+        if record.get("private"):
+            self._hub_error(404, None, "Collection not found")
+            return
+        self._json(200, record)
 
     def _whoami(self) -> None:
         """What huggingface_hub's ``HfApi.whoami`` reads: 200 with the account for a token in

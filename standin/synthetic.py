@@ -285,6 +285,9 @@ class SyntheticHub:
             "cardData": card,
         }
 
+    def collection(self, slug: str) -> dict[str, Any] | None:
+        return None
+
     def redirect(self, kind: str, repo_id: str) -> str | None:
         return None
 

@@ -30,7 +30,7 @@ from catalog.models import (
     Paper,
 )
 from catalog.sources.huggingface import client as hub
-from catalog.sources.links import extract_links, strip_front_matter
+from catalog.sources.links import ExtractedLinks, extract_links, strip_front_matter
 from lib import bulk
 
 log = logging.getLogger(__name__)
@@ -330,6 +330,7 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
             notes.append(
                 f"card links over the cap of {settings.CRAWL_MAX_LINKS_PER_CARD}: {links.dropped} ignored"
             )
+        notes += collections_expand(client, links)
         readme_problem = "; ".join(notes)
     if readme_problem:
         crawl_failure_record(
@@ -346,6 +347,45 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
     return ModelCrawlResult(
         choices.CrawlOutcome.CRAWLED, readme_problem, outcome.dataset_ids, outcome.repository_ids
     )
+
+
+def collections_expand(client: hub.HubClient, links: ExtractedLinks) -> list[str]:
+    """Add the datasets of the Hub collections a card links in its training context to the
+    card's training datasets; returns notes on what could not be read (never raises for a
+    permanent problem: an empty, private or deleted collection only loses its own datasets)."""
+    notes: list[str] = []
+    known = {d.lower() for d in links.hub_datasets}
+    slugs = links.hub_collections[: settings.CRAWL_MAX_COLLECTIONS_PER_CARD]
+    if len(links.hub_collections) > len(slugs):
+        notes.append(
+            f"collections over the cap of {settings.CRAWL_MAX_COLLECTIONS_PER_CARD}: "
+            f"{len(links.hub_collections) - len(slugs)} not expanded"
+        )
+        links.hub_collections_unread += links.hub_collections[len(slugs) :]
+    for slug in slugs:
+        try:
+            collection = client.collection(slug)
+        except hub.HubNotInSnapshot:
+            notes.append(f"collection {slug} is not in the stand-in's snapshot: its datasets are unknown")
+            links.hub_collections_unread.append(slug)
+            continue
+        except hub.HubNotFound:
+            notes.append(f"collection {slug} is private or deleted: its datasets are unknown")
+            links.hub_collections_unread.append(slug)
+            continue
+        except hub.HubError as exc:
+            if exc.transient:
+                raise
+            notes.append(f"collection {slug} unreadable ({exc.code}): its datasets are unknown")
+            links.hub_collections_unread.append(slug)
+            continue
+        if not collection.dataset_ids:
+            notes.append(f"collection {slug} lists no datasets")
+        for dataset_id in collection.dataset_ids[: settings.CRAWL_MAX_DATASETS_PER_COLLECTION]:
+            if dataset_id.lower() not in known:
+                known.add(dataset_id.lower())
+                links.hub_datasets.append(dataset_id)
+    return notes
 
 
 def _readme_code(readme: hub.Readme | None, problem: str) -> str:

@@ -224,6 +224,7 @@ class ExtractedLinks:
     hub_datasets: list[str] = field(default_factory=list)  # linked in a training context
     hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
     hub_collections: list[str] = field(default_factory=list)  # "org/slug" in a training context
+    hub_collections_unread: list[str] = field(default_factory=list)  # of those, what could not be read
     base_models: list[str] = field(default_factory=list)  # bases the card's text states
     dataset_names: list[str] = field(default_factory=list)  # corpora named in training text, no link
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence

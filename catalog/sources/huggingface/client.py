@@ -272,6 +272,33 @@ class DatasetRecord:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass
+class CollectionRecord:
+    """A Hub collection: the datasets and models it groups (papers and Spaces are not kept)."""
+
+    slug: str
+    dataset_ids: list[str]
+    model_ids: list[str]
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_collection(raw: Any, slug: str) -> CollectionRecord:
+    if not isinstance(raw, dict) or not isinstance(raw.get("items", []), list):
+        raise ValueError("collection: expected an object with a list of items")
+    datasets: list[str] = []
+    models_: list[str] = []
+    problems: list[str] = []
+    for item in raw.get("items") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            problems.append("collection item without an id skipped")
+            continue
+        if item.get("type") == "dataset":
+            datasets.append(item["id"])
+        elif item.get("type") == "model":
+            models_.append(item["id"])
+    return CollectionRecord(str(raw.get("slug") or slug), _dedupe(datasets), _dedupe(models_), problems)
+
+
 @dataclass(slots=True)
 class ListPage:
     url: str  # the page's own URL (resume point if ingesting it fails)
@@ -757,6 +784,22 @@ class HubClient:
 
     def dataset(self, repo_id: str) -> DatasetRecord:
         return self._record(f"{self.endpoint}/api/datasets/{repo_id}", DATASET_EXPAND, parse_dataset)
+
+    def collection(self, slug: str) -> CollectionRecord:
+        """GET /api/collections/{slug} (huggingface_hub's ``get_collection`` URL). A private or
+        deleted collection answers 404 to us: ``HubNotFound``."""
+        try:
+            raw, _ = self._get_json(f"{self.endpoint}/api/collections/{slug}")
+        except HubNotInSnapshot:
+            raise
+        except HubError as exc:
+            if exc.http_status == 404:
+                raise HubNotFound("the collection does not exist or is private", http_status=404) from exc
+            raise
+        try:
+            return parse_collection(raw, slug)
+        except ValueError as exc:
+            raise HubMalformedResponse(str(exc)) from exc
 
     def readme(self, repo_id: str, revision: str, *, max_bytes: int | None = None) -> Readme:
         """README.md at ``revision``, reading at most ``max_bytes`` (the rest is never downloaded)."""
