@@ -172,6 +172,20 @@ def _copy_upsert(cursor, table: str, columns: list[str], text: str, tail: str) -
     cursor.execute(f"TRUNCATE {staging}")
 
 
+def analyze(tables: Sequence[type[models.Model]]) -> bool:
+    """Refresh the planner statistics of these tables (PostgreSQL only; True if it ran).
+
+    ANALYZE reads a fixed-size sample (30,000 rows at the default statistics target), so it
+    costs about the same at 100,000 rows as at 6 million: cheap before a pass over them all.
+    """
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table._meta.db_table)}")
+    return True
+
+
 class AnalyzeAsTablesGrow:
     """Refresh planner statistics during a bulk load, each time the load has grown the tables by
     as many rows as they held at the previous refresh (so a handful of times per pass).

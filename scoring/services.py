@@ -23,7 +23,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from catalog.models import AIModel, LineageEdge
+from catalog.models import AIModel, Evidence, LineageEdge
 from catalog.sources.github.taxonomy import RULES_VERSION as CODE_RULES_VERSION
 from lib import bulk
 from scoring import dimensions
@@ -223,6 +223,9 @@ def rescore(
     license_table_sync()
     rules = as_methodology(methodology)
     if model_ids is None:
+        # a full pass looks evidence up chunk by chunk: with statistics older than the last
+        # crawl the planner scans the whole evidence table for every chunk (issue 16)
+        bulk.analyze([Evidence, AIModel, LineageEdge, Score])
         targets = list(AIModel.objects.order_by("id").values_list("id", flat=True))
         parents = _graph(None)
     else:

@@ -1,0 +1,88 @@
+"""The rescore's per-chunk lookups use the evidence index, on tables the size production has.
+
+A plan is only the plan production gets if the planner sees production-like statistics: the
+evidence table here holds 600,000 rows over 100,000 models (six facts each, as a crawled
+model has), analysed, and a rescore chunk asks for 1,000 models (services.CHUNK), i.e. 1 % of
+the table, as at 1M models a chunk asks for 0.1 %. The queries are captured from the real
+code (scoring.facts) and each is EXPLAINed: none may scan the whole evidence table.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scoring import facts as scoring_facts
+from scoring import services
+from tests.conftest import require_postgres  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+FACTS = ("weights_files", "license", "datasets", "documentation", "code_repositories", "base_models")
+
+
+@pytest.fixture
+def large_evidence(require_postgres):  # noqa: F811
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO catalog_evidence
+                (subject_type, subject_id, fact, origin, value, source_url, revision, fetched_at)
+            SELECT 'model', g / 6, (%s::text[])[g %% 6 + 1], 'crawled', '{}'::jsonb, '', '', now()
+            FROM generate_series(0, 599999) AS g
+            """,
+            [list(FACTS)],
+        )
+        cursor.execute("ANALYZE catalog_evidence")
+
+
+def _plans(queries: list[dict]) -> list[tuple[str, str]]:
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            if "catalog_evidence" not in query["sql"]:
+                continue
+            cursor.execute("EXPLAIN " + query["sql"])
+            plans.append((query["sql"][:160], "\n".join(row[0] for row in cursor.fetchall())))
+    return plans
+
+
+def reads_whole_table(plan: str) -> bool:
+    """A sequential scan of evidence, or an index scan not narrowed by subject_id (which walks
+    every entry of one fact: as slow as a scan once the table is large)."""
+    if "Seq Scan on catalog_evidence" in plan:
+        return True
+    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+    return not any("subject_id" in line for line in conditions)
+
+
+def test_a_rescore_chunk_reads_evidence_through_the_index(large_evidence):
+    chunk = list(range(40_000, 40_000 + services.CHUNK))
+    with CaptureQueriesContext(connection) as captured:
+        evidence = scoring_facts._evidence("model", chunk)
+        scoring_facts._corrected_values(chunk)
+        scoring_facts.build_facts(chunk)  # every other per-chunk read (card notes, links...)
+    assert sum(len(rows) for rows in evidence.values()) == 6 * services.CHUNK  # the data is there
+    plans = _plans(captured.captured_queries)
+    assert len(plans) >= 3
+    scans = [(sql, plan) for sql, plan in plans if reads_whole_table(plan)]
+    assert scans == [], scans
+
+
+def test_the_check_catches_a_lookup_that_cannot_use_the_index(large_evidence):
+    # the same lookup without the index's leading column: what the check exists to catch
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN SELECT id FROM catalog_evidence WHERE fact = 'license' AND subject_id = ANY(%s)",
+            [list(range(40_000, 41_000))],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert reads_whole_table(plan), plan
+
+
+def test_a_full_rescore_refreshes_the_statistics_it_plans_with(large_evidence):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE pg_class SET reltuples = 0 WHERE relname = 'catalog_evidence'")  # stale
+        services.rescore_all()
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'catalog_evidence'")
+        assert cursor.fetchone()[0] > 500_000
