@@ -37,7 +37,7 @@ test: install
 bench: install
 	command -v wrk >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 		&& apt-get install -y -qq wrk >/dev/null; } || echo "wrk unavailable: Python load client"
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(if $(N),--models $(N)) $(BENCH_ARGS)
 
 # Crawl the bundled snapshot into a scratch database and publish the agreement with the gold
 # set (scoring/data/gold_agreement.json: /methodology/ and docs/methodology.md show it).
