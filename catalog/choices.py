@@ -46,6 +46,7 @@ class DatasetStatus(models.TextChoices):
     GATED = "gated", "gated"
     PRIVATE = "private", "private or access denied"
     MISSING = "missing", "not found"
+    NO_FILES = "no_files", "on the Hub without data files"
     EXTERNAL = "external", "hosted outside the Hub (not fetched)"
     ERROR = "error", "could not be checked"
 

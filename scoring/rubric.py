@@ -292,7 +292,7 @@ def judge_weights(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: 
 # --- training data ------------------------------------------------------------------------------
 OBTAINABLE = "available"
 NAMED_ONLY = {"gated", "external"}
-NOT_OBTAINABLE = {"missing", "private", "error"}
+NOT_OBTAINABLE = {"missing", "private", "error", "no_files"}
 
 
 def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:

@@ -137,7 +137,7 @@ class SnapshotHub:
             if readme.exists():
                 hub.readmes[record["id"]] = readme.read_bytes()
         for path in sorted((directory / "datasets").glob("*/*.json")):
-            hub.add_dataset(json.loads(path.read_text(encoding="utf-8")))
+            hub.add_dataset(json.loads(path.read_text(encoding="utf-8")), from_snapshot=True)
         for kind, target in (("models", hub.model_redirects), ("datasets", hub.dataset_redirects)):
             redirects = directory / kind / "_redirects.json"
             if redirects.exists():
@@ -172,9 +172,13 @@ class SnapshotHub:
             if raw:
                 self.raw_readmes.add(record["id"])
 
-    def add_dataset(self, record: dict[str, Any]) -> None:
+    def add_dataset(self, record: dict[str, Any], *, from_snapshot: bool = False) -> None:
         record = dict(record)
-        record.pop("_snapshot", None)
+        notes = record.pop("_snapshot", None) or {}
+        if from_snapshot and "siblings" in record and notes.get("files") != "complete":
+            # a file list the snapshot did not capture whole is not served as the repository's
+            # contents (a dataset showing only its README would read as "no data files")
+            record.pop("siblings")
         record.setdefault("author", record["id"].split("/", 1)[0] if "/" in record["id"] else None)
         record.setdefault("private", False)
         record.setdefault("disabled", False)

@@ -889,6 +889,10 @@ def dataset_ingest(*, dataset: Dataset, record: DatasetRecord, fetched_at: datet
         status = choices.DatasetStatus.GATED
     elif record.disabled:
         status = choices.DatasetStatus.MISSING
+    elif record.has_data_files is False:
+        # the page exists but its data was taken down (EleutherAI/pile holds only its README):
+        # named, not obtainable (methodology v2, clarifications)
+        status = choices.DatasetStatus.NO_FILES
     else:
         status = choices.DatasetStatus.AVAILABLE
     with transaction.atomic():

@@ -440,3 +440,43 @@ def test_a_deleted_base_leaves_the_base_part_unknown(tiny_hub):
     dispatch.details([_row("org/orphan").pk])
     dispatch.run()
     assert AIModel.objects.get(repo_id="gone/base").missing_since is not None
+
+
+def test_a_dataset_page_without_data_files_is_named_but_not_obtainable(tiny_hub):
+    # methodology v2: "a dataset page that exists but cannot be downloaded (files removed)"
+    tiny_hub.hub.add_dataset(
+        {
+            "id": "org/taken-down",
+            "tags": ["license:mit"],
+            "siblings": [{"rfilename": "README.md"}, {"rfilename": ".gitattributes"}],
+        }
+    )
+    tiny_hub.hub.add_dataset(
+        {
+            "id": "org/with-data",
+            "tags": ["license:mit"],
+            "siblings": [{"rfilename": "README.md"}, {"rfilename": "data/train-00000.parquet"}],
+        }
+    )
+    tiny_hub.hub.add_dataset({"id": "org/files-unknown", "tags": ["license:mit"]})
+    for repo_id in ("org/taken-down", "org/with-data", "org/files-unknown"):
+        dataset = Dataset.objects.create(repo_id=repo_id, source="huggingface")
+        crawl.dataset_crawl(dataset=dataset)
+    status = dict(Dataset.objects.values_list("repo_id", "status"))
+    assert status["org/taken-down"] == choices.DatasetStatus.NO_FILES
+    assert status["org/with-data"] == choices.DatasetStatus.AVAILABLE
+    assert status["org/files-unknown"] == choices.DatasetStatus.AVAILABLE  # no list: nothing proves absence
+
+
+def test_the_snapshot_serves_a_dataset_file_list_only_when_it_was_captured_whole(snapshot_data):
+    from standin.hub import SnapshotHub
+
+    hub = SnapshotHub()
+    hub.add_dataset({"id": "a/partial", "siblings": [{"rfilename": "README.md"}]}, from_snapshot=True)
+    hub.add_dataset(
+        {"id": "a/whole", "siblings": [{"rfilename": "README.md"}], "_snapshot": {"files": "complete"}},
+        from_snapshot=True,
+    )
+    assert "siblings" not in hub.dataset("a/partial")
+    assert hub.dataset("a/whole")["siblings"] == [{"rfilename": "README.md"}]
+    assert all("siblings" not in r for r in snapshot_data.datasets.values())  # none captured whole yet

@@ -72,6 +72,7 @@ DATASET_EXPAND = [
     "cardData",
     "downloads",
     "likes",
+    "siblings",
 ]
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 WEIGHT_FORMAT_TAGS = {
@@ -270,6 +271,24 @@ class DatasetRecord:
     tags: list[str] = field(default_factory=list)
     last_modified: datetime | None = None
     problems: list[str] = field(default_factory=list)
+    files: list[str] | None = None  # the repository's file names; None when the Hub sent none
+
+    @property
+    def has_data_files(self) -> bool | None:
+        """Does the repository hold anything but its card and git metadata? None: unknown."""
+        if self.files is None:
+            return None
+        return any(not is_dataset_paperwork(name) for name in self.files)
+
+
+def is_dataset_paperwork(name: str) -> bool:
+    """Files every dataset repository may hold without holding any data."""
+    base = name.rsplit("/", 1)[-1].lower()
+    return (
+        base in {".gitattributes", ".gitignore"}
+        or base.endswith((".md", ".txt", ".cff"))
+        or base.startswith(("license", "licence", "notice", "citation"))
+    )
 
 
 @dataclass
@@ -557,7 +576,14 @@ def parse_dataset(raw: Any) -> DatasetRecord:
         tags=tags[:100],
         last_modified=parse_hub_datetime(raw.get("lastModified"), problems, "lastModified"),
         problems=problems,
+        files=_sibling_names(raw.get("siblings")),
     )
+
+
+def _sibling_names(value: Any) -> list[str] | None:
+    if not isinstance(value, list):
+        return None
+    return [s["rfilename"] for s in value if isinstance(s, dict) and isinstance(s.get("rfilename"), str)]
 
 
 # --- session -----------------------------------------------------------------------------
