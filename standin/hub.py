@@ -71,9 +71,18 @@ class Hub(Protocol):
     def model_file(self, repo_id: str, path: str) -> FileBody | None: ...
     def dataset(self, repo_id: str) -> dict[str, Any] | None: ...
     def collection(self, slug: str) -> dict[str, Any] | None: ...
+    def list_datasets(self, author: str | None, search: str | None) -> list[dict[str, Any]]: ...
     def redirect(self, kind: str, repo_id: str) -> str | None: ...
     def github_repo(self, full_name: str) -> dict[str, Any] | None: ...
     def touch(self, repo_ids: list[str], when: str) -> int: ...
+
+
+def dataset_matches(repo_id: str, author: str | None, search: str | None) -> bool:
+    """The Hub's dataset listing filters: ``author`` is the namespace, ``search`` a
+    case-insensitive substring of the id (huggingface_hub ``list_datasets(author=, search=)``)."""
+    if author and repo_id.split("/", 1)[0].lower() != author.lower():
+        return False
+    return not search or search.lower() in repo_id.lower()
 
 
 def revision_of(record: dict[str, Any]) -> str:
@@ -244,6 +253,13 @@ class SnapshotHub:
 
     def collection(self, slug: str) -> dict[str, Any] | None:
         return self.collections.get(slug)
+
+    def list_datasets(self, author: str | None, search: str | None) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in sorted(self.datasets.values(), key=lambda r: r["id"])
+            if not r.get("private") and dataset_matches(r["id"], author, search)
+        ]
 
     def redirect(self, kind: str, repo_id: str) -> str | None:
         return (self.model_redirects if kind == "models" else self.dataset_redirects).get(repo_id)

@@ -289,6 +289,10 @@ class StandinHandler(BaseHTTPRequestHandler):
             self.server.stats["model" if kind == "models" else "dataset"] += 1
             self._repo_info(kind, repo_id, revision, query, truncate)
             return
+        if path == "/api/datasets":
+            self.server.stats["list_datasets"] += 1
+            self._list_datasets(query)
+            return
         match = re.fullmatch(r"/api/collections/([^/]+/[^/]+)", path)
         if match:
             self.server.stats["collection"] += 1
@@ -300,6 +304,19 @@ class StandinHandler(BaseHTTPRequestHandler):
             self._resolve(match.group(2), match.group(3), match.group(4))
             return
         self._hub_error(404, None, "Sorry, we can't find the page you are looking for.")
+
+    def _list_datasets(self, query: dict[str, list[str]]) -> None:
+        """GET /api/datasets?author=&search=&limit= (huggingface_hub ``list_datasets``): the
+        first ``limit`` matches, each with ``_id`` and ``id`` (no pagination needed at our sizes)."""
+        try:
+            limit = min(int((query.get("limit") or [MAX_PAGE])[0]), MAX_PAGE)
+        except ValueError as exc:
+            self._hub_error(400, None, str(exc))
+            return
+        records = self.server.hub.list_datasets(
+            (query.get("author") or [None])[0], (query.get("search") or [None])[0]
+        )
+        self._json(200, [{"_id": r.get("_id", r["id"]), "id": r["id"]} for r in records[:limit]])
 
     def _collection(self, slug: str) -> None:
         """GET /api/collections/{slug}, what huggingface_hub's ``get_collection`` reads (hf_api.py:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from standin.hub import FileBody, ListQuery, card_front_matter, matches
+from standin.hub import FileBody, ListQuery, card_front_matter, dataset_matches, matches
 
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 PIPELINES = [
@@ -287,6 +287,10 @@ class SyntheticHub:
 
     def collection(self, slug: str) -> dict[str, Any] | None:
         return None
+
+    def list_datasets(self, author: str | None, search: str | None) -> list[dict[str, Any]]:
+        ids = [f"synth-data/dataset-{n:03d}" for n in range(MISSING_DATASET_FROM)]
+        return [r for i in ids if dataset_matches(i, author, search) and (r := self.dataset(i))]
 
     def redirect(self, kind: str, repo_id: str) -> str | None:
         return None

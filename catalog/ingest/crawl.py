@@ -331,6 +331,7 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
                 f"card links over the cap of {settings.CRAWL_MAX_LINKS_PER_CARD}: {links.dropped} ignored"
             )
         notes += collections_expand(client, links)
+        notes += dataset_names_resolve(client, model.repo_id, links)
         readme_problem = "; ".join(notes)
     if readme_problem:
         crawl_failure_record(
@@ -385,6 +386,46 @@ def collections_expand(client: hub.HubClient, links: ExtractedLinks) -> list[str
             if dataset_id.lower() not in known:
                 known.add(dataset_id.lower())
                 links.hub_datasets.append(dataset_id)
+    return notes
+
+
+def dataset_name_spellings(name: str) -> set[str]:
+    """How a corpus named in prose may be spelled as a Hub dataset name ("The Pile" -> pile)."""
+    plain = name.strip().lower()
+    spellings = {plain.replace(" ", "-"), plain.replace(" ", "_"), plain.replace(" ", "")}
+    if plain.startswith("the "):
+        spellings |= dataset_name_spellings(plain[4:])
+    return {s for s in spellings if s}
+
+
+def dataset_names_resolve(client: hub.HubClient, repo_id: str, links: ExtractedLinks) -> list[str]:
+    """Corpora a card names in plain text become Hub datasets when exactly one dataset of the
+    model's own organisation is called that (methodology v2: "resolved to a Hub dataset when the
+    name matches one unambiguously"); the others stay named. One listing request per name."""
+    owner = repo_id.split("/", 1)[0] if "/" in repo_id else ""
+    if not owner or not links.dataset_names:
+        return []
+    notes: list[str] = []
+    known = {d.lower() for d in links.hub_datasets}
+    kept: list[str] = []
+    for name in links.dataset_names[: settings.CRAWL_MAX_NAMED_DATASETS_RESOLVED]:
+        spellings = dataset_name_spellings(name)
+        try:
+            candidates = client.dataset_ids(author=owner, search=min(spellings, key=len))
+        except hub.HubError as exc:
+            if exc.transient:
+                raise
+            notes.append(f"dataset name '{name}' not looked up ({exc.code})")
+            kept.append(name)
+            continue
+        exact = [c for c in candidates if c.split("/", 1)[-1].lower() in spellings]
+        if len(exact) == 1:
+            if exact[0].lower() not in known:
+                known.add(exact[0].lower())
+                links.hub_datasets.append(exact[0])
+        else:
+            kept.append(name)
+    links.dataset_names = kept + links.dataset_names[settings.CRAWL_MAX_NAMED_DATASETS_RESOLVED :]
     return notes
 
 

@@ -132,3 +132,41 @@ def test_collections_over_the_cap_are_not_fetched_and_say_so(tiny_hub, settings)
     assert tiny_hub.stats["collection"] - before == 1
     assert "collections over the cap of 1: 1 not expanded" in result.message
     assert not Dataset.objects.filter(repo_id="org/never-read").exists()
+
+
+# --- corpora named in plain text, resolved among the organisation's Hub datasets ---------------
+
+
+def _prose_card(sentence: str) -> str:
+    return f"# A model\n\n## Training data\n\n{sentence}\n"
+
+
+def test_a_corpus_named_in_prose_resolves_to_the_organisations_dataset_of_that_name(tiny_hub):
+    tiny_hub.hub.add_dataset(
+        {"id": "org/dolma", "tags": ["license:odc-by"], "cardData": {"license": "odc-by"}}
+    )
+    tiny_hub.hub.add_dataset({"id": "org/dolma-sample", "tags": ["license:odc-by"]})  # a longer name: not it
+    tiny_hub.hub.add_dataset({"id": "elsewhere/pile", "tags": ["license:mit"]})  # another organisation
+    _add_model(tiny_hub.hub, "org/prose", _prose_card("Pretrained on Dolma and on the Pile."))
+    _, score = _crawl_and_score("org/prose")
+    linked = dict(
+        ModelDataset.objects.filter(model__repo_id="org/prose").values_list(
+            "dataset__repo_id", "dataset__status"
+        )
+    )
+    assert linked["org/dolma"] == "available"
+    assert "elsewhere/pile" not in linked
+    assert any(name.lower().endswith("pile") and status == "external" for name, status in linked.items())
+    assert _data(score)["level"] == "partial"  # Dolma obtainable, the Pile named only
+
+
+def test_an_ambiguous_name_stays_named(tiny_hub):
+    tiny_hub.hub.add_dataset({"id": "org/the-pile", "tags": ["license:mit"]})
+    tiny_hub.hub.add_dataset({"id": "org/pile", "tags": ["license:mit"]})
+    _add_model(tiny_hub.hub, "org/ambiguous", _prose_card("Trained on the Pile."))
+    _crawl_and_score("org/ambiguous")
+    linked = set(
+        ModelDataset.objects.filter(model__repo_id="org/ambiguous").values_list("dataset__repo_id", flat=True)
+    )
+    assert not linked & {"org/the-pile", "org/pile"}
+    assert tiny_hub.stats["list_datasets"] >= 1

@@ -811,6 +811,16 @@ class HubClient:
     def dataset(self, repo_id: str) -> DatasetRecord:
         return self._record(f"{self.endpoint}/api/datasets/{repo_id}", DATASET_EXPAND, parse_dataset)
 
+    def dataset_ids(self, *, author: str, search: str, limit: int = 50) -> list[str]:
+        """Ids of the public datasets of ``author`` whose id contains ``search`` (GET
+        /api/datasets, huggingface_hub ``list_datasets(author=, search=)``): one page only."""
+        raw, _ = self._get_json(
+            f"{self.endpoint}/api/datasets", [("author", author), ("search", search), ("limit", str(limit))]
+        )
+        if not isinstance(raw, list):
+            raise HubMalformedResponse("dataset listing: expected a list")
+        return [item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)]
+
     def collection(self, slug: str) -> CollectionRecord:
         """GET /api/collections/{slug} (huggingface_hub's ``get_collection`` URL). A private or
         deleted collection answers 404 to us: ``HubNotFound``."""
