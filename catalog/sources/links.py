@@ -137,6 +137,15 @@ NOT_CODE_HEADING_RE = re.compile(
     r"citation|cite|bibtex|reference|acknowledg|bias|limitation|risk|misuse|licen[cs]e|contact",
     re.IGNORECASE,
 )
+# a repository linked as a comparison, or as a help / community page (FAQ, chat, issues), is not
+# the model's source either (methodology v2: repositories linked in a source / code context)
+NOT_CODE_SENTENCE_RE = re.compile(
+    r"\bcompared (?:with|to)\b|\bcomparison\b|\boutperform\w*|\bversus\b|\bvs\.?\s", re.IGNORECASE
+)
+COMMUNITY_LABEL_RE = re.compile(
+    r"\b(?:FAQ|learning hub|wechat|discord|slack|community|forum)\b", re.IGNORECASE
+)
+COMMUNITY_PATH_RE = re.compile(r"^/[^/]+/[^/]+/(?:issues|discussions|pulls|wiki)(?:/|$)", re.IGNORECASE)
 # names a corpus goes by in Hub ids, so a text mention and its linked dataset count once
 CORPUS_ALIASES = {
     "OpenAssistant Conversations": ("oasst1", "oasst2", "oasst"),
@@ -361,8 +370,13 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
         url = clean_url(raw)
         repo = normalize_github_repo(url)
         if repo:
-            heading = context.get(raw, ("", ""))[0]
-            if NOT_CODE_HEADING_RE.search(heading):
+            heading, sentence = context.get(raw, ("", ""))
+            if (
+                NOT_CODE_HEADING_RE.search(heading)
+                or NOT_CODE_SENTENCE_RE.search(sentence)
+                or COMMUNITY_LABEL_RE.search(_label_of(sentence, raw))
+                or COMMUNITY_PATH_RE.match(urlsplit(url).path)
+            ):
                 # a repository cited in the references, biases or licence notes is not the
                 # model's source (v2: repositories linked in a source / code / training context)
                 _add(found, found.other_urls, seen, url, max_links)
@@ -448,6 +462,12 @@ def _sections(text: str):
         if stripped:
             paragraph.append(stripped)
     yield from flush()
+
+
+def _label_of(sentence: str, raw: str) -> str:
+    """The Markdown label of the link to ``raw`` in ``sentence`` ("" for a bare URL)."""
+    match = re.search(r"\[([^\]]*)\]\(\s*<?" + re.escape(raw), sentence)
+    return match.group(1) if match else ""
 
 
 def _link_context(sections: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:

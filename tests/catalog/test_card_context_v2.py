@@ -111,3 +111,17 @@ def test_a_base_name_resolves_only_when_exactly_one_repository_matches():
     )
     assert base_name_resolve("CodeLlama-7b-hf", exclude_repo_id="x/y") is None  # two match: unknown
     assert base_name_resolve("Llama 2", exclude_repo_id="x/y") is None
+
+
+def test_repositories_linked_as_help_pages_or_comparisons_are_not_the_models_code():
+    text = (
+        "# A model\n"
+        "- [FAQ](https://github.com/vendor/toolkit/tree/main?tab=readme-ov-file#faq)\n"
+        "- [WeChat](https://github.com/vendor/model-1.5/issues/2)\n\n"
+        "## Training\n"
+        "Our code: [train](https://github.com/us/train). Compared with "
+        "[Other](https://github.com/someone/other-model) it is faster.\n"
+    )
+    links = extract_links(text)
+    assert links.github_repos == ["us/train"]
+    assert {"vendor/toolkit", "vendor/model-1.5", "someone/other-model"}.isdisjoint(links.github_repos)
