@@ -127,7 +127,12 @@ LINEAGE_LINE_RE = re.compile(
     r"|(?:trained|adapted|merged|instruction-?tuned|continued pre-?training|built)"
     r"\s+(?:\w+\s+){0,3}?(?:from|on top of|upon|based on)\b"
     r"|\bbase[ _-]?model\s*[:=]|^\W*base\W*\s*[:=]|\bbased on\b"
-    r"|\bstarts? from (?:the )?(?:pre-?trained )?|\binitiali[sz]ed from\b|\ba derivative of\b",
+    r"|\bstarts? from (?:the )?(?:pre-?trained )?|\binitiali[sz]ed from\b|\ba derivative of\b"
+    # "Derived from EleutherAI's Pythia-12b" opening a line (not "a dataset derived from X"),
+    # "Instruction-following version of LLM360/Amber"
+    r"|^\W*(?:this model is\s+)?derived from\b"
+    r"|\b(?:instruction[- ]following|instruction[- ](?:fine-?)?tuned|instruct|chat|fine-?tuned|aligned)"
+    r"\s+version of\b",
     re.IGNORECASE,
 )
 BARE_HUB_ID_RE = re.compile(

@@ -125,3 +125,28 @@ def test_repositories_linked_as_help_pages_or_comparisons_are_not_the_models_cod
     links = extract_links(text)
     assert links.github_repos == ["us/train"]
     assert {"vendor/toolkit", "vendor/model-1.5", "someone/other-model"}.isdisjoint(links.github_repos)
+
+
+@pytest.mark.parametrize(
+    ("line", "base"),
+    [
+        (
+            "Derived from EleutherAI's Pythia-12b (EleutherAI/pythia-12b) and fine-tuned on a corpus.",
+            "EleutherAI/pythia-12b",
+        ),
+        (
+            "Instruction-following version of [LLM360/Amber](https://huggingface.co/LLM360/Amber).",
+            "LLM360/Amber",
+        ),
+        ("Instruction fine-tuned version of [Base](https://huggingface.co/org/Base-2407).", "org/Base-2407"),
+    ],
+)
+def test_derived_from_and_version_of_state_a_base(line, base):
+    assert extract_links(f"# M\n\n{line}\n").base_models == [base]
+
+
+def test_a_dataset_derived_from_another_is_not_lineage():
+    text = (
+        "# M\n\nTraining data: org/dutch-set, a preference set derived from org/english_set (translated).\n"
+    )
+    assert extract_links(text).base_models == []
