@@ -410,6 +410,7 @@ def build_facts(
             has_card=has_card,
             card_read=card_read,
             collections_unread=tuple((card_notes.get(mid) or {}).get("collections_unread") or ()),
+            data_doc_repos=tuple((card_notes.get(mid) or {}).get("data_doc_repos") or ()),
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",

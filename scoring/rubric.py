@@ -106,6 +106,9 @@ class ModelFacts:
     # v2: Hub collections linked in the card's training section that could not be read
     # (private, deleted, unreadable): their datasets are unknown, not absent
     collections_unread: tuple[str, ...] = ()
+    # v2: GitHub repositories the card links for its training data; their data documentation
+    # is not read yet, so a card that names no dataset but points there is unknown, not closed
+    data_doc_repos: tuple[str, ...] = ()
     merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
     unresolved_base: str = ""  # a base the card names by a name no single Hub repository matches
     papers: tuple[str, ...] = ()
@@ -315,6 +318,13 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
                 UNKNOWN,
                 f"names its training data through the Hub collection {unread[0]}, which could not be read",
                 {"collections_unread": list(unread)},
+            )
+        if facts.data_doc_repos:
+            return (
+                UNKNOWN,
+                f"names no dataset itself but points to github.com/{facts.data_doc_repos[0]} for its "
+                "training data, whose documentation the index does not read yet",
+                {"data_doc_repos": list(facts.data_doc_repos)},
             )
         return CLOSED, "names no training dataset (card read)", {}
     obtainable = [d for d in datasets if d.status == OBTAINABLE]

@@ -765,6 +765,7 @@ def model_detail_ingest(
                     "readme_truncated": bool(readme and readme.truncated),
                     "readme_unavailable": readme_problem or None,
                     "collections_unread": links.hub_collections_unread if links else [],
+                    "data_doc_repos": links.data_doc_repos if links else [],
                     "evaluation_results": "model-index" in record.tags
                     or "eval-results" in record.tags
                     or bool(links and links.evaluation_section),

@@ -150,6 +150,9 @@ NOT_CODE_SENTENCE_RE = re.compile(
 COMMUNITY_LABEL_RE = re.compile(
     r"\b(?:FAQ|learning hub|wechat|discord|slack|community|forum)\b", re.IGNORECASE
 )
+DATA_CONTEXT_RE = re.compile(
+    r"\b(?:training|pre-?training)\s+(?:data|dataset|corpus|corpora)\b", re.IGNORECASE
+)
 COMMUNITY_PATH_RE = re.compile(r"^/[^/]+/[^/]+/(?:issues|discussions|pulls|wiki)(?:/|$)", re.IGNORECASE)
 # names a corpus goes by in Hub ids, so a text mention and its linked dataset count once
 CORPUS_ALIASES = {
@@ -239,6 +242,9 @@ class ExtractedLinks:
     hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
     hub_collections: list[str] = field(default_factory=list)  # "org/slug" in a training context
     hub_collections_unread: list[str] = field(default_factory=list)  # of those, what could not be read
+    # GitHub repositories the card links for its training data ("data reconstruction scripts at
+    # github.com/org/pretrain-data"): data documentation the crawler does not read yet
+    data_doc_repos: list[str] = field(default_factory=list)
     base_models: list[str] = field(default_factory=list)  # bases the card's text states
     dataset_names: list[str] = field(default_factory=list)  # corpora named in training text, no link
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
@@ -387,6 +393,13 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
                 _add(found, found.other_urls, seen, url, max_links)
             else:
                 _add(found, found.github_repos, seen, repo, max_links)
+                lead = sentence[: max(sentence.find(raw), 0)][-100:]  # what introduces this link
+                if (
+                    DATA_CONTEXT_RE.search(lead)
+                    and not EVALUATION_HEADING_RE.search(heading)
+                    and repo not in found.data_doc_repos
+                ):
+                    found.data_doc_repos.append(repo)
             continue
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().removeprefix("www.")

@@ -150,3 +150,12 @@ def test_a_dataset_derived_from_another_is_not_lineage():
         "# M\n\nTraining data: org/dutch-set, a preference set derived from org/english_set (translated).\n"
     )
     assert extract_links(text).base_models == []
+
+
+def test_a_repository_linked_for_the_training_data_is_data_documentation():
+    text = "# M\n\n## Open resources\nTraining data reconstruction scripts at [repo](https://github.com/org/pretrain-data).\n"
+    links = extract_links(text)
+    assert links.data_doc_repos == ["org/pretrain-data"]
+    assert (
+        extract_links("# M\n\n## Usage\nSee [the code](https://github.com/org/infer).\n").data_doc_repos == []
+    )

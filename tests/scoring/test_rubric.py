@@ -33,6 +33,7 @@ from scoring.rubric import (
     ModelFacts,
     Override,
     RepoFact,
+    data_part,
     judge_code,
     judge_data,
     judge_license,
@@ -643,3 +644,16 @@ def test_summarize_carries_levels_and_a_reason_for_placeholders():
         "LicenseRef-openness-llama-3.1",
         "",
     )
+
+
+def test_a_card_pointing_to_a_repository_for_its_training_data_is_unknown_not_closed():
+    level, reason, _ = data_part(facts(datasets=(), data_doc_repos=("org/pretrain-data",)))
+    assert level == "unknown"
+    assert "github.com/org/pretrain-data" in reason
+    assert data_part(facts(datasets=()))[0] == "closed"  # read, names nothing, points nowhere
+
+
+def test_an_unread_collection_keeps_open_datasets_below_open():
+    obtainable = DatasetFact(name="org/d", status="available", license_grade="open", license_label="MIT")
+    assert data_part(facts(datasets=(obtainable,)))[0] == "open"
+    assert data_part(facts(datasets=(obtainable,), collections_unread=("org/mix-1",)))[0] == "partial"
