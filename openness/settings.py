@@ -248,6 +248,8 @@ CRAWL_MAX_COLLECTIONS_PER_CARD = env_int("CRAWL_MAX_COLLECTIONS_PER_CARD", 5, mi
 CRAWL_MAX_DATASETS_PER_COLLECTION = env_int("CRAWL_MAX_DATASETS_PER_COLLECTION", 100, minimum=1)
 # corpora named in a card's training text are looked up among the organisation's Hub datasets
 # (one listing request each), at most this many per card
+# a model repository's own LICENSE file is read (when its metadata names no licence) up to this size
+LICENSE_FILE_MAX_BYTES = env_int("LICENSE_FILE_MAX_BYTES", 32_768, minimum=1024)
 CRAWL_MAX_NAMED_DATASETS_RESOLVED = env_int("CRAWL_MAX_NAMED_DATASETS_RESOLVED", 5, minimum=0)
 CRAWL_USER_AGENT = env_str(
     "CRAWL_USER_AGENT", "openness-index-crawler/0.1 (+https://github.com/openness-index/openness-index)"

@@ -153,8 +153,22 @@ def repo_license_key(spdx: str, license_text: str) -> str:
 LICENSE_URL_RE = re.compile(r"https?://[^\s)\]>\"']+")
 
 
-def license_from_card_text(kb: KnowledgeBase, declared, statements: list[str]):
-    """v2: when the metadata names no known licence, a licence the card's text states decides."""
+def license_from_card_text(
+    kb: KnowledgeBase, declared, statements: list[str], license_file: dict | None = None
+):
+    """v2: when the metadata names no known licence, the repository's LICENSE file decides, else a
+    licence the card's text states."""
+    file_text = (license_file or {}).get("text") or ""
+    file_key = identify_license_text(file_text) if file_text else None
+    if file_key:
+        found = kb.resolve(file_key)
+        if found.entry is not None:
+            return dataclasses.replace(
+                found,
+                declared=declared.declared or file_key,
+                reason=f"{found.reason}; from the repository's {license_file['path']} file, not its metadata",
+                method="license_file",
+            )
     for statement in statements:
         key = identify_license_text(statement)
         if not key:  # a link to a known licence text stands for the licence
@@ -382,7 +396,10 @@ def build_facts(
             and not license_resolution.parts
         ):
             license_resolution = license_from_card_text(
-                kb, license_resolution, (card_notes.get(mid) or {}).get("license_statements") or []
+                kb,
+                license_resolution,
+                (card_notes.get(mid) or {}).get("license_statements") or [],
+                (card_notes.get(mid) or {}).get("license_file"),
             )
         documentation = model_evidence.get(mid, [])
         has_card = True if m["detail_crawled_at"] else None

@@ -135,6 +135,8 @@ class SnapshotHub:
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Hub collections by slug ("owner/title-<24 hex id>"), as GET /api/collections/{slug} answers
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # contents of other files the snapshot captured, by (repo id, path): licence files
+    files: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path = SNAPSHOT_DIR) -> SnapshotHub:
@@ -245,8 +247,15 @@ class SnapshotHub:
             )
         names = {s.get("rfilename") for s in record.get("siblings") or []}
         if path in names:
+            if (repo_id, path) in self.files:
+                return FileBody(self.files[(repo_id, path)], gated)
+            if _is_licence_file(path):
+                return NOT_IN_SNAPSHOT  # listed upstream, its text never captured: unreadable, not empty
             return FileBody(b"", gated)
         return None
+
+    def add_file(self, repo_id: str, path: str, body: bytes) -> None:
+        self.files[(repo_id, path)] = body
 
     def dataset(self, repo_id: str) -> dict[str, Any] | None:
         return self.datasets.get(repo_id)

@@ -342,8 +342,14 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
             message=readme_problem,
             run=run,
         )
+    license_file = license_file_read(client, model.repo_id, record)
     outcome = ingest.model_detail_ingest(
-        model=model, record=record, readme=readme, links=links, readme_problem=readme_problem
+        model=model,
+        record=record,
+        readme=readme,
+        links=links,
+        readme_problem=readme_problem,
+        license_file=license_file,
     )
     return ModelCrawlResult(
         choices.CrawlOutcome.CRAWLED, readme_problem, outcome.dataset_ids, outcome.repository_ids
@@ -387,6 +393,27 @@ def collections_expand(client: hub.HubClient, links: ExtractedLinks) -> list[str
                 known.add(dataset_id.lower())
                 links.hub_datasets.append(dataset_id)
     return notes
+
+
+def license_file_read(client: hub.HubClient, repo_id: str, record: hub.ModelRecord) -> dict | None:
+    """The model repository's own LICENSE file, read when its metadata names no usable licence
+    (none, ``other`` or ``unknown``): methodology v2 reads metadata, then this file, then the
+    card's text. Returns {"path", "text"} ("" when it could not be read), or None."""
+    declared = {d.lower() for d in record.license_declared}
+    if declared and not declared & {"other", "unknown"}:
+        return None
+    path = hub.license_file_of(record.siblings)
+    if path is None:
+        return None
+    try:
+        file = client.readme(
+            repo_id, record.sha or "main", max_bytes=settings.LICENSE_FILE_MAX_BYTES, filename=path
+        )
+    except hub.HubError as exc:
+        if exc.transient:
+            raise
+        return {"path": path, "text": "", "problem": exc.code}
+    return {"path": path, "text": file.text[: settings.LICENSE_FILE_MAX_BYTES]}
 
 
 def dataset_name_spellings(name: str) -> set[str]:

@@ -651,6 +651,7 @@ def model_detail_ingest(
     links: ExtractedLinks | None,
     readme_problem: str = "",
     fetched_at: datetime | None = None,
+    license_file: dict | None = None,
 ) -> DetailOutcome:
     """Store what the detail crawl found: files, parameters, base models, README links."""
     now = fetched_at or timezone.now()
@@ -766,6 +767,8 @@ def model_detail_ingest(
                     "readme_unavailable": readme_problem or None,
                     "collections_unread": links.hub_collections_unread if links else [],
                     "data_doc_repos": links.data_doc_repos if links else [],
+                    # the repository's own LICENSE file when the metadata names no licence (v2)
+                    "license_file": license_file,
                     "evaluation_results": "model-index" in record.tags
                     or "eval-results" in record.tags
                     or bool(links and links.evaluation_section),

@@ -480,3 +480,62 @@ def test_the_snapshot_serves_a_dataset_file_list_only_when_it_was_captured_whole
     assert "siblings" not in hub.dataset("a/partial")
     assert hub.dataset("a/whole")["siblings"] == [{"rfilename": "README.md"}]
     assert all("siblings" not in r for r in snapshot_data.datasets.values())  # none captured whole yet
+
+
+# --- the model repository's own LICENSE file (methodology v2: metadata, LICENSE file, card text) --
+
+
+def _licensed(hub, repo_id: str, license_text: str | None, declared=("other",), **fields) -> None:
+    siblings = [{"rfilename": "README.md"}, {"rfilename": "model.safetensors"}]
+    if license_text is not None:
+        siblings.append({"rfilename": "LICENSE.md"})
+    card = {"license": list(declared)} if declared else {}
+    _add(
+        hub,
+        repo_id,
+        readme="# A model\n\nWeights for research.\n",
+        cardData=card,
+        tags=["safetensors"],
+        siblings=siblings,
+        **fields,
+    )
+
+
+def test_a_licence_file_decides_when_the_metadata_says_other(tiny_hub):
+    from scoring.models import Score
+    from scoring.services import rescore
+
+    _licensed(tiny_hub.hub, "org/opt-like", "OPT-175B")
+    tiny_hub.hub.add_file(
+        "org/opt-like", "LICENSE.md", b"OPT-175B LICENSE AGREEMENT\n\nThis License Agreement ..."
+    )
+    model = _row("org/opt-like")
+    crawl.model_crawl(model=model)
+    documentation = _evidence(model, "documentation")
+    assert documentation["license_file"]["path"] == "LICENSE.md"
+    assert "OPT-175B" in documentation["license_file"]["text"]
+    rescore(model_ids=[model.pk])
+    score = Score.objects.select_related("detail").get(model=model)
+    assert score.license_key == "LicenseRef-openness-opt-175b"
+    assert "LICENSE.md" in score.detail.judgments["license"]["rationale"]
+
+
+def test_a_declared_licence_is_not_second_guessed_by_a_file_and_no_file_is_fetched(tiny_hub):
+    _licensed(tiny_hub.hub, "org/mit", "whatever", declared=("mit",))
+    tiny_hub.hub.add_file("org/mit", "LICENSE.md", b"OPT-175B LICENSE AGREEMENT")
+    model = _row("org/mit")
+    before = tiny_hub.stats["resolve"]
+    crawl.model_crawl(model=model)
+    assert tiny_hub.stats["resolve"] - before == 1  # the README only
+    assert _evidence(model, "documentation")["license_file"] is None
+
+
+def test_an_unreadable_licence_file_is_recorded_not_guessed(tiny_hub):
+    _licensed(tiny_hub.hub, "org/uncaptured", "x")  # listed, but its content was never captured
+    model = _row("org/uncaptured")
+    crawl.model_crawl(model=model)
+    assert _evidence(model, "documentation")["license_file"] == {
+        "path": "LICENSE.md",
+        "text": "",
+        "problem": "not_in_snapshot",
+    }

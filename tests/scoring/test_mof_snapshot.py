@@ -35,6 +35,7 @@ EXPLAINED = {
     "ibm-granite/granite-20b-code-instruct-8k": "no code repository",
     "ibm-granite/granite-4.0-h-small": "Model architecture: missing",
     "ibm-granite/granite-4.0-h-small-base": "not in the snapshot",
+    "eleutherai/pythia-12b": "only as the base of dolly-v2-12b",
 }
 
 

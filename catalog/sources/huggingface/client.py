@@ -121,6 +121,15 @@ WEIGHT_DIRS = (
 )  # raw checkpoint shards (grok-1's ckpt-0/tensor00000_000) carry no extension
 
 
+LICENSE_FILE_RE = re.compile(r"^(?:license|licence|copying)(?:[._-][\w.-]*)?$", re.IGNORECASE)
+
+
+def license_file_of(siblings: list[str] | None) -> str | None:
+    """The model repository's own licence file at its root (LICENSE, LICENSE.md, LICENSE.txt...)."""
+    names = sorted((n for n in siblings or [] if "/" not in n and LICENSE_FILE_RE.match(n)), key=len)
+    return names[0] if names else None
+
+
 def is_weight_file(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     if base in NON_WEIGHT_BIN:
@@ -837,10 +846,13 @@ class HubClient:
         except ValueError as exc:
             raise HubMalformedResponse(str(exc)) from exc
 
-    def readme(self, repo_id: str, revision: str, *, max_bytes: int | None = None) -> Readme:
-        """README.md at ``revision``, reading at most ``max_bytes`` (the rest is never downloaded)."""
+    def readme(
+        self, repo_id: str, revision: str, *, max_bytes: int | None = None, filename: str = "README.md"
+    ) -> Readme:
+        """README.md (or another text file of the repository) at ``revision``, reading at most
+        ``max_bytes`` (the rest is never downloaded)."""
         limit = max_bytes or settings.README_MAX_BYTES
-        url = hf_hub_url(repo_id, "README.md", revision=revision or "main", endpoint=self.endpoint)
+        url = hf_hub_url(repo_id, filename, revision=revision or "main", endpoint=self.endpoint)
         chunks: list[bytes] = []
         size = 0
         truncated = False
