@@ -158,7 +158,8 @@ def license_from_card_text(
 ):
     """v2: when the metadata names no known licence, the repository's LICENSE file decides, else a
     licence the card's text states."""
-    file_text = (license_file or {}).get("text") or ""
+    file = license_file or {}
+    file_text = file.get("text") or ""
     file_key = identify_license_text(file_text) if file_text else None
     if file_key:
         found = kb.resolve(file_key)
@@ -166,7 +167,7 @@ def license_from_card_text(
             return dataclasses.replace(
                 found,
                 declared=declared.declared or file_key,
-                reason=f"{found.reason}; from the repository's {license_file['path']} file, not its metadata",
+                reason=f"{found.reason}; from the repository's {file.get('path')} file, not its metadata",
                 method="license_file",
             )
     for statement in statements:
