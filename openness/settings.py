@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -256,6 +257,9 @@ NOTABLE_MIN_DOWNLOADS = env_int("NOTABLE_MIN_DOWNLOADS", 1000, minimum=0)
 NOTABLE_MIN_LIKES = env_int("NOTABLE_MIN_LIKES", 50, minimum=0)
 LEADERBOARD_PAGE_SIZE = env_int("LEADERBOARD_PAGE_SIZE", 50, minimum=1, maximum=500)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
+# The public address of the site (scheme://host[:port], no trailing slash): absolute URLs in
+# badge Markdown, citations, exports, the dump, the sitemap and social-preview tags.
+SITE_URL = (env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")) or "").rstrip("/")
 
 # --- auth, i18n, static -------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

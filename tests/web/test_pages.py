@@ -266,13 +266,15 @@ MALFORMED = [
 def test_a_malformed_parameter_shows_a_readable_message(site, query, parameter):
     html = html_of(site.get(f"/?{query}"))
     alert = section(html, '<div class="errors" role="alert">', "</div>")
-    assert f"<li>{parameter}: " in alert
+    label = ScoreFilterSet.base_filters[parameter].label
+    assert f"<li>{label}: " in alert, "named by its label, in words"
+    assert f"<li>{parameter}: " not in alert or parameter == label
     assert "Traceback" not in html
 
 
 def test_unknown_parameters_and_a_bad_page_are_reported_or_ignored(site):
     html = html_of(site.get("/?colour=blue&page=abc"))
-    assert "unknown parameter ignored: colour" in html
+    assert "“colour” is not a filter this page knows; it was ignored." in html
     assert board(site.get("/?colour=blue&page=abc")) == expected_order(listed_rows(), "total")[:50]
 
 
@@ -639,7 +641,7 @@ def test_the_json_download_streams_exactly_the_filtered_rows_with_the_license(si
 def test_a_download_of_a_malformed_view_is_refused(site):
     response = site.get("/export.csv?weights=mostly")
     assert response.status_code == 400
-    assert any(e.startswith("weights:") for e in response.json()["errors"])
+    assert any(e.startswith("Weights:") for e in response.json()["errors"])
 
 
 # --- security -----------------------------------------------------------------------------------------------
