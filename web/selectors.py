@@ -23,7 +23,7 @@ class ModelPage:
     datasets: list[ModelDataset]
     repositories: list[ModelCodeRepository]
     papers: list[ModelPaper]
-    history: list[ScoreChange]
+    history: list[ScoreChange]  # newest first (the latest 200)
     license: License | None
     pending_corrections: int
 
@@ -62,7 +62,7 @@ def model_page(repo_id: str) -> ModelPage | None:
         ),
         papers=list(model.paper_links.select_related("paper").order_by("paper__arxiv_id")),
         history=list(
-            ScoreChange.objects.filter(model=model, methodology=methodology).order_by("changed_at", "id")[
+            ScoreChange.objects.filter(model=model, methodology=methodology).order_by("-changed_at", "-id")[
                 :200
             ]
         ),

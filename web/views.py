@@ -137,7 +137,7 @@ def model_detail(request, repo_id: str):
         raise Http404(f"{repo_id} is not in the index")
     judgments = page.score.detail.judgments if page.score else {}
     sections = [(d.key, d.label, judgments.get(d.key)) for d in dimensions.ALL]
-    history_points = [(c.changed_at, c.new.get("total", 0)) for c in page.history]
+    history_points = [(c.changed_at, c.new.get("total", 0)) for c in reversed(page.history)]
     methodology = selectors.current_methodology()
     as_of, as_of_notice = parse_as_of(request.GET.get("as_of"))
     as_of_state = page_selectors.judgments_as_of(page.model, methodology, as_of) if as_of else None
