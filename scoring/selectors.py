@@ -138,25 +138,24 @@ def _count(queryset: QuerySet[Score]) -> int:
 def competition_ranks(queryset: QuerySet[Score], totals: list[float]) -> dict[float, tuple[int, bool]]:
     """Each total's rank within the filtered view ``queryset``, whatever its sort: 1 + the number
     of models with a higher total ("1, 1, 1, 4"), and whether another model shares it (shown
-    "=1"). One aggregate query for a page, cached per data version."""
-    wanted = sorted(set(totals))
-    if not wanted:
+    "=1"). Totals take few distinct values (levels are discrete), so one GROUP BY total over the
+    view gives every rank at once; it is cached per view and data version, for every page."""
+    if not totals:
         return {}
     base = queryset.order_by()
     try:
         sql, params = base.query.sql_with_params()
     except EmptyResultSet:
         return {}
-    key = "ranks:" + hashlib.sha256(repr((sql, params, wanted, data_version())).encode()).hexdigest()[:24]
+    key = "ranks:" + hashlib.sha256(repr((sql, params, data_version())).encode()).hexdigest()[:24]
     ranks = cache.get(key)
     if ranks is None:
-        aggregates = {}
-        for i, total in enumerate(wanted):
-            aggregates[f"above{i}"] = Count("id", filter=Q(total__gt=total))
-            aggregates[f"same{i}"] = Count("id", filter=Q(total=total))
-        counts = base.aggregate(**aggregates)
-        ranks = {total: (counts[f"above{i}"] + 1, counts[f"same{i}"] > 1) for i, total in enumerate(wanted)}
-        cache.set(key, ranks, COUNT_TTL)
+        ranks = {}
+        above = 0
+        for total, n in base.values_list("total").annotate(n=Count("id")).order_by("-total"):
+            ranks[total] = (above + 1, n > 1)
+            above += n
+        cache.set(key, ranks, AGGREGATE_TTL)
     return ranks
 
 
