@@ -394,7 +394,7 @@ def license_families() -> list[dict[str, Any]]:
     the keys it groups (the leaderboard's license pick list)."""
     from scoring.licenses import license_family
 
-    def compute():
+    def compute() -> list[dict[str, Any]]:
         rows = scores_current().exclude(license_key="").values("license_key").annotate(n=Count("id"))
         families: dict[str, dict[str, Any]] = {}
         for row in rows:

@@ -162,3 +162,22 @@ def test_the_schema_types_match_the_answers(api):
                     assert isinstance(value[sub], python_types[sub_kind]), (name, sub, value[sub])
         checked += 1
     assert checked >= 15
+
+
+def test_a_model_history_as_of_a_date_starts_with_its_state_then(api):
+    import datetime as dt
+
+    change = ScoreChange.objects.select_related("model").order_by("changed_at").first()
+    earlier = ScoreChange.objects.create(
+        model=change.model,
+        methodology=change.methodology,
+        changed_at=change.changed_at - dt.timedelta(days=5),
+        cause="crawl",
+        old=None,
+        new={**change.new, "total": 1.0},
+    )
+    day = (change.changed_at - dt.timedelta(days=2)).date().isoformat()
+    history = api.get(f"{API}/models/{change.model.repo_id}/history/", {"as_of": day}).json()["results"]
+    assert [c["id"] for c in history] == [earlier.pk]
+    assert history[0]["new"]["total"] == 1.0
+    assert api.get(f"{API}/changes/", {"as_of": "someday"}).status_code == 400
