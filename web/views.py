@@ -85,6 +85,9 @@ def leaderboard(request):
         "rows_html": board_rows(page.rows, page.ranks),
         "sort_key": sort_key,
         "sorted_by_total": sort_key.lstrip("-") == "total",
+        "active_filters": sum(
+            1 for name in ScoreFilterSet.known_parameters() - {"show", "sort"} if request.GET.get(name)
+        ),
         "summary": selectors.catalog_summary(),
         "headline": headline_rows(),
         "license_families": selectors.license_families(),

@@ -272,6 +272,10 @@ def test_a_journalist_finds_reads_and_cites_a_model(browser_page, crawled_site, 
     assert page.locator("meta[property='og:description']").get_attribute("content").startswith("Weights: ")
     assert settings.SITE_URL in page.locator("#cite-bibtex").input_value()
     shot(page, "06-journalist-model")
+    page.get_by_role("link", name="Suggest a correction").click()  # report a problem
+    page.wait_for_load_state()
+    assert page.url.endswith("/correct/")
+    page.go_back()
 
     # the compare page: Compare waits for two ids; the form keeps its slots on one row
     page.goto(crawled_site + "/compare/")
@@ -285,3 +289,43 @@ def test_a_journalist_finds_reads_and_cites_a_model(browser_page, crawled_site, 
     page.wait_for_load_state()
     assert page.locator("table.compare ul.evidence a").count() >= 2
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366", "390"])
+def test_a_researcher_filters_exports_with_evidence_and_compares_three(crawled_site, viewport):
+    import csv
+    import io
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=viewport, accept_downloads=True)
+        page.goto(crawled_site + "/?show=all")
+        if page.locator("details.filters-box").get_attribute("open") is None:
+            page.locator("details.filters-box summary").click()
+        page.select_option("#id_training_data", "open")
+        page.select_option("#id_training_code", "open")
+        page.select_option("#id_license_grade", "open")
+        page.get_by_role("button", name="Apply").click()
+        page.wait_for_load_state()
+        names = board_names(page)
+        assert len(names) >= 3
+        shot(page, f"researcher-{viewport['width']}-filtered")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="CSV", exact=True).click()
+        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+        assert {r["repo_id"] for r in rows} >= set(names)
+        assert all(r["training_data"] == "open" and r["training_code"] == "open" for r in rows)
+        assert all(r["training_data_rationale"] for r in rows)
+        assert any(r["training_code_evidence_url"].startswith("http") for r in rows)
+        boxes = page.locator("input.compare-box")
+        for index in range(3):
+            boxes.nth(index).check()
+        page.locator("#compare-button").click()
+        page.wait_for_load_state()
+        assert page.locator("table.compare thead th").count() == 4
+        assert page.evaluate(OVERFLOW) <= 0
+        shot(page, f"researcher-{viewport['width']}-compare")
+        browser.close()
+        connections.close_all()
