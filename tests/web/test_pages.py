@@ -286,6 +286,7 @@ def test_unknown_parameters_and_a_bad_page_are_reported_or_ignored(site):
         "?weights=open&license_grade=partial&q=a&page=2",
         "?lineage=derivative&sort=-released&page=999",
         "?modality=text&sort=weights",
+        "?license=llama&organization=Meta-Llama&sort=name",
     ],
 )
 def test_a_leaderboard_page_needs_at_most_ten_queries(site, django_assert_max_num_queries, query):
