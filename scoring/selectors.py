@@ -8,6 +8,7 @@ and aggregates are cached briefly; they change only when a rescore writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -377,6 +378,7 @@ def catalog_summary() -> dict[str, Any]:
         data = scores_current().aggregate(
             models=Count("id"),
             notable=Count("id", filter=Q(is_notable=True)),
+            osaid_ready=Count("id", filter=Q(osaid_ready=True)),
             last_computed=Max("computed_at"),
             **aggregates,
         )
@@ -436,10 +438,34 @@ def level_counts(queryset: QuerySet[Score] | None = None) -> dict[str, dict[str,
     return {d.key: {level: counts[f"{d.key}__{level}"] for level in LEVEL_RANK} for d in dimensions.ALL}
 
 
+MOVEMENT_DAYS = 30
+
+
 def headline() -> dict[str, Any]:
-    """The home page's headline: models per level on each dimension, over every listed model."""
+    """The home page's headline: models per level on each dimension over every listed model,
+    how many are OSAID-ready, and how many models' judgments changed in the last 30 days (from
+    the change feed, first scores excluded)."""
+    from django.utils import timezone
+
+    from scoring.models import ScoreChange
+
     summary = catalog_summary()
-    return {"models": summary["models"], "levels": summary["levels"]}
+
+    def movement() -> int:
+        since = timezone.now() - dt.timedelta(days=MOVEMENT_DAYS)
+        changes = ScoreChange.objects.filter(
+            methodology=current_methodology(), changed_at__gte=since, old__isnull=False
+        )
+        return changes.values("model_id").distinct().count()
+
+    moved = _cached(f"agg:movement:{current_methodology().pk}:{data_version()}", movement)
+    return {
+        "models": summary["models"],
+        "levels": summary["levels"],
+        "osaid_ready": summary["osaid_ready"],
+        "moved": moved,
+        "movement_days": MOVEMENT_DAYS,
+    }
 
 
 def organization_name_canonical(name: str) -> str | None:

@@ -69,7 +69,14 @@ def headline_rows() -> dict:
             for level in LEVELS_SHOWN
         ]
         rows.append({"label": d.label, "cells": cells})
-    return {"models": data["models"], "rows": rows, "levels": LEVELS_SHOWN}
+    return {
+        "models": data["models"],
+        "rows": rows,
+        "levels": LEVELS_SHOWN,
+        "osaid_ready": data["osaid_ready"],
+        "moved": data["moved"],
+        "movement_days": data["movement_days"],
+    }
 
 
 @require_safe

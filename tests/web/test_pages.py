@@ -291,7 +291,9 @@ def test_unknown_parameters_and_a_bad_page_are_reported_or_ignored(site):
 )
 def test_a_leaderboard_page_needs_at_most_ten_queries(site, django_assert_max_num_queries, query):
     cache.clear()
-    with django_assert_max_num_queries(10):  # cold: counts, summary and methodology are read too
+    # cold: counts, ranks, summary, pick lists and methodology are read too; an organization
+    # typed in another case is looked up once (then cached)
+    with django_assert_max_num_queries(11 if "organization=" in query else 10):
         assert site.get(f"/{query}").status_code == 200
     with django_assert_max_num_queries(10):
         assert site.get(f"/{query}").status_code == 200

@@ -448,3 +448,16 @@ def test_make_run_builds_the_dump_the_leaderboard_links_to(client, settings, tmp
         assert response.status_code == 200
         body = b"".join(response.streaming_content)
         assert body.count(b"\n") > Score.objects.filter(is_listed=True).count()
+
+
+def test_the_headline_shows_osaid_ready_and_recent_movement(site):
+    ready = Score.objects.filter(is_listed=True, osaid_ready=True).count()
+    html = html_of(site.get("/"))
+    assert f'<a href="?show=all&amp;osaid_ready=true">{ready} OSAID-ready</a>' in html
+    assert "judgments of 0 models changed in the last 30 days" in html, "first scores are not movement"
+    change = ScoreChange.objects.select_related("model").first()
+    ScoreChange.objects.create(
+        model=change.model, methodology=change.methodology, cause="crawl", old=change.new, new=change.new
+    )
+    selectors.data_version_bump()
+    assert "judgments of 1 model changed in the last 30 days" in html_of(site.get("/"))
