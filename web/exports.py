@@ -219,7 +219,7 @@ def export_write(directory: Path | None = None) -> Path:
         f"Methodology: v{methodology.version}\n"
         f"License: {DATA_LICENSE} ({DATA_LICENSE_URL})\nCitation: {meta['citation']}\n\n"
         "Files: openness-index.jsonl (first line: metadata; then one model per line), openness-index.csv.\n\n"
-        "Per dimension (weights, training_data, training_code, license) each record carries the level\n"
+        f"Per dimension ({', '.join(name for name, _ in LEVEL_COLUMNS)}) each record carries the level\n"
         "(open / partial / closed / unknown), the rationale, the origin (crawled; inferred = inherited\n"
         "through lineage from a base model; corrected = a reviewed maintainer correction) and the\n"
         "evidence: source URL, revision (Hub or GitHub commit sha) and fetch time. The JSON Lines file\n"
