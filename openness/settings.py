@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -265,6 +266,18 @@ NOTABLE_MIN_DOWNLOADS = env_int("NOTABLE_MIN_DOWNLOADS", 1000, minimum=0)
 NOTABLE_MIN_LIKES = env_int("NOTABLE_MIN_LIKES", 50, minimum=0)
 LEADERBOARD_PAGE_SIZE = env_int("LEADERBOARD_PAGE_SIZE", 50, minimum=1, maximum=500)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
+# The public address of the site (scheme://host[:port], no trailing slash): absolute URLs in
+# badge Markdown, citations, exports, the dump, the sitemap and social-preview tags. The demo's
+# address by default; in production the first allowed host over HTTPS unless set.
+_first_host = next((h.lstrip(".") for h in ALLOWED_HOSTS if h not in ("*",) and "*" not in h), "")
+SITE_URL = (
+    env_url(
+        "SITE_URL",
+        f"https://{_first_host}" if PRODUCTION and _first_host else "http://127.0.0.1:8000",
+        schemes=("http", "https"),
+    )
+    or ""
+).rstrip("/")
 
 # --- auth, i18n, static -------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,6 +6,7 @@ cannot parse, are reported (the API answers 400 with the message; the page shows
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import django_filters
@@ -66,9 +67,9 @@ class ScoreFilterSet(django_filters.FilterSet):
     modality = django_filters.ChoiceFilter(choices=[c for c in Modality.choices if c[0]], label="Modality")
     pipeline_tag = django_filters.CharFilter(max_length=64, label="Task (pipeline tag)")
     organization = django_filters.CharFilter(
-        field_name="organization_name", max_length=96, label="Organization"
+        method="filter_organization", max_length=96, label="Organization"
     )
-    license = django_filters.CharFilter(field_name="license_key", max_length=100, label="License (key)")
+    license = django_filters.CharFilter(method="filter_license", max_length=100, label="License")
     # the level filters, from scoring.dimensions; the license grade keeps its place beside the
     # license key (declaration order is the order of the leaderboard's form)
     locals().update(level_filters(first=dimensions.LICENSE))
@@ -108,6 +109,14 @@ class ScoreFilterSet(django_filters.FilterSet):
                 field.choices = [
                     ("", "any") if value == "" else (value, label) for value, label in field.choices
                 ]
+            if isinstance(field, forms.ChoiceField):
+                values = [str(value) for value, _ in field.choices if value != ""]
+                shown = ", ".join(values[:12]) + (", ..." if len(values) > 12 else "")
+                field.error_messages["invalid_choice"] = f"“%(value)s” is not one of the choices ({shown})"
+            elif isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = "not a date; write it as YYYY-MM-DD"
+            elif isinstance(field, forms.DecimalField | forms.IntegerField | forms.FloatField):
+                field.error_messages["invalid"] = "not a whole number"
 
     # --- methods ---------------------------------------------------------------------
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -125,6 +134,29 @@ class ScoreFilterSet(django_filters.FilterSet):
                 every_word &= Q(repo_id__icontains=word) | Q(organization_name__icontains=word)
             matches |= every_word
         return queryset.filter(matches)
+
+    def filter_organization(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """An organization in any case ("AllenAI" finds allenai): the names are resolved on the
+        small organization table (and the answer cached), so the leaderboard keeps its
+        (organization, total) index."""
+        from django.core.cache import cache
+
+        from catalog.models import Organization
+
+        value = value.strip()
+        key = "org-spellings:" + hashlib.sha256(value.lower().encode()).hexdigest()[:24]
+        names = cache.get(key)
+        if names is None:
+            names = list(Organization.objects.filter(name__iexact=value).values_list("name", flat=True)[:10])
+            cache.set(key, names, 300)
+        return queryset.filter(organization_name__in=names or [value])
+
+    def filter_license(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """A license by key, Hub tag, alias or family, in any case: "apache-2.0" finds Apache-2.0,
+        "llama" every Llama license, "llama 3" the Llama 3, 3.1, 3.2 and 3.3 licenses."""
+        from scoring.licenses import license_keys_matching
+
+        return queryset.filter(license_key__in=license_keys_matching(value) or [value.strip()])
 
     def filter_show(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(is_notable=True) if value == "notable" else queryset
@@ -161,8 +193,14 @@ class ScoreFilterSet(django_filters.FilterSet):
         return fields
 
     def error_messages(self) -> list[str]:
+        """Each error as a sentence naming the filter by its label ("Sort by: ...")."""
         messages = []
         for field, errors in self.form.errors.items():
+            label = self.form.fields[field].label if field in self.form.fields else field
             for error in errors:
-                messages.append(f"{field}: {error}")
+                messages.append(f"{label}: {error}")
         return messages
+
+    def api_errors(self) -> dict[str, list[str]]:
+        """The errors keyed by query parameter, worded for people ("'bogus' is not one of ...")."""
+        return {field: [str(e) for e in errors] for field, errors in self.form.errors.items()}

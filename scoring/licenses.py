@@ -516,3 +516,51 @@ def _licensing():
 @functools.cache
 def knowledge_base() -> KnowledgeBase:
     return load_knowledge_base()
+
+
+# --- finding licenses by the names people type ------------------------------------------------
+_KEY_PREFIX = "licenseref-openness-"
+_VERSION_TAIL = re.compile(r"(-only|-or-later)$|[-_ ]?v?\d+(\.\d+)*[a-z]?$")
+
+
+def _short_key(key: str) -> str:
+    short = key.lower()
+    short = short[len(_KEY_PREFIX) :] if short.startswith(_KEY_PREFIX) else short
+    return short[len("family-") :] if short.startswith("family-") else short
+
+
+def license_family(key: str) -> str:
+    """The plain name of a license's family: its key without our prefix and without the version
+    ("LicenseRef-openness-llama-3.1" -> "llama", "Apache-2.0" -> "apache", "CC-BY-NC-4.0" ->
+    "cc-by-nc")."""
+    short = _short_key(key)
+    for _ in range(2):  # "GPL-3.0-only": the -only, then the version
+        short = _VERSION_TAIL.sub("", short) or short
+    return short
+
+
+def license_keys_matching(value: str) -> list[str]:
+    """Knowledge-base keys a person means by ``value``, in any case: a key, SPDX id, Hub tag or
+    alias ("apache-2.0"), a family ("llama"), or a family and a version prefix ("llama 3" finds
+    the Llama 3, 3.1, 3.2 and 3.3 licenses but not Llama 2)."""
+    wanted = "-".join(value.strip().lower().split())
+    if not wanted:
+        return []
+    kb = knowledge_base()
+    found = []
+    alias = kb.lookup(value)
+    if alias is not None:
+        found.append(alias.key)
+    for key in kb.entries:
+        short = _short_key(key)
+        if (
+            key.lower() == wanted
+            or short == wanted
+            or license_family(key) == wanted
+            or (
+                short.startswith((wanted + "-", wanted + "."))
+                and short[len(wanted) + 1 : len(wanted) + 2].isdigit()
+            )
+        ):
+            found.append(key)
+    return list(dict.fromkeys(found))

@@ -8,6 +8,7 @@ and aggregates are cached briefly; they change only when a rescore writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Case, Count, F, IntegerField, QuerySet, Subquery, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Max, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncQuarter
 
 from catalog.models import AIModel, LineageEdge
@@ -135,6 +136,30 @@ def _count(queryset: QuerySet[Score]) -> int:
     return value
 
 
+def competition_ranks(queryset: QuerySet[Score], totals: list[float]) -> dict[float, tuple[int, bool]]:
+    """Each total's rank within the filtered view ``queryset``, whatever its sort: 1 + the number
+    of models with a higher total ("1, 1, 1, 4"), and whether another model shares it (shown
+    "=1"). Totals take few distinct values (levels are discrete), so one GROUP BY total over the
+    view gives every rank at once; it is cached per view and data version, for every page."""
+    if not totals:
+        return {}
+    base = queryset.order_by()
+    try:
+        sql, params = base.query.sql_with_params()
+    except EmptyResultSet:
+        return {}
+    key = "ranks:" + hashlib.sha256(repr((sql, params, data_version())).encode()).hexdigest()[:24]
+    ranks = cache.get(key)
+    if ranks is None:
+        ranks = {}
+        above = 0
+        for total, n in base.values_list("total").annotate(n=Count("id")).order_by("-total"):
+            ranks[total] = (above + 1, n > 1)
+            above += n
+        cache.set(key, ranks, AGGREGATE_TTL)
+    return ranks
+
+
 @dataclass
 class LeaderboardPage:
     filterset: ScoreFilterSet
@@ -143,6 +168,7 @@ class LeaderboardPage:
     page_size: int
     count: int
     errors: list[str] = field(default_factory=list)
+    ranks: dict[float, tuple[int, bool]] = field(default_factory=dict)
 
     @property
     def num_pages(self) -> int:
@@ -214,7 +240,8 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     ids = list(window.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
     rows = [by_id[i] for i in ids if i in by_id]
-    return LeaderboardPage(filterset, rows, page, page_size, count, errors)
+    ranks = competition_ranks(queryset, [row.total for row in rows])
+    return LeaderboardPage(filterset, rows, page, page_size, count, errors, ranks)
 
 
 # --- one model --------------------------------------------------------------------------------
@@ -339,11 +366,126 @@ def openness_over_time() -> list[dict[str, Any]]:
 
 
 def catalog_summary() -> dict[str, Any]:
+    """Models listed and notable, the newest score, and models per level on each dimension
+    (the home page's headline): one aggregate query, cached until the scores change."""
+
     def compute():
-        qs = scores_current()
-        data = qs.aggregate(models=Count("id"))
-        data["notable"] = qs.filter(is_notable=True).count()
-        data["last_computed"] = qs.order_by("-computed_at").values_list("computed_at", flat=True).first()
+        aggregates = {
+            f"{d.key}__{level}": Count("id", filter=Q(**{d.column: level}))
+            for d in dimensions.ALL
+            for level in LEVEL_RANK
+        }
+        data = scores_current().aggregate(
+            models=Count("id"),
+            notable=Count("id", filter=Q(is_notable=True)),
+            osaid_ready=Count("id", filter=Q(osaid_ready=True)),
+            last_computed=Max("computed_at"),
+            **aggregates,
+        )
+        data["levels"] = {
+            d.key: {level: data.pop(f"{d.key}__{level}") for level in LEVEL_RANK} for d in dimensions.ALL
+        }
         return data
 
-    return _cached(f"agg:summary:{current_methodology().pk}", compute)
+    return _cached(f"agg:summary:{current_methodology().pk}:{data_version()}", compute)
+
+
+# --- pick lists, the headline, organizations ------------------------------------------------
+def license_families() -> list[dict[str, Any]]:
+    """The license families present among listed models, with how many models each has and
+    the keys it groups (the leaderboard's license pick list)."""
+    from scoring.licenses import license_family
+
+    def compute() -> list[dict[str, Any]]:
+        rows = scores_current().exclude(license_key="").values("license_key").annotate(n=Count("id"))
+        families: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            family = license_family(row["license_key"])
+            entry = families.setdefault(family, {"family": family, "count": 0, "keys": []})
+            entry["count"] += row["n"]
+            entry["keys"].append(row["license_key"])
+        return sorted(families.values(), key=lambda e: (-e["count"], e["family"]))
+
+    return _cached(f"agg:license-families:{current_methodology().pk}:{data_version()}", compute)
+
+
+def organization_counts(*, top: int = 300) -> list[tuple[str, int]]:
+    """The organizations with the most listed models (the organization pick list)."""
+
+    def compute():
+        rows = (
+            scores_current()
+            .exclude(organization_name="")
+            .values_list("organization_name")
+            .annotate(n=Count("id"))
+            .order_by("-n", "organization_name")[:top]
+        )
+        return [(name, n) for name, n in rows]
+
+    return _cached(f"agg:org-counts:{current_methodology().pk}:{top}:{data_version()}", compute)
+
+
+def level_counts(queryset: QuerySet[Score] | None = None) -> dict[str, dict[str, int]]:
+    """How many models are at each level on each dimension: {dimension key: {level: n}}, in one
+    aggregate query."""
+    queryset = scores_current() if queryset is None else queryset
+    aggregates = {
+        f"{d.key}__{level}": Count("id", filter=Q(**{d.column: level}))
+        for d in dimensions.ALL
+        for level in LEVEL_RANK
+    }
+    counts = queryset.order_by().aggregate(**aggregates)
+    return {d.key: {level: counts[f"{d.key}__{level}"] for level in LEVEL_RANK} for d in dimensions.ALL}
+
+
+MOVEMENT_DAYS = 30
+
+
+def headline() -> dict[str, Any]:
+    """The home page's headline: models per level on each dimension over every listed model,
+    how many are OSAID-ready, and how many models' judgments changed in the last 30 days (from
+    the change feed, first scores excluded)."""
+    from django.utils import timezone
+
+    from scoring.models import ScoreChange
+
+    summary = catalog_summary()
+
+    def movement() -> int:
+        since = timezone.now() - dt.timedelta(days=MOVEMENT_DAYS)
+        changes = ScoreChange.objects.filter(
+            methodology=current_methodology(), changed_at__gte=since, old__isnull=False
+        )
+        return changes.values("model_id").distinct().count()
+
+    moved = _cached(f"agg:movement:{current_methodology().pk}:{data_version()}", movement)
+    return {
+        "models": summary["models"],
+        "levels": summary["levels"],
+        "osaid_ready": summary["osaid_ready"],
+        "moved": moved,
+        "movement_days": MOVEMENT_DAYS,
+    }
+
+
+def organization_name_canonical(name: str) -> str | None:
+    """The catalog's spelling of an organization typed in any case (None if it has no listed model)."""
+    qs = scores_current()
+    if qs.filter(organization_name=name).exists():
+        return name
+    spelled = list(
+        qs.filter(organization_name__iexact=name).values_list("organization_name", flat=True).distinct()[:2]
+    )
+    return spelled[0] if len(spelled) == 1 else None
+
+
+ORG_PAGE_MAX = 500
+
+
+def organization_scores(name: str) -> tuple[list[Score], int, dict[str, dict[str, int]]]:
+    """An organization's listed models (most open first, at most ORG_PAGE_MAX), how many it has,
+    and its models per level on each dimension."""
+    qs = scores_current().filter(organization_name=name)
+    rows = list(qs.order_by("-total", "repo_id", "id")[:ORG_PAGE_MAX])
+    count = len(rows) if len(rows) < ORG_PAGE_MAX else qs.count()
+    return rows, count, level_counts(qs)

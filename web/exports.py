@@ -18,15 +18,21 @@ from django.conf import settings
 from django.utils import timezone
 
 from scoring import dimensions
+from web.site import absolute_url, citation, model_path
 
 DATA_LICENSE = "CC-BY-4.0"
 DATA_LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 CITATION = (
     "Openness Index (methodology v{version}), data exported {date}. Licensed CC BY 4.0: cite "
-    '"Openness Index, https://openness-index.example.org" and the export date.'
+    '"Openness Index, {site}" and the export date.'
 )
-# (export column, Score column) of every dimension, in registry order
+# (export column, Score column, judgment key) of every dimension, in registry order
 LEVEL_COLUMNS = tuple((d.export_column, d.column) for d in dimensions.ALL)
+JUDGMENT_KEYS = tuple((d.export_column, d.key) for d in dimensions.ALL)
+# per dimension, beside its level: why, where it comes from, and its first evidence (the JSON
+# forms carry every evidence item)
+JUDGMENT_SUFFIXES = ("rationale", "origin", "evidence_url", "revision", "fetched_at", "evidence_count")
+JUDGMENT_COLUMNS = tuple(f"{name}_{suffix}" for name, _ in JUDGMENT_KEYS for suffix in JUDGMENT_SUFFIXES)
 COLUMNS = (
     "repo_id",
     "organization",
@@ -47,6 +53,10 @@ COLUMNS = (
     "methodology",
     "computed_at",
     "url",
+    "api_url",
+    "base_models",
+    "license_restrictions",
+    *JUDGMENT_COLUMNS,
 )
 FIELDS = (
     "repo_id",
@@ -67,6 +77,8 @@ FIELDS = (
     "last_crawled_at",
     "methodology__version",
     "computed_at",
+    "detail__judgments",
+    "detail__sources",
 )
 
 
@@ -74,8 +86,36 @@ def _iso(value) -> str:
     return value.isoformat() if value else ""
 
 
-def row_dict(row: dict) -> dict:
-    return {
+def _judgment_columns(judgments: dict) -> dict:
+    out: dict = {}
+    for name, key in JUDGMENT_KEYS:
+        judgment = judgments.get(key) or {}
+        evidence = judgment.get("evidence") or []
+        first = evidence[0] if evidence else {}
+        out[f"{name}_rationale"] = judgment.get("rationale", "")
+        out[f"{name}_origin"] = judgment.get("origin", "")
+        out[f"{name}_evidence_url"] = first.get("source_url", "")
+        out[f"{name}_revision"] = first.get("revision", "")
+        out[f"{name}_fetched_at"] = first.get("fetched_at", "")
+        out[f"{name}_evidence_count"] = len(evidence)
+    return out
+
+
+def _restrictions(license_key: str) -> list[str]:
+    from scoring.licenses import knowledge_base
+
+    entry = knowledge_base().entries.get(license_key) if license_key else None
+    return entry.restrictions() if entry else []
+
+
+def row_dict(row: dict, *, full: bool = False) -> dict:
+    """One model as a flat record (CSV), or with ``full`` the JSON record: the same columns
+    plus every judgment with all its evidence and the licence attributes."""
+    judgments = row.get("detail__judgments") or {}
+    sources = row.get("detail__sources") or {}
+    bases = [b.get("id", "") for b in sources.get("bases", []) if b.get("id")]
+    restrictions = _restrictions(row["license_key"])
+    out = {
         "repo_id": row["repo_id"],
         "organization": row["organization_name"],
         "total": row["total"],
@@ -94,13 +134,26 @@ def row_dict(row: dict) -> dict:
         "last_crawled_at": _iso(row["last_crawled_at"]),
         "methodology": row["methodology__version"],
         "computed_at": _iso(row["computed_at"]),
-        "url": f"/models/{row['repo_id']}/",
+        "url": absolute_url(model_path(row["repo_id"])),
+        "api_url": absolute_url("/api/v1" + model_path(row["repo_id"])),
+        "base_models": bases if full else " ".join(bases),
+        "license_restrictions": restrictions if full else "; ".join(restrictions),
     }
+    if not full:
+        out.update(_judgment_columns(judgments))
+    else:
+        from scoring.licenses import knowledge_base
+
+        entry = knowledge_base().entries.get(row["license_key"]) if row["license_key"] else None
+        out["license_attributes"] = entry.attributes if entry else None
+        out["lineage"] = sources.get("bases", [])
+        out["judgments"] = {key: judgments.get(key) for _, key in JUDGMENT_KEYS}
+    return out
 
 
-def iter_rows(queryset) -> Iterator[dict]:
+def iter_rows(queryset, *, full: bool = False) -> Iterator[dict]:
     for row in queryset.values(*FIELDS).iterator(chunk_size=2000):
-        yield row_dict(row)
+        yield row_dict(row, full=full)
 
 
 class _Echo:
@@ -109,7 +162,7 @@ class _Echo:
 
 
 def stream_csv(rows: Iterable[dict]) -> Iterator[str]:
-    writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS)
+    writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS, extrasaction="ignore")
     yield writer.writeheader()
     for row in rows:
         yield writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
@@ -132,7 +185,11 @@ def export_meta(version: str) -> dict:
         "license_url": DATA_LICENSE_URL,
         "methodology": version,
         "generated_at": now.isoformat(),
-        "citation": CITATION.format(version=version, date=now.date()),
+        "citation": CITATION.format(version=version, date=now.date(), site=settings.SITE_URL),
+        "site_url": settings.SITE_URL,
+        "bibtex": citation(version=version, on=now.date())["bibtex"],
+        "origins": "crawled: read from the Hub or GitHub; inferred: inherited through lineage from a "
+        "base model; corrected: set by a reviewed maintainer correction",
     }
 
 
@@ -151,7 +208,7 @@ def export_write(directory: Path | None = None) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             if kind == "jsonl":
                 handle.write(json.dumps({"meta": meta}) + "\n")
-                for row in iter_rows(queryset):
+                for row in iter_rows(queryset, full=True):
                     handle.write(json.dumps(row) + "\n")
             else:
                 for chunk in stream_csv(iter_rows(queryset)):
@@ -161,7 +218,16 @@ def export_write(directory: Path | None = None) -> Path:
         f"Openness Index data dump\n\nGenerated: {meta['generated_at']}\n"
         f"Methodology: v{methodology.version}\n"
         f"License: {DATA_LICENSE} ({DATA_LICENSE_URL})\nCitation: {meta['citation']}\n\n"
-        "Files: openness-index.jsonl (first line: metadata; then one model per line), openness-index.csv.\n",
+        "Files: openness-index.jsonl (first line: metadata; then one model per line), openness-index.csv.\n\n"
+        f"Per dimension ({', '.join(name for name, _ in LEVEL_COLUMNS)}) each record carries the level\n"
+        "(open / partial / closed / unknown), the rationale, the origin (crawled; inferred = inherited\n"
+        "through lineage from a base model; corrected = a reviewed maintainer correction) and the\n"
+        "evidence: source URL, revision (Hub or GitHub commit sha) and fetch time. The JSON Lines file\n"
+        "has every evidence item under 'judgments'; the CSV has the first one per dimension\n"
+        "(<dimension>_evidence_url, _revision, _fetched_at) and how many there are (_evidence_count).\n"
+        "base_models: the base model ids the lineage names (space-separated in the CSV).\n"
+        f"url / api_url: absolute addresses on {settings.SITE_URL}.\n\n"
+        f"BibTeX:\n{meta['bibtex']}\n",
         encoding="utf-8",
     )
     return directory

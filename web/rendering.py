@@ -17,24 +17,29 @@ from django.utils.safestring import SafeString, mark_safe
 from scoring import dimensions
 from scoring.freshness import is_stale
 from scoring.levels import UNKNOWN
+from web.site import org_path
 from web.templatetags.openness import MARKS, MOF_NAMES, compact, level_mark
 
 ROW = (
-    '<tr><td><input type="checkbox" name="m" value="{repo}" id="cmp-{pk}" class="compare-box">'
+    '<tr><td class="pick"><input type="checkbox" name="m" value="{repo}" id="cmp-{pk}" class="compare-box">'
     '<label for="cmp-{pk}" class="visually-hidden">Compare {repo}</label></td>'
-    '<td class="num">{rank}</td>'
+    '<td class="num rank">{rank}</td>'
     '<td class="model"><a href="/models/{repo}/">{repo}</a>{derivative}</td>'
-    "<td>{org}</td>{levels}"
-    '<td class="num total">{total:.1f}</td><td>{mof}</td>'
+    '<td class="org">{org}</td>{levels}'
+    '<td class="num total">{total:.1f}</td><td class="mof">{mof}</td>'
     '<td class="license-label">{label}{conflict}</td>'
-    '<td class="num">{params}</td><td>{modality}</td><td class="num">{downloads}</td><td>{crawled}</td></tr>'
+    '<td class="num params">{params}</td><td class="modality">{modality}</td>'
+    '<td class="num downloads">{downloads}</td><td class="crawled">{crawled}</td></tr>'
 )
 DERIVATIVE = ' <span class="tag">derivative</span>'
 CONFLICT = ' <span class="tag warn">conflict</span>'
 # one cell per dimension, in registry order (the level columns of scoring.dimensions)
 _levels = attrgetter(*dimensions.COLUMNS)
-_CELLS = {level: f"<td>{level_mark(level)}</td>" for level in MARKS}
-_OTHER_CELL = _CELLS[UNKNOWN]  # as level_mark shows any other value
+# the dimension's heading rides along (data-label) for the phone layout, where rows are cards
+_CELLS = [
+    {level: f'<td class="lvl" data-label="{escape(d.heading)}">{level_mark(level)}</td>' for level in MARKS}
+    for d in dimensions.ALL
+]
 BOARD_COLUMNS = ROW.count("<td") + len(dimensions.ALL)  # the empty table's colspan
 
 
@@ -42,7 +47,8 @@ def _level_cells(row) -> str:
     levels = _levels(row)
     if not isinstance(levels, tuple):  # attrgetter of a single name returns the value itself
         levels = (levels,)
-    return "".join([_CELLS.get(level, _OTHER_CELL) for level in levels])
+    # any other value shows as unknown, as level_mark shows it
+    return "".join([cells.get(level, cells[UNKNOWN]) for cells, level in zip(_CELLS, levels, strict=True)])
 
 
 def _truncate(text: str, length: int) -> str:
@@ -52,18 +58,32 @@ def _truncate(text: str, length: int) -> str:
 STALE = ' <span class="stale" title="older than the freshness window">stale</span>'
 
 
-def board_rows(rows, first_rank: int) -> SafeString:
+def rank_text(ranks: dict, total: float) -> str:
+    """A competition rank by total ("=1" when shared); a dash when it is not known."""
+    if total not in ranks:
+        return "–"
+    rank, tied = ranks[total]
+    return f"={rank}" if tied else str(rank)
+
+
+def _org_cell(name: str) -> str:
+    if not name:
+        return "–"
+    return f'<a href="{escape(org_path(name))}">{escape(name)}</a>'
+
+
+def board_rows(rows, ranks: dict) -> SafeString:
     out = []
     now = timezone.now()
-    for offset, row in enumerate(rows):
+    for row in rows:
         repo = escape(row.repo_id)
         out.append(
             ROW.format(
                 repo=repo,
                 pk=row.pk,
-                rank=first_rank + offset,
+                rank=rank_text(ranks, row.total),
                 derivative=DERIVATIVE if row.is_derivative else "",
-                org=escape(row.organization_name),
+                org=_org_cell(row.organization_name),
                 levels=_level_cells(row),
                 total=row.total,
                 mof=MOF_NAMES.get(row.mof_class, "none"),

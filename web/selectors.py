@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import OuterRef
@@ -22,7 +23,7 @@ class ModelPage:
     datasets: list[ModelDataset]
     repositories: list[ModelCodeRepository]
     papers: list[ModelPaper]
-    history: list[ScoreChange]
+    history: list[ScoreChange]  # newest first (the latest 200)
     license: License | None
     pending_corrections: int
 
@@ -61,7 +62,7 @@ def model_page(repo_id: str) -> ModelPage | None:
         ),
         papers=list(model.paper_links.select_related("paper").order_by("paper__arxiv_id")),
         history=list(
-            ScoreChange.objects.filter(model=model, methodology=methodology).order_by("changed_at", "id")[
+            ScoreChange.objects.filter(model=model, methodology=methodology).order_by("-changed_at", "-id")[
                 :200
             ]
         ),
@@ -74,3 +75,25 @@ def repo_id_canonical(repo_id: str) -> str | None:
     """The catalog's spelling of a repository id typed in another case (None if unknown or ambiguous)."""
     ids = list(AIModel.objects.filter(repo_id__iexact=repo_id).values_list("repo_id", flat=True)[:2])
     return ids[0] if len(ids) == 1 else None
+
+
+@dataclass
+class JudgmentsAsOf:
+    day: dt.date
+    change: ScoreChange | None  # the last change on or before ``day`` (None: not scored yet)
+
+    @property
+    def levels(self) -> dict:
+        return self.change.new if self.change else {}
+
+
+def judgments_as_of(model: AIModel, methodology, day: dt.date) -> JudgmentsAsOf:
+    """A model's levels and total as they stood at the end of ``day`` (UTC), from its score
+    history: the last change recorded before the next day began."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    change = (
+        ScoreChange.objects.filter(model=model, methodology=methodology, changed_at__lt=end)
+        .order_by("-changed_at", "-id")
+        .first()
+    )
+    return JudgmentsAsOf(day, change)

@@ -1,6 +1,9 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
+from django.views.decorators.cache import cache_page
 
 from web import views
+from web.sitemaps import SITEMAPS
 
 REPO = r"(?P<repo_id>[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95})"
 
@@ -16,5 +19,13 @@ urlpatterns = [
     re_path(rf"^models/{REPO}/correct/$", views.suggest_correction, name="suggest_correction"),
     re_path(rf"^badge/{REPO}\.svg$", views.badge_svg, name="badge_svg"),
     re_path(rf"^badge/{REPO}\.json$", views.badge_json, name="badge_json"),
+    re_path(r"^org/(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,95})/$", views.organization, name="organization"),
     path("robots.txt", views.robots, name="robots"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap_index"),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(3600)(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import condition, require_safe
@@ -21,8 +23,12 @@ from web import badges, charts
 from web import selectors as page_selectors
 from web.exports import export_meta, iter_rows, stream_csv, stream_json
 from web.rendering import BOARD_COLUMNS, board_rows
+from web.site import absolute_url, citation, model_path, org_path
 
 MAX_PAGE = 100_000
+LEVELS_SHOWN = ("open", "partial", "closed", "unknown")
+# text filters offered as pick lists of the values present (datalists in the template)
+PICK_LISTS = {"license": "license-families", "organization": "organizations"}
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
 
@@ -47,8 +53,30 @@ def filter_fields(form) -> list[dict]:
         else:
             widget_type = getattr(field.widget, "input_type", "text")
             entry["type"] = "date" if isinstance(field, forms.DateField) else widget_type
+            entry["list"] = PICK_LISTS.get(name, "")
         fields.append(entry)
     return fields
+
+
+def headline_rows() -> dict:
+    """Models per level on each dimension, each count linking to the board filtered by it."""
+    data = selectors.headline()
+    rows = []
+    for d in dimensions.ALL:
+        counts = data["levels"][d.key]
+        cells = [
+            {"level": level, "count": counts[level], "url": f"?show=all&{d.filter_name}={level}"}
+            for level in LEVELS_SHOWN
+        ]
+        rows.append({"label": d.label, "cells": cells})
+    return {
+        "models": data["models"],
+        "rows": rows,
+        "levels": LEVELS_SHOWN,
+        "osaid_ready": data["osaid_ready"],
+        "moved": data["moved"],
+        "movement_days": data["movement_days"],
+    }
 
 
 @require_safe
@@ -57,13 +85,22 @@ def leaderboard(request):
         params=request.GET, page=_page_number(request), page_size=settings.LEADERBOARD_PAGE_SIZE
     )
     unknown = sorted(set(request.GET) - ScoreFilterSet.known_parameters() - {"page"})
+    sort_key = page.filterset.sort_key()
     context = {
         "page": page,
         "filter_fields": filter_fields(page.filterset.form),
-        "rows_html": board_rows(page.rows, page.first_rank),
-        "sort_key": page.filterset.sort_key(),
+        "rows_html": board_rows(page.rows, page.ranks),
+        "sort_key": sort_key,
+        "sorted_by_total": sort_key.lstrip("-") == "total",
+        "active_filters": sum(
+            1 for name in ScoreFilterSet.known_parameters() - {"show", "sort"} if request.GET.get(name)
+        ),
         "summary": selectors.catalog_summary(),
-        "errors": page.errors + [f"unknown parameter ignored: {name}" for name in unknown],
+        "headline": headline_rows(),
+        "license_families": selectors.license_families(),
+        "organization_counts": selectors.organization_counts(),
+        "errors": page.errors
+        + [f"“{name[:40]}” is not a filter this page knows; it was ignored." for name in unknown],
         "notable_threshold": (settings.NOTABLE_MIN_DOWNLOADS, settings.NOTABLE_MIN_LIKES),
         "methodology": selectors.current_methodology(),
         "sorts": SORTS,
@@ -71,6 +108,32 @@ def leaderboard(request):
         "board_columns": BOARD_COLUMNS,
     }
     return render(request, "leaderboard.html", context)
+
+
+AS_OF_EARLIEST = dt.date(2020, 1, 1)
+
+
+def parse_as_of(raw: str | None) -> tuple[dt.date | None, str]:
+    """``?as_of=YYYY-MM-DD``: the date, or None and a sentence saying why it was not used.
+    Dates are capped: not before AS_OF_EARLIEST, not after today."""
+    if not raw:
+        return None, ""
+    try:
+        day = dt.date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        return None, f"“{raw[:20]}” is not a date; write it as YYYY-MM-DD. Showing the current judgments."
+    today = timezone.now().date()
+    if day > today:
+        return today, f"{day.isoformat()} is in the future; showing today ({today.isoformat()})."
+    if day < AS_OF_EARLIEST:
+        return AS_OF_EARLIEST, f"The index keeps no history before {AS_OF_EARLIEST.isoformat()}."
+    return day, ""
+
+
+def judgments_description(levels: dict[str, str], total: float | None, version: str) -> str:
+    """One line for link previews: the four marks and the total."""
+    marks = " · ".join(f"{d.label}: {levels.get(d.key, 'unknown')}" for d in dimensions.ALL)
+    return marks + (f". Total {total:.1f}/100 (methodology v{version})." if total is not None else ".")
 
 
 @require_safe
@@ -84,7 +147,13 @@ def model_detail(request, repo_id: str):
         raise Http404(f"{repo_id} is not in the index")
     judgments = page.score.detail.judgments if page.score else {}
     sections = [(d.key, d.label, judgments.get(d.key)) for d in dimensions.ALL]
-    history_points = [(c.changed_at, c.new.get("total", 0)) for c in page.history]
+    history_points = [(c.changed_at, c.new.get("total", 0)) for c in reversed(page.history)]
+    methodology = selectors.current_methodology()
+    as_of, as_of_notice = parse_as_of(request.GET.get("as_of"))
+    as_of_state = page_selectors.judgments_as_of(page.model, methodology, as_of) if as_of else None
+    cited_on = as_of or timezone.now().date()
+    path = model_path(page.model.repo_id)
+    levels = {d.key: getattr(page.score, d.column) for d in dimensions.ALL} if page.score else {}
     context = {
         "p": page,
         "model": page.model,
@@ -93,10 +162,78 @@ def model_detail(request, repo_id: str):
         "history_svg": charts.history_svg(history_points),
         "correction_url": (reverse("admin:corrections_correction_add") + f"?model={page.model.pk}"),
         "badge_url": reverse("badge_svg", kwargs={"repo_id": page.model.repo_id}),
+        "badge_markdown": (
+            f"[![Openness]({absolute_url(reverse('badge_svg', kwargs={'repo_id': page.model.repo_id}))})]"
+            f"({absolute_url(path)})"
+        ),
         "stale": is_stale(page.model.detail_crawled_at or page.model.listed_at),
         "stale_after_days": settings.STALE_AFTER_DAYS,
+        "as_of": as_of,
+        "as_of_notice": as_of_notice,
+        "as_of_state": as_of_state,
+        "as_of_earliest": AS_OF_EARLIEST,
+        "today": timezone.now().date(),
+        "citation": citation(
+            version=methodology.version,
+            on=cited_on,
+            subject=page.model.repo_id,
+            path=f"{path}?as_of={cited_on.isoformat()}",
+        ),
+        "og": {
+            "title": f"{page.model.repo_id}: how open is it?",
+            "description": judgments_description(
+                levels, page.score.total if page.score else None, methodology.version
+            )
+            if page.score
+            else "Not scored yet.",
+            "url": absolute_url(path),
+        },
     }
     return render(request, "model_detail.html", context)
+
+
+@require_safe
+def organization(request, name: str):
+    canonical = selectors.organization_name_canonical(name)
+    if canonical is None:
+        raise Http404(f"no organization {name} in the index")
+    if canonical != name:
+        return redirect("organization", name=canonical, permanent=True)
+    rows, count, levels = selectors.organization_scores(name)
+    version = selectors.current_methodology().version
+    table = [
+        {
+            "label": d.label,
+            "cells": [
+                (level, levels[d.key][level], f"/?show=all&organization={name}&{d.filter_name}={level}")
+                for level in LEVELS_SHOWN
+            ],
+        }
+        for d in dimensions.ALL
+    ]
+    open_weights = levels[dimensions.ALL[0].key]["open"] if dimensions.ALL else 0
+    context = {
+        "name": name,
+        "rows": rows,
+        "count": count,
+        "shown": len(rows),
+        "levels_table": table,
+        "levels_shown": LEVELS_SHOWN,
+        "dimensions": dimensions.ALL,
+        "most_open": rows[:3],
+        "least_open": list(reversed(rows[-3:])) if len(rows) > 3 else [],
+        "og": {
+            "title": f"{name} on the Openness Index",
+            "description": (
+                f"{count} model{'s' if count != 1 else ''} by {name}; "
+                + "; ".join(f"{d.label.lower()} open for {levels[d.key]['open']}" for d in dimensions.ALL)
+                + f" (methodology v{version})."
+            ),
+            "url": absolute_url(org_path(name)),
+        },
+        "open_weights": open_weights,
+    }
+    return render(request, "organization.html", context)
 
 
 @require_safe
@@ -195,11 +332,13 @@ def export_view(request, fmt: str):
     filterset, queryset = selectors.filtered_scores(request.GET)
     if not filterset.is_valid():
         return JsonResponse({"errors": filterset.error_messages()}, status=400)
-    rows = iter_rows(queryset)
     if fmt == "csv":
-        response = StreamingHttpResponse(stream_csv(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            stream_csv(iter_rows(queryset)), content_type="text/csv; charset=utf-8"
+        )
     else:
         meta = export_meta(selectors.current_methodology().version)
+        rows = iter_rows(queryset, full=True)
         response = StreamingHttpResponse(stream_json(rows, meta=meta), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="openness-index.{fmt}"'
     return response
@@ -232,9 +371,14 @@ def data_page(request):
         path = directory / name
         if path.exists():
             files.append({"name": name, "size": path.stat().st_size, "mtime": path.stat().st_mtime})
-    return render(
-        request, "data.html", {"files": files, "meta": export_meta(selectors.current_methodology().version)}
-    )
+    version = selectors.current_methodology().version
+    context = {
+        "files": files,
+        "meta": export_meta(version),
+        "citation": citation(version=version, on=timezone.now().date()),
+        "site_url": settings.SITE_URL,
+    }
+    return render(request, "data.html", context)
 
 
 @require_safe
@@ -251,4 +395,27 @@ def suggest_correction(request, repo_id: str):
 @cache_page(3600)
 @require_safe
 def robots(request):
-    return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /export.\n", content_type="text/plain")
+    return HttpResponse(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /export.\n"
+        f"Sitemap: {absolute_url(reverse('sitemap_index'))}\n",
+        content_type="text/plain",
+    )
+
+
+@cache_page(3600)
+@require_safe
+def sitemap_index(request):
+    """The sitemap index: every page of every section, at absolute SITE_URL addresses (Django's
+    own index view would use the request's host)."""
+    from django.contrib.sitemaps.views import SitemapIndexItem
+
+    from web.sitemaps import SITEMAPS
+
+    items = []
+    for section, sitemap_class in SITEMAPS.items():
+        url = absolute_url(reverse("sitemap_section", kwargs={"section": section}))
+        pages = sitemap_class().paginator.num_pages
+        items += [
+            SitemapIndexItem(url if page == 1 else f"{url}?p={page}", None) for page in range(1, pages + 1)
+        ]
+    return render(request, "sitemap_index.xml", {"sitemaps": items}, content_type="application/xml")

@@ -116,3 +116,46 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+SITE_PROBE = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'openness.settings'); django.setup();"
+    "from django.conf import settings as s; print(s.SITE_URL)"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"SITE_URL": "https://index.example.net/"}, "https://index.example.net"),
+        (
+            {
+                "OPENNESS_DEPLOYMENT": "production",
+                "DJANGO_SECRET_KEY": "x7" * 10 + "production-secret-for-the-deploy-check-0123456789",
+                "DJANGO_ALLOWED_HOSTS": "openness.example.net,www.openness.example.net",
+                "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/openness",
+            },
+            "https://openness.example.net",
+        ),
+    ],
+    ids=["demo", "set", "production-default"],
+)
+def test_site_url_is_the_demo_address_a_setting_or_the_production_host(tmp_path, env, expected):
+    clean = {k: v for k, v in os.environ.items() if k not in (*SERVICE_VARS, "SITE_URL")}
+    clean.update(OPENNESS_VAR_DIR=str(tmp_path), **env)
+    result = subprocess.run(
+        [sys.executable, "-c", SITE_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_a_site_url_without_a_scheme_fails_loudly(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
+    clean.update(OPENNESS_VAR_DIR=str(tmp_path), SITE_URL="openness.example.net")
+    result = subprocess.run(
+        [sys.executable, "-c", SITE_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr

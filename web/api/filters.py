@@ -11,6 +11,8 @@ empty 200; free text is bounded by ``max_length``, also a 400 beyond it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
@@ -43,10 +45,21 @@ class ScoreChangeFilterSet(filters.FilterSet):
         label="ISO 8601 date or date-time; changes at or after this moment (UTC when no offset)",
     )
     cause = filters.ChoiceFilter(choices=ScoreChange.CAUSES, label="What caused the change")
+    as_of = filters.DateFilter(
+        method="filter_as_of",
+        label=(
+            "YYYY-MM-DD: changes recorded by the end of this day (UTC); newest first, so the first "
+            "change of a model's history is its state on that date"
+        ),
+    )
 
     class Meta:
         model = ScoreChange
         fields: list[str] = []
+
+    def filter_as_of(self, queryset, name, value):
+        end = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        return queryset.filter(changed_at__lt=end)
 
 
 class OrganizationFilterSet(filters.FilterSet):

@@ -241,12 +241,13 @@ class ModelHistory(ReadOnlyListView):
     )
 )
 class ChangeFeed(ReadOnlyListView):
-    """All score changes in the order they happened; ``since`` starts the feed at a moment."""
+    """All score changes, newest first, a keyset page at a time (follow ``next``, a cursor);
+    ``since`` keeps the changes at or after a moment, ``cause`` one kind of change."""
 
     serializer_class = serializers.ScoreChangeSerializer
     filterset_class = filters.ScoreChangeFilterSet
     queryset = ScoreChange.objects.select_related("model", "methodology")
-    ordering = ["changed_at", "id"]
+    ordering = ["-changed_at", "-id"]
 
 
 @extend_schema_view(

@@ -98,3 +98,15 @@ def percent(value) -> str:
         return f"{float(value) * 100:.1f} %"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (None when absent or not a mapping)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def attr(obj, name: str):
+    """``getattr(obj, name)`` in a template, for columns named by ``scoring.dimensions``."""
+    return getattr(obj, name, None)

@@ -8,6 +8,7 @@ another shell works against it too.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -38,6 +39,10 @@ class Command(BaseCommand):
             raise CommandError(f"cannot start the stand-in hub on {endpoint.netloc}: {exc}") from exc
         self.stdout.write(f"stand-in hub serving the bundled snapshot on {hub.url}")
         call_command("crawl", "--if-empty", stdout=self.stdout, stderr=self.stderr)
+        # the leaderboard and /data/ link the dump: build it once after the first crawl (the
+        # nightly export task keeps it current where a worker and beat run)
+        if not (Path(settings.EXPORT_DIR) / "openness-index.csv").exists():
+            call_command("export", stdout=self.stdout, stderr=self.stderr)
         if options["no_serve"]:
             hub.stop()
             return

@@ -428,9 +428,9 @@ def test_history_lists_every_change_newest_first(api, reviewers, django_capture_
 
 
 # --- the change feed -----------------------------------------------------------------------------
-def test_the_feed_walks_every_change_in_the_order_they_happened(api):
+def test_the_feed_walks_every_change_newest_first(api):
     feed = walk(api, f"{API}/changes/?page_size=40")
-    stored = list(ScoreChange.objects.order_by("changed_at", "id").values_list("id", flat=True))
+    stored = list(ScoreChange.objects.order_by("-changed_at", "-id").values_list("id", flat=True))
     assert [c["id"] for c in feed] == stored
     assert len(stored) == AIModel.objects.count(), "the crawl scored every model once"
 
@@ -446,7 +446,7 @@ def test_since_starts_the_feed_at_a_moment(api, reviewers, django_capture_on_com
     moment = ScoreChange.objects.get(model__repo_id=CORRECTED, cause="correction").changed_at
     expected = list(
         ScoreChange.objects.filter(changed_at__gte=moment)
-        .order_by("changed_at", "id")
+        .order_by("-changed_at", "-id")
         .values_list("id", flat=True)
     )
     assert 0 < len(expected) < ScoreChange.objects.count()
