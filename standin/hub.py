@@ -245,3 +245,32 @@ class SnapshotHub:
 
     def model_ids(self) -> list[str]:
         return sorted(self.models)
+
+    # --- how the Hub changes under a crawler (churn) ------------------------------------
+    def rename_model(self, old: str, new: str) -> None:
+        """A repo moved to a new name: the old id answers with a redirect to the new one, as
+        the Hub does (huggingface_hub's ``_request_wrapper(follow_relative_redirects=True)``
+        in file_download.py exists "to follow a redirection to a renamed repository without
+        following redirection to a CDN"; the API answers the old id with a 307)."""
+        record = self.models.pop(old)
+        record["id"] = new
+        record["author"] = new.split("/", 1)[0] if "/" in new else None
+        if "modelId" in record:
+            record["modelId"] = new
+        self.models[new] = record
+        if old in self.readmes:
+            self.readmes[new] = self.readmes.pop(old)
+        for source, target in list(self.model_redirects.items()):
+            if target == old:
+                self.model_redirects[source] = new
+        self.model_redirects[old] = new
+        self.model_redirects.pop(new, None)
+
+    def delete_model(self, repo_id: str) -> None:
+        """Deleted: the id answers 404 (RepoNotFound) and leaves the listing."""
+        self.models.pop(repo_id, None)
+        self.readmes.pop(repo_id, None)
+
+    def make_private(self, repo_id: str, private: bool = True) -> None:
+        """Privatised: off the anonymous listing; model info answers 401 RepoNotFound."""
+        self.models[repo_id]["private"] = private

@@ -202,6 +202,28 @@ def discover(
             final=not exc.transient,
         )
         raise
+    if mode == FULL and not limit and not author:
+        # the walk reached the end of the listing: what it did not see may have vanished
+        try:
+            vanished = vanished_check(run=run, client=client)
+        except hub.HubError as exc:  # the listing is complete: the run stands, the check waits
+            vanished = VanishedOutcome()
+            crawl_failure_record(
+                subject_type=choices.SubjectType.CRAWL,
+                subject_key=f"run {run.pk}",
+                stage=choices.CrawlStage.DETAIL,
+                error_code=exc.code,
+                message=f"vanished check stopped (the next full pass continues it): {exc}",
+                run=run,
+                http_status=exc.http_status,
+                final=False,
+            )
+        for callback, ids in (
+            (hooks.on_changed, vanished.changed_ids),
+            (hooks.on_detail, vanished.detail_ids),
+        ):
+            if callback and ids:
+                callback(ids)
     run.refresh_from_db()
     run.status = choices.CrawlStatus.PARTIAL if run.failed_count else choices.CrawlStatus.SUCCEEDED
     run.finished_at = timezone.now()
@@ -209,6 +231,92 @@ def discover(
     run.requests_made = hub.requests_made() - requests_before
     run.save(update_fields=["status", "finished_at", "cursor_url", "requests_made"])
     return run
+
+
+@dataclass
+class VanishedOutcome:
+    checked: int = 0
+    retired: dict[str, int] = field(default_factory=dict)  # reason -> count
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    still_served: int = 0
+    changed_ids: list[int] = field(default_factory=list)
+    detail_ids: list[int] = field(default_factory=list)
+
+
+def vanished_check(*, run: CrawlRun, client: hub.HubClient | None = None) -> VanishedOutcome:
+    """After a complete full pass: ask the Hub about each model the pass did not list.
+
+    Never called for a pass cut short or limited (a partial walk proves nothing about what
+    it did not reach). The Hub's model info answers: 404 -> deleted; 401/403 (RepoNotFound,
+    what the Hub says about a private repo) -> private; a 307 to another id (followed) ->
+    renamed; 200 under the same id -> still there (the listing shifted under the cursor).
+    A transient error stops the check and raises (the rest wait for the next full pass).
+    """
+    client = client or hub.HubClient()
+    outcome = VanishedOutcome()
+    unseen = (
+        AIModel.objects.filter(
+            source=choices.Source.HUGGINGFACE, is_placeholder=False, retired_at__isnull=True
+        )
+        .filter(Q(listed_at__lt=run.started_at) | Q(listed_at__isnull=True))
+        .order_by("id")
+    )
+    for model in unseen.iterator(chunk_size=500):
+        outcome.checked += 1
+        try:
+            record = client.model(model.repo_id)
+        except hub.HubNotFound as exc:
+            reason = choices.Retirement.DELETED if exc.http_status == 404 else choices.Retirement.PRIVATE
+            ingest.model_retire(model=model, reason=reason, message=f"not listed; model info: {exc}")
+            outcome.retired[reason] = outcome.retired.get(reason, 0) + 1
+            outcome.changed_ids.append(model.pk)
+            continue
+        except hub.HubDisabled:
+            AIModel.objects.filter(pk=model.pk).update(disabled=True, listed_at=timezone.now())
+            outcome.changed_ids.append(model.pk)
+            continue
+        except hub.HubError as exc:
+            if exc.transient:
+                raise
+            crawl_failure_record(
+                subject_type=choices.SubjectType.MODEL,
+                subject_key=model.repo_id,
+                stage=choices.CrawlStage.DETAIL,
+                error_code=exc.code,
+                message=f"vanished check: {exc}",
+                run=run,
+                http_status=exc.http_status,
+            )
+            continue
+        if record.private:  # a token that can read it still sees it; the public cannot
+            ingest.model_retire(
+                model=model,
+                reason=choices.Retirement.PRIVATE,
+                message="not listed; the repository is private",
+            )
+            outcome.retired["private"] = outcome.retired.get("private", 0) + 1
+            outcome.changed_ids.append(model.pk)
+        elif record.repo_id != model.repo_id:
+            old = model.repo_id
+            model = ingest.model_rename(model=model, new_repo_id=record.repo_id)
+            ingest.model_still_served(model=model, record=record)
+            outcome.renamed.append((old, record.repo_id))
+            outcome.changed_ids.append(model.pk)
+            outcome.detail_ids.append(model.pk)
+        else:
+            ingest.model_still_served(model=model, record=record)
+            outcome.still_served += 1
+            outcome.changed_ids.append(model.pk)
+    if outcome.checked:
+        log.info(
+            "vanished check after %s: %d checked, retired %s, %d renamed, %d still served",
+            run,
+            outcome.checked,
+            outcome.retired or "none",
+            len(outcome.renamed),
+            outcome.still_served,
+        )
+    return outcome
 
 
 def discover_interrupt(*, run: CrawlRun, reason: str) -> None:

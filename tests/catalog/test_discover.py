@@ -50,9 +50,12 @@ def test_a_second_pass_writes_only_the_counts_and_states_that_changed(snapshot_h
     assert run.unchanged_count == AIModel.objects.filter(is_placeholder=False).count()
     assert run.new_count == 0
     assert run.updated_count == 0
-    # one bulk update of the two rows and the gated model's access evidence (on PostgreSQL
-    # the evidence upsert goes through the driver's cursor, out of the captured queries)
-    assert [w.split()[0] for w in writes if "catalog_aimodel" in w] == ["UPDATE"]
+    # one statement marking the page's rows seen (listed_at: what a complete pass did not
+    # see is checked for deletion), one bulk update of the two rows and the gated model's
+    # access evidence (on PostgreSQL the evidence upsert goes through the driver's cursor,
+    # out of the captured queries)
+    assert [w.split()[0] for w in writes if "catalog_aimodel" in w] == ["UPDATE", "UPDATE"]
+    assert '"listed_at"' in next(w for w in writes if "catalog_aimodel" in w)
     assert all("catalog_aimodel" in w or "catalog_evidence" in w for w in writes)
     rewritten = AIModel.objects.filter(repo_id__in=[counted, gated])
     after = {m.pk: m.updated_at for m in AIModel.objects.all()}
@@ -75,7 +78,9 @@ def test_a_third_pass_over_unchanged_models_writes_nothing(snapshot_hub):
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
         and "catalog_crawlrun" not in q["sql"]
     ]
-    assert writes == []
+    # content is never rewritten; one statement per page marks the listed rows seen
+    assert len(writes) == crawl.CrawlRun.objects.order_by("-pk").first().pages
+    assert all(w.startswith('UPDATE "catalog_aimodel" SET "listed_at"') for w in writes)
 
 
 def test_lineage_edges_and_placeholders(tiny_hub):
