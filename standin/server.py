@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from standin.github import GitHubRoutes
 from standin.hub import NOT_IN_SNAPSHOT, Hub, ListQuery
+from standin.ratelimits import Clock, GitHubRateLimits, HubRateLimits
 
 MAX_PAGE = 1000
 LIST_DEFAULT_FIELDS = (
@@ -139,6 +140,7 @@ class StandinHandler(BaseHTTPRequestHandler):
     ) -> None:
         self.send_response(status)
         merged = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        merged.update(getattr(self, "rate_headers", None) or {})
         merged.update(headers or {})
         for key, value in merged.items():
             self.send_header(key, value)
@@ -178,6 +180,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
+        self.rate_headers: dict[str, str] = {}  # a keep-alive handler serves many requests
         split = urlsplit(self.path)
         path = unquote(split.path)
         query = parse_qs(split.query, keep_blank_values=True)
@@ -189,8 +192,26 @@ class StandinHandler(BaseHTTPRequestHandler):
         rule = self.server.faults.match(self.path)
         if rule is not None and self._apply_fault(rule):
             return
+        if not path.startswith(self.server.github_prefix + "/") and not self._spend_hub_quota(path):
+            return
         with contextlib.suppress(BrokenPipeError):
             self._route(path, query)
+
+    def _spend_hub_quota(self, path: str) -> bool:
+        """Count the request in its Hub bucket; every answer carries the caller's ``RateLimit``
+        headers; over quota (when enforced) the answer is a 429 with ``r=0`` and the real reset.
+        Buckets (hub-docs rate-limits.md): file downloads (``/resolve/``) are "resolvers", the
+        ``/api/`` routes "api", the rest "pages"."""
+        bucket = "resolvers" if "/resolve/" in path else "api" if path.startswith("/api/") else "pages"
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        caller = f"token:{token}" if token else f"ip:{self.client_address[0]}"
+        allowed, self.rate_headers = self.server.hub_limits.spend(caller, bool(token), bucket)
+        if allowed:
+            return True
+        self.server.stats["rate_limited"] += 1
+        reset_in = self.rate_headers["RateLimit"].rsplit("t=", 1)[-1]
+        self._hub_error(429, None, f"You have been rate-limited; retry after {reset_in} seconds")
+        return False
 
     def _apply_fault(self, rule: FaultRule) -> bool:
         """Act out a fault; return True when the request has been answered (or dropped)."""
@@ -464,6 +485,9 @@ class StandinHTTPServer(ThreadingHTTPServer):
         self.github_prefix = github_prefix
         self.github = GitHubRoutes(self)
         self.tokens: dict[str, str] = {}  # valid Hub tokens -> account name (for whoami only)
+        self.clock = Clock()  # the stand-in's time: real, or frozen and advanced by a test
+        self.hub_limits = HubRateLimits(self.clock)
+        self.github_limits = GitHubRateLimits(self.clock)
 
 
 class StandinServer:

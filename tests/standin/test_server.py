@@ -14,8 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 import pytest
 
-from standin.github import QUOTA, repo_number
+from standin.github import repo_number
 from standin.hub import ListQuery, SnapshotHub
+from standin.ratelimits import GITHUB_QUOTAS
 from standin.server import MAX_PAGE, StandinServer, decode_cursor
 from standin.synthetic import SyntheticHub
 
@@ -620,19 +621,22 @@ def _add_repos(hub: SnapshotHub) -> None:
 
 def test_github_etag_and_if_none_match_give_a_304_that_spends_no_quota(server, http):
     _add_repos(server.hub)
-    first = http.get("/github-api/repos/org/trainer")
+    token = {"Authorization": "Bearer ghp_standin"}
+    first = http.get("/github-api/repos/org/trainer", headers=token)
     assert first.status_code == 200
     assert first.json()["full_name"] == "Org/Trainer"
     etag = first.headers["ETag"]
     remaining = int(first.headers["x-ratelimit-remaining"])
-    assert remaining == QUOTA - 1
+    assert remaining == GITHUB_QUOTAS[1] - 1
     assert first.headers["x-ratelimit-used"] == "1"
-    cached = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": etag})
+    cached = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": etag, **token})
     assert cached.status_code == 304
     assert cached.content == b""
     assert cached.headers["ETag"] == etag
     assert int(cached.headers["x-ratelimit-remaining"]) == remaining
-    stale = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": 'W/"something-else"'})
+    stale = http.get(
+        "/github-api/repos/org/trainer", headers={"If-None-Match": 'W/"something-else"', **token}
+    )
     assert stale.status_code == 200
     assert int(stale.headers["x-ratelimit-remaining"]) == remaining - 1
     assert server.stats["github_304"] == 1

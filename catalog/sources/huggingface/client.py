@@ -539,7 +539,42 @@ _installed_for: tuple[Any, ...] | None = None
 
 
 def hub_budget() -> RequestBudget:
-    return RequestBudget("hub", settings.HUB_REQUEST_BUDGET, settings.HUB_REQUEST_WINDOW_SECONDS)
+    """The Hub's ``api`` bucket (listing, model and dataset info, whoami)."""
+    return RequestBudget(
+        "hub",
+        settings.HUB_REQUEST_BUDGET,
+        settings.HUB_REQUEST_WINDOW_SECONDS,
+        settings.CRAWL_UPSTREAM_RESERVE,
+    )
+
+
+def resolver_budget() -> RequestBudget:
+    """The Hub's ``resolvers`` bucket: file downloads (``/resolve/``), counted apart and larger."""
+    return RequestBudget(
+        "hub-resolvers",
+        settings.HUB_RESOLVER_BUDGET,
+        settings.HUB_REQUEST_WINDOW_SECONDS,
+        settings.CRAWL_UPSTREAM_RESERVE,
+    )
+
+
+def _bucket_of(url: httpx2.URL) -> str:
+    return "resolvers" if "/resolve/" in url.path else "api"
+
+
+def _take_from_bucket(request: httpx2.Request) -> None:
+    (resolver_budget() if _bucket_of(request.url) == "resolvers" else hub_budget()).take()
+
+
+def _observe_ratelimit(response: httpx2.Response) -> None:
+    """Every Hub response says what is left in its bucket (``RateLimit`` / ``RateLimit-Policy``,
+    parsed by huggingface_hub's ``parse_ratelimit_headers``): remember it for every worker."""
+    info = parse_ratelimit_headers(response.headers)
+    if info is None:
+        return
+    budget = {"api": hub_budget(), "resolvers": resolver_budget()}.get(info.resource_type)
+    if budget is not None:
+        budget.observe(remaining=info.remaining, reset_in=info.reset_in_seconds)
 
 
 def _counting_hook(request: httpx2.Request) -> None:
@@ -561,15 +596,15 @@ def requests_made() -> int:
 def _client_factory() -> httpx2.Client:
     from huggingface_hub.utils._http import hf_request_event_hook  # the hook the default factory installs
 
-    budget = hub_budget()
     return httpx2.Client(
         event_hooks={
             "request": [
                 netguard.request_hook,
-                lambda request: budget.take(),
+                _take_from_bucket,
                 _counting_hook,
                 hf_request_event_hook,
-            ]
+            ],
+            "response": [_observe_ratelimit],
         },
         follow_redirects=True,
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
@@ -583,6 +618,7 @@ def install_session() -> None:
     key = (
         settings.HF_ENDPOINT,
         settings.HUB_REQUEST_BUDGET,
+        settings.HUB_RESOLVER_BUDGET,
         settings.HUB_REQUEST_WINDOW_SECONDS,
         settings.HUB_HTTP_TIMEOUT,
         settings.GITHUB_API_URL,
