@@ -50,6 +50,8 @@ TARGETS = {
     "api_revalidation_304_rps": (">=", 1000),
     "github_304_repositories_per_second": (">=", 500),
     "github_304_database_writes": ("==", 0),
+    "churn_days_with_errors": ("==", 0),
+    "churn_api_share_of_free_daily_quota": ("<=", 0.5),
 }
 FILTERED_PAGES = [
     "/?license_grade=partial&sort=-downloads",
@@ -141,7 +143,9 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=15, help="length of each load scenario")
     parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--only", default="discovery,rescore,web,github")
+    parser.add_argument("--only", default="discovery,rescore,web,github,churn")
+    parser.add_argument("--churn-models", type=int, default=100_000)
+    parser.add_argument("--churn-days", type=int, default=14)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument(
         "--keep-database", action="store_true", help="reuse the bench database (skip recreate)"
@@ -177,6 +181,21 @@ def main() -> None:
         if "github" in stages:
             print(f"github: {args.repos} repositories ...", flush=True)
             results["github"] = run_stage("github", env, str(args.repos))
+    if "churn" in stages:
+        # its own database: the churn starts from an empty index
+        base, name = args.database_url.rsplit("/", 1)
+        churn_url = f"{base}/{name.removesuffix('_bench')}_churn_bench"
+        recreate_database(churn_url)
+        manage(base_env(churn_url), "migrate", "--noinput", "-v0")
+        print(f"churn: {args.churn_models} models, {args.churn_days} days ...", flush=True)
+        results["churn"] = run_stage(
+            "churn",
+            base_env(churn_url),
+            "--models",
+            str(args.churn_models),
+            "--days",
+            str(args.churn_days),
+        )
     if "rescore" in stages:
         print("rescore ...", flush=True)
         results["rescore"] = run_stage("rescore", base_env(args.database_url))
@@ -194,6 +213,12 @@ def main() -> None:
         figures["discovery_peak_rss_mb"] = d["peak_rss_mb"]
     if "rescore" in results:
         figures["rescore_seconds"] = results["rescore"]["seconds"]
+    if "churn" in results:
+        c = results["churn"]
+        figures["churn_days_with_errors"] = c["days_with_errors"]
+        figures["churn_api_share_of_free_daily_quota"] = (
+            c["max_api_requests_per_day_after_day0"] / c["free_token_daily"]["api"]
+        )
     if "web" in results:
         w = results["web"]
         figures["leaderboard_default_p95_ms"] = w["leaderboard_default"]["p95_ms"]
