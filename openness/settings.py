@@ -254,6 +254,18 @@ CRAWL_USER_AGENT = env_str(
 )
 # Hosts the crawler may contact besides HF_ENDPOINT and GITHUB_API_URL: none by default.
 CRAWL_EXTRA_ALLOWED_HOSTS = env_list("CRAWL_EXTRA_ALLOWED_HOSTS", [])
+# Where the Hub redirects file downloads stored in LFS / Xet (a README among them, now and
+# then): followed there, and nowhere else. The hosts huggingface_hub's downloads end on.
+HUB_CDN_HOSTS = env_list(
+    "HUB_CDN_HOSTS",
+    [
+        "cdn-lfs.hf.co",
+        "cdn-lfs-us-1.hf.co",
+        "cdn-lfs-eu-1.hf.co",
+        "cdn-lfs.huggingface.co",
+        "cas-bridge.xethub.hf.co",
+    ],
+)
 
 # Processes for a full rescore on PostgreSQL (one per core by default; 1 = in-process).
 RESCORE_PROCESSES = env_int("RESCORE_PROCESSES", os.cpu_count() or 1, minimum=1, maximum=32)

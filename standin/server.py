@@ -189,6 +189,9 @@ class StandinHandler(BaseHTTPRequestHandler):
         if path.startswith("/_standin/"):
             self._control(path, query)
             return
+        if path.startswith("/_cdn/"):
+            self._cdn(path.removeprefix("/_cdn/"))
+            return
         rule = self.server.faults.match(self.path)
         if rule is not None and self._apply_fault(rule):
             return
@@ -466,9 +469,31 @@ class StandinHandler(BaseHTTPRequestHandler):
             return
         etag = f'"{record["sha"][:12]}-{len(file.content)}"'
         headers = {"X-Repo-Commit": record["sha"], "ETag": etag, "Accept-Ranges": "bytes"}
+        if record.get("_standin_files_via_cdn"):
+            # a file stored in LFS / Xet: the Hub answers the resolve with a 302 to its CDN
+            # (another host: cdn-lfs.hf.co, cas-bridge.xethub.hf.co), commit headers on the
+            # first hop (huggingface_hub's file_download reads X-Repo-Commit / X-Linked-Etag
+            # there and does not follow redirects to the CDN for metadata). Here the CDN is
+            # this server under the name "localhost", another host to the client.
+            port = self.server.server_address[1]
+            location = f"http://localhost:{port}/_cdn/{repo_id}/{record['sha']}/{filename}"
+            self._send(302, b"", {**headers, "X-Linked-Etag": etag, "Location": location})
+            return
         if file.partial:
             headers["X-Standin-Partial"] = "1"
         self._send(200, file.content, headers, content_type="text/plain; charset=utf-8")
+
+    def _cdn(self, rest: str) -> None:
+        """The CDN end of a redirected download: the bytes, no rate limit, no Hub headers."""
+        match = re.fullmatch(r"(.+?)/([0-9a-f]{40})/(.+)", rest)
+        record = self.server.hub.model(match.group(1)) if match else None
+        file = self.server.hub.model_file(match.group(1), match.group(3)) if match and record else None
+        if file is None or file is NOT_IN_SNAPSHOT:
+            self._send(404, b"NoSuchKey", content_type="application/xml")
+            return
+        self._send(
+            200, file.content, {"ETag": f'"{len(file.content)}"'}, content_type="text/plain; charset=utf-8"
+        )
 
 
 class StandinHTTPServer(ThreadingHTTPServer):

@@ -21,6 +21,7 @@ from catalog.sources.huggingface.client import (
     HubMalformedResponse,
     HubNotFound,
     HubRateLimited,
+    HubRefused,
     HubRevisionNotFound,
     HubUnavailable,
     parse_dataset,
@@ -765,3 +766,24 @@ def test_weight_files_are_recognised_by_extension_or_checkpoint_folder(name, is_
     from catalog.sources.huggingface.client import is_weight_file
 
     assert is_weight_file(name) is is_weight
+
+
+# --- README through the Hub's download CDN --------------------------------------------------------
+def test_a_readme_redirected_to_a_configured_cdn_host_is_read(settings, tiny_hub):
+    settings.HUB_RESOLVER_BUDGET = 10
+    port = tiny_hub.httpd.server_address[1]
+    settings.HUB_CDN_HOSTS = [f"http://localhost:{port}"]
+    tiny_hub.hub.add_model(
+        {"id": "org/lfs-card", "sha": SHA, "_standin_files_via_cdn": True}, readme="# via the CDN"
+    )
+    readme = HubClient().readme("org/lfs-card", SHA)
+    assert "# via the CDN" in readme.text
+    assert tiny_hub.stats["status:302"] == 1
+    assert hf.resolver_budget().used() == 1  # the CDN hop is not charged again
+
+
+def test_a_readme_redirected_elsewhere_is_refused(settings, tiny_hub):
+    settings.HUB_CDN_HOSTS = ["cdn-lfs.hf.co"]  # the real CDN only: localhost is not it
+    tiny_hub.hub.add_model({"id": "org/lfs-card", "sha": SHA, "_standin_files_via_cdn": True}, readme="# x")
+    with pytest.raises(HubRefused):
+        HubClient().readme("org/lfs-card", SHA)

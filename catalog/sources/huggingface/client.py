@@ -563,6 +563,8 @@ def _bucket_of(url: httpx2.URL) -> str:
 
 
 def _take_from_bucket(request: httpx2.Request) -> None:
+    if request.url.host != httpx2.URL(settings.HF_ENDPOINT).host:
+        return  # a download's CDN hop: the Hub charged the /resolve/ request that sent us there
     (resolver_budget() if _bucket_of(request.url) == "resolvers" else hub_budget()).take()
 
 
@@ -623,6 +625,7 @@ def install_session() -> None:
         settings.HUB_HTTP_TIMEOUT,
         settings.GITHUB_API_URL,
         tuple(settings.CRAWL_EXTRA_ALLOWED_HOSTS),
+        tuple(settings.HUB_CDN_HOSTS),
     )
     with _session_lock:
         if _installed_for != key:
