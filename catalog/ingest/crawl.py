@@ -67,14 +67,21 @@ def _kind(mode: str) -> str:
 
 
 def high_water_mark() -> datetime | None:
-    """Newest lastModified any finished discovery ingested: incremental passes stop there."""
+    """Newest lastModified any finished discovery ingested: incremental passes stop there.
+
+    Passes limited by ``--limit`` count only while no unlimited pass has finished: after a
+    first ``crawl --limit N`` the first incremental pass would otherwise walk the whole Hub.
+    What such a first pass did not reach (older and less downloaded) comes with the weekly
+    full pass."""
     finished = CrawlRun.objects.filter(
         kind__in=[choices.CrawlKind.DISCOVER_FULL, choices.CrawlKind.DISCOVER_INCREMENTAL],
         status__in=[choices.CrawlStatus.SUCCEEDED, choices.CrawlStatus.PARTIAL],
         params__author__isnull=True,
-        params__limit__isnull=True,
     )
-    return finished.aggregate(mark=Max("high_water_mark"))["mark"]
+    mark = finished.filter(params__limit__isnull=True).aggregate(mark=Max("high_water_mark"))["mark"]
+    if mark is None:
+        mark = finished.aggregate(mark=Max("high_water_mark"))["mark"]
+    return mark
 
 
 def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:

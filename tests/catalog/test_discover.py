@@ -116,6 +116,17 @@ def test_incremental_pass_stops_at_the_high_water_mark(synthetic_hub):
     assert AIModel.objects.get(repo_id=touched[1]).last_modified.isoformat().startswith("2026-11-20T10:00")
 
 
+def test_a_first_limited_pass_leaves_a_mark_so_the_first_incremental_does_not_walk_the_hub(synthetic_hub):
+    crawl.discover(mode=crawl.FULL, limit=100)
+    listed_before = synthetic_hub.stats["list"]
+    touched = [synthetic_hub.hub.repo_id(i) for i in (5, 1200)]
+    synthetic_hub.hub.touch(touched, "2026-11-20T10:00:00.000Z")
+    run = crawl.discover(mode=crawl.INCREMENTAL)
+    assert run.params["since"] is not None
+    assert synthetic_hub.stats["list"] - listed_before == 1  # one page of 1,000, not all 2,500
+    assert set(touched) <= set(AIModel.objects.values_list("repo_id", flat=True))
+
+
 def test_a_broken_page_interrupts_the_pass_and_the_next_pass_resumes_from_the_cursor(settings, synthetic_hub):
     settings.HUB_LIST_PAGE_SIZE = 500
     synthetic_hub.faults.add(path=r"/api/models\?.*cursor", mode="status", status=503, times=3, every=1)

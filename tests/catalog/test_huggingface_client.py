@@ -787,3 +787,11 @@ def test_a_readme_redirected_elsewhere_is_refused(settings, tiny_hub):
     tiny_hub.hub.add_model({"id": "org/lfs-card", "sha": SHA, "_standin_files_via_cdn": True}, readme="# x")
     with pytest.raises(HubRefused):
         HubClient().readme("org/lfs-card", SHA)
+
+
+def test_the_pre_2022_created_at_placeholder_is_not_a_release_date():
+    old = parse_model({"id": "google-bert/bert-base-uncased", "createdAt": "2022-03-02T23:29:04.000Z"})
+    assert old.created_at is None
+    assert old.problems == []
+    new = parse_model({"id": "org/new", "createdAt": "2022-03-02T23:29:05.000Z"})
+    assert new.created_at is not None

@@ -149,6 +149,10 @@ CARD_KEYS_KEPT = (
     "extra_gated_heading",
 )
 MAX_CARD_BYTES = 16_000
+# The Hub's createdAt for every repository older than the field itself: the earliest stored
+# value, shared by all pre-2022 repositories (shared/reference/hub-api-and-licenses.md 1.6;
+# e.g. bert-base-uncased and gpt2 both answer 2022-03-02T23:29:04.000Z). Not a release date.
+CREATED_AT_SENTINEL = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 # raised into the middle of an HTTP call to stop the work, never an upstream error: the
 # clients let them through (KeyboardInterrupt and SystemExit are not Exceptions anyway)
 CONTROL_FLOW: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
@@ -463,6 +467,8 @@ def parse_model(raw: Any) -> ModelRecord:
     record.author = _str(raw.get("author")) or (repo_id.split("/", 1)[0] if "/" in repo_id else "")
     record.sha = _str(raw.get("sha"))
     record.created_at = parse_hub_datetime(raw.get("createdAt"), problems, "createdAt")
+    if record.created_at == CREATED_AT_SENTINEL:  # "created on or before", not a release date
+        record.created_at = None
     record.last_modified = parse_hub_datetime(raw.get("lastModified"), problems, "lastModified")
     record.private = raw.get("private") is True
     record.disabled = raw.get("disabled") is True
