@@ -569,7 +569,7 @@ def _bucket_of(url: httpx2.URL) -> str:
 
 
 def _take_from_bucket(request: httpx2.Request) -> None:
-    if request.url.host != httpx2.URL(settings.HF_ENDPOINT).host:
+    if request.url.host != httpx2.URL(settings.HF_ENDPOINT or "").host:
         return  # a download's CDN hop: the Hub charged the /resolve/ request that sent us there
     (resolver_budget() if _bucket_of(request.url) == "resolvers" else hub_budget()).take()
 
