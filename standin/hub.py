@@ -43,6 +43,11 @@ class ListQuery:
     pipeline_tag: str | None = None
     gated: bool | None = None
     sort: str | None = None
+    # namespaces whose private repos the caller's token may read: the Hub lists those too, as
+    # the huggingface_hub maintainer's example Space does (huggingface.co/spaces/Wauplin/
+    # gradio-oauth-private-models: list_models(author=..., token=...) then keeps
+    # ``model.private``); anonymously, none
+    private_namespaces: tuple[str, ...] = ()
 
 
 LICENCE_FILE_RE = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|USE_POLICY)([._-][\w.-]*)?$", re.IGNORECASE)
@@ -187,7 +192,12 @@ class SnapshotHub:
 
     # --- Hub interface ---------------------------------------------------------------
     def list_models(self, query: ListQuery, start: int) -> Iterator[tuple[int, dict[str, Any]]]:
-        records = [r for r in self.models.values() if not r.get("private") and matches(r, query)]
+        records = [
+            r
+            for r in self.models.values()
+            if (not r.get("private") or r["id"].split("/", 1)[0] in query.private_namespaces)
+            and matches(r, query)
+        ]
         sort_field = SORT_FIELDS.get(query.sort or "", "downloads")
         records.sort(key=lambda r: r["id"])
         records.sort(key=lambda r: _sort_value(r, sort_field), reverse=True)

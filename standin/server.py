@@ -329,6 +329,12 @@ class StandinHandler(BaseHTTPRequestHandler):
         else:
             self._hub_error(401, None, "Invalid credentials in Authorization header")
 
+    def _readable_namespaces(self) -> tuple[str, ...]:
+        """A valid token reads its account's private repos (and its organisations')."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        account = self.server.tokens.get(token) if token else None
+        return (account, *self.server.token_orgs.get(token, ())) if account else ()
+
     def _list_models(self, query: dict[str, list[str]], truncate: bool) -> None:
         gated_value = (query.get("gated") or [None])[0]
         list_query = ListQuery(
@@ -338,6 +344,7 @@ class StandinHandler(BaseHTTPRequestHandler):
             pipeline_tag=(query.get("pipeline_tag") or [None])[0],
             gated=None if gated_value is None else gated_value.lower() == "true",
             sort=(query.get("sort") or [None])[0],
+            private_namespaces=self._readable_namespaces(),
         )
         try:
             limit = min(int((query.get("limit") or [MAX_PAGE])[0]), MAX_PAGE)
@@ -509,7 +516,8 @@ class StandinHTTPServer(ThreadingHTTPServer):
         self.recent: deque[str] = deque(maxlen=200)
         self.github_prefix = github_prefix
         self.github = GitHubRoutes(self)
-        self.tokens: dict[str, str] = {}  # valid Hub tokens -> account name (for whoami only)
+        self.tokens: dict[str, str] = {}  # valid Hub tokens -> account name (whoami, private listing)
+        self.token_orgs: dict[str, tuple[str, ...]] = {}  # token -> organisations it reads
         self.clock = Clock()  # the stand-in's time: real, or frozen and advanced by a test
         self.hub_limits = HubRateLimits(self.clock)
         self.github_limits = GitHubRateLimits(self.clock)
