@@ -209,12 +209,19 @@ def discover(
             final=not exc.transient,
         )
         raise
+    run.refresh_from_db()
+    run.status = choices.CrawlStatus.PARTIAL if run.failed_count else choices.CrawlStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.cursor_url = ""
+    run.requests_made = hub.requests_made() - requests_before
+    run.save(update_fields=["status", "finished_at", "cursor_url", "requests_made"])
     if mode == FULL and not limit and not author:
-        # the walk reached the end of the listing: what it did not see may have vanished
+        # the walk reached the end of the listing: what it did not see may have vanished. The
+        # run is finished first: a check cut short (time limit, 429) leaves the rows it did not
+        # reach for the next full pass, which checks them again
         try:
-            vanished = vanished_check(run=run, client=client)
-        except hub.HubError as exc:  # the listing is complete: the run stands, the check waits
-            vanished = VanishedOutcome()
+            vanished_check(run=run, client=client, hooks=hooks)
+        except hub.HubError as exc:
             crawl_failure_record(
                 subject_type=choices.SubjectType.CRAWL,
                 subject_key=f"run {run.pk}",
@@ -225,18 +232,8 @@ def discover(
                 http_status=exc.http_status,
                 final=False,
             )
-        for callback, ids in (
-            (hooks.on_changed, vanished.changed_ids),
-            (hooks.on_detail, vanished.detail_ids),
-        ):
-            if callback and ids:
-                callback(ids)
-    run.refresh_from_db()
-    run.status = choices.CrawlStatus.PARTIAL if run.failed_count else choices.CrawlStatus.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.cursor_url = ""
-    run.requests_made = hub.requests_made() - requests_before
-    run.save(update_fields=["status", "finished_at", "cursor_url", "requests_made"])
+        run.requests_made = hub.requests_made() - requests_before
+        CrawlRun.objects.filter(pk=run.pk).update(requests_made=run.requests_made)
     return run
 
 
@@ -250,7 +247,9 @@ class VanishedOutcome:
     detail_ids: list[int] = field(default_factory=list)
 
 
-def vanished_check(*, run: CrawlRun, client: hub.HubClient | None = None) -> VanishedOutcome:
+def vanished_check(
+    *, run: CrawlRun, client: hub.HubClient | None = None, hooks: DiscoverHooks | None = None
+) -> VanishedOutcome:
     """After a complete full pass: ask the Hub about each model the pass did not list.
 
     Never called for a pass cut short or limited (a partial walk proves nothing about what
@@ -268,52 +267,26 @@ def vanished_check(*, run: CrawlRun, client: hub.HubClient | None = None) -> Van
         .filter(Q(listed_at__lt=run.started_at) | Q(listed_at__isnull=True))
         .order_by("id")
     )
-    for model in unseen.iterator(chunk_size=500):
-        outcome.checked += 1
-        try:
-            record = client.model(model.repo_id)
-        except hub.HubNotFound as exc:
-            reason = choices.Retirement.DELETED if exc.http_status == 404 else choices.Retirement.PRIVATE
-            ingest.model_retire(model=model, reason=reason, message=f"not listed; model info: {exc}")
-            outcome.retired[reason] = outcome.retired.get(reason, 0) + 1
-            outcome.changed_ids.append(model.pk)
-            continue
-        except hub.HubDisabled:
-            AIModel.objects.filter(pk=model.pk).update(disabled=True, listed_at=timezone.now())
-            outcome.changed_ids.append(model.pk)
-            continue
-        except hub.HubError as exc:
-            if exc.transient:
-                raise
-            crawl_failure_record(
-                subject_type=choices.SubjectType.MODEL,
-                subject_key=model.repo_id,
-                stage=choices.CrawlStage.DETAIL,
-                error_code=exc.code,
-                message=f"vanished check: {exc}",
-                run=run,
-                http_status=exc.http_status,
-            )
-            continue
-        if record.private:  # a token that can read it still sees it; the public cannot
-            ingest.model_retire(
-                model=model,
-                reason=choices.Retirement.PRIVATE,
-                message="not listed; the repository is private",
-            )
-            outcome.retired["private"] = outcome.retired.get("private", 0) + 1
-            outcome.changed_ids.append(model.pk)
-        elif record.repo_id != model.repo_id:
-            old = model.repo_id
-            model = ingest.model_rename(model=model, new_repo_id=record.repo_id)
-            ingest.model_still_served(model=model, record=record)
-            outcome.renamed.append((old, record.repo_id))
-            outcome.changed_ids.append(model.pk)
-            outcome.detail_ids.append(model.pk)
-        else:
-            ingest.model_still_served(model=model, record=record)
-            outcome.still_served += 1
-            outcome.changed_ids.append(model.pk)
+    hooks = hooks or DiscoverHooks()
+    told = {"changed": 0, "detail": 0}
+
+    def tell() -> None:  # as it goes: a check cut short has announced what it did
+        for name, callback, ids in (
+            ("changed", hooks.on_changed, outcome.changed_ids),
+            ("detail", hooks.on_detail, outcome.detail_ids),
+        ):
+            if callback and ids[told[name] :]:
+                callback(ids[told[name] :])
+            told[name] = len(ids)
+
+    try:
+        for model in unseen.iterator(chunk_size=500):
+            outcome.checked += 1
+            _check_one(model, client, run, outcome)
+            if outcome.checked % 100 == 0:
+                tell()
+    finally:
+        tell()
     if outcome.checked:
         log.info(
             "vanished check after %s: %d checked, retired %s, %d renamed, %d still served",
@@ -324,6 +297,52 @@ def vanished_check(*, run: CrawlRun, client: hub.HubClient | None = None) -> Van
             outcome.still_served,
         )
     return outcome
+
+
+def _check_one(model: AIModel, client: hub.HubClient, run: CrawlRun, outcome: VanishedOutcome) -> None:
+    """Ask the Hub about one model the pass did not list, and act on the answer."""
+    try:
+        record = client.model(model.repo_id)
+    except hub.HubNotFound as exc:
+        reason = choices.Retirement.DELETED if exc.http_status == 404 else choices.Retirement.PRIVATE
+        ingest.model_retire(model=model, reason=reason, message=f"not listed; model info: {exc}")
+        outcome.retired[reason] = outcome.retired.get(reason, 0) + 1
+        outcome.changed_ids.append(model.pk)
+        return
+    except hub.HubDisabled:
+        AIModel.objects.filter(pk=model.pk).update(disabled=True, listed_at=timezone.now())
+        outcome.changed_ids.append(model.pk)
+        return
+    except hub.HubError as exc:
+        if exc.transient:
+            raise
+        crawl_failure_record(
+            subject_type=choices.SubjectType.MODEL,
+            subject_key=model.repo_id,
+            stage=choices.CrawlStage.DETAIL,
+            error_code=exc.code,
+            message=f"vanished check: {exc}",
+            run=run,
+            http_status=exc.http_status,
+        )
+        return
+    if record.private:  # a token that can read it still sees it; the public cannot
+        ingest.model_retire(
+            model=model, reason=choices.Retirement.PRIVATE, message="not listed; the repository is private"
+        )
+        outcome.retired["private"] = outcome.retired.get("private", 0) + 1
+        outcome.changed_ids.append(model.pk)
+    elif record.repo_id != model.repo_id:
+        old = model.repo_id
+        model = ingest.model_rename(model=model, new_repo_id=record.repo_id)
+        ingest.model_still_served(model=model, record=record)
+        outcome.renamed.append((old, record.repo_id))
+        outcome.changed_ids.append(model.pk)
+        outcome.detail_ids.append(model.pk)
+    else:
+        ingest.model_still_served(model=model, record=record)
+        outcome.still_served += 1
+        outcome.changed_ids.append(model.pk)
 
 
 def discover_interrupt(*, run: CrawlRun, reason: str) -> None:

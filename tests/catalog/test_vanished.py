@@ -171,3 +171,38 @@ def test_folding_a_listed_new_name_keeps_a_correction_made_on_it(tiny_hub):
     assert list(AIModel.objects.values_list("pk", "repo_id")) == [(old.pk, "org/new")]
     correction.refresh_from_db()
     assert correction.model_id == old.pk
+
+
+def test_a_time_limit_during_the_check_leaves_the_pass_finished_and_the_rest_for_the_next(
+    tiny_hub, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from catalog.ingest import store
+
+    hub = tiny_hub.hub
+    _hub_with(hub, "org/a", "org/gone-1", "org/gone-2")
+    _full_pass()
+    hub.delete_model("org/gone-1")
+    hub.delete_model("org/gone-2")
+    real_retire = store.model_retire
+    calls = []
+
+    def retire_then_time_out(**kwargs):
+        calls.append(kwargs["model"].repo_id)
+        if len(calls) == 2:
+            raise SoftTimeLimitExceeded()
+        real_retire(**kwargs)
+
+    monkeypatch.setattr(store, "model_retire", retire_then_time_out)
+    changed: list[int] = []
+    with pytest.raises(SoftTimeLimitExceeded):
+        crawl.discover(mode=crawl.FULL, hooks=crawl.DiscoverHooks(on_changed=changed.extend))
+    run = crawl.CrawlRun.objects.order_by("-pk").first()
+    assert run.status == choices.CrawlStatus.SUCCEEDED  # the listing was complete
+    first = AIModel.objects.get(repo_id=calls[0])
+    assert first.retired_reason == "deleted"
+    assert changed == [first.pk]  # announced before the cut: it leaves the board
+    monkeypatch.setattr(store, "model_retire", real_retire)
+    _full_pass()
+    assert AIModel.objects.filter(retired_reason="deleted").count() == 2
