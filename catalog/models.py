@@ -112,6 +112,8 @@ class AIModel(models.Model):
             models.Index(fields=["hub_created_at"], name="aimodel_created"),
             models.Index(fields=["-last_modified"], name="aimodel_last_modified"),
             models.Index(fields=["detail_crawled_at"], name="aimodel_detail_crawled"),
+            # a new id carrying a stored model's commit may be a rename (crawl.renames_spot)
+            models.Index(fields=["sha"], name="aimodel_sha"),
         ]
 
     def __str__(self) -> str:

@@ -173,9 +173,16 @@ def discover(
                     page.models = page.models[:room]
             done = reached_mark or (limit is not None and run.seen_count + len(page.models) >= limit)
             _still_owner(run)
+            known = set(
+                AIModel.objects.filter(repo_id__in=[m.repo_id for m in page.models]).values_list(
+                    "repo_id", flat=True
+                )
+            )
             outcome = ingest.listing_page_ingest(
                 page=page, run=run, orgs=orgs, cursor_after=None if done else page.next_url
             )
+            if fresh := [m for m in page.models if m.repo_id not in known and m.sha and not m.private]:
+                renames_spot(new=fresh, run=run, client=client, hooks=hooks)
             run.requests_made = hub.requests_made() - requests_before
             CrawlRun.objects.filter(pk=run.pk).update(requests_made=run.requests_made)
             statistics.added(outcome.new)
@@ -296,6 +303,38 @@ def vanished_check(
             len(outcome.renamed),
             outcome.still_served,
         )
+    return outcome
+
+
+def renames_spot(
+    *, new: list[hub.ModelRecord], run: CrawlRun, client: hub.HubClient, hooks: DiscoverHooks
+) -> VanishedOutcome:
+    """A new id whose commit a stored model carries under another id may be that model,
+    renamed (a rename keeps the repository's history, so its sha): ask the Hub about the
+    stored id at once and fold a rename now, so the two names are not both on the board
+    until the next full pass. A copy under another name (same commit, both served) is left
+    alone. One model-info request per suspect; none for ordinary new models."""
+    outcome = VanishedOutcome()
+    suspects = (
+        AIModel.objects.filter(
+            source=choices.Source.HUGGINGFACE,
+            sha__in=[m.sha for m in new],
+            is_placeholder=False,
+            retired_at__isnull=True,
+        )
+        .exclude(repo_id__in=[m.repo_id for m in new])
+        .filter(Q(listed_at__lt=run.started_at) | Q(listed_at__isnull=True))
+    )
+    for model in suspects:
+        outcome.checked += 1
+        try:
+            _check_one(model, client, run, outcome)
+        except hub.HubError as exc:  # the full pass's check will ask again
+            log.info("rename check of %s skipped: %s", model.repo_id, exc)
+            break
+    for callback, ids in ((hooks.on_changed, outcome.changed_ids), (hooks.on_detail, outcome.detail_ids)):
+        if callback and ids:
+            callback(ids)
     return outcome
 
 

@@ -206,3 +206,29 @@ def test_a_time_limit_during_the_check_leaves_the_pass_finished_and_the_rest_for
     monkeypatch.setattr(store, "model_retire", real_retire)
     _full_pass()
     assert AIModel.objects.filter(retired_reason="deleted").count() == 2
+
+
+def test_an_incremental_pass_that_lists_a_renamed_model_folds_it_at_once(tiny_hub):
+    from datetime import UTC, datetime
+
+    hub = tiny_hub.hub
+    _hub_with(hub, "org/old-name", "org/other")
+    hub.add_model({"id": "org/copy-a", "sha": "c" * 40, "cardData": {"license": "mit"}})
+    _full_pass()
+    model = AIModel.objects.get(repo_id="org/old-name")
+    hub.rename_model("org/old-name", "org/new-name")
+    hub.add_model({"id": "org/copy-b", "sha": "c" * 40, "cardData": {"license": "mit"}})  # same commit
+    changed: list[int] = []
+    crawl.discover(
+        mode=crawl.INCREMENTAL,
+        since=datetime(2000, 1, 1, tzinfo=UTC),
+        hooks=crawl.DiscoverHooks(on_changed=changed.extend),
+    )
+    assert AIModel.objects.get(pk=model.pk).repo_id == "org/new-name"
+    assert not AIModel.objects.filter(repo_id="org/old-name").exists()
+    assert ModelAlias.objects.get(repo_id="org/old-name").model_id == model.pk
+    assert model.pk in changed
+    # a copy under another name (same commit, both served) stays two models
+    assert (
+        AIModel.objects.filter(repo_id__in=["org/copy-a", "org/copy-b"], retired_at__isnull=True).count() == 2
+    )
