@@ -129,3 +129,21 @@ def test_a_model_turned_private_leaves_the_leaderboard():
     AIModel.objects.filter(pk=model.pk).update(private=True)
     rescore(model_ids=[model.pk])
     assert not Score.objects.get(model=model).is_listed
+
+
+@pytest.mark.django_db
+def test_stored_created_at_placeholders_are_cleared_by_the_migration():
+    import importlib
+    from datetime import UTC, datetime
+
+    from django.apps import apps
+
+    migration = importlib.import_module("catalog.migrations.0006_created_at_sentinel")
+    old = AIModel.objects.create(repo_id="org/old", name="old", hub_created_at=migration.SENTINEL)
+    real = datetime(2024, 5, 1, tzinfo=UTC)
+    new = AIModel.objects.create(repo_id="org/new", name="new", hub_created_at=real)
+    migration.clear(apps, None)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.hub_created_at is None
+    assert new.hub_created_at == real
