@@ -417,8 +417,10 @@ class StandinHandler(BaseHTTPRequestHandler):
             )
             self._json(307, {"error": "moved"}, {"Location": location})
             return
-        if record is None or record.get("private"):
-            # the Hub answers 401 for repos that are private or do not exist
+        readable = record is not None and record["id"].split("/", 1)[0] in self._readable_namespaces()
+        if record is None or (record.get("private") and not readable):
+            # the Hub answers 401 for repos that are private or do not exist; a token that can
+            # read the private repo gets it, with "private": true
             status = 401 if record is not None else 404
             self._hub_error(status, "RepoNotFound", "Repository not found")
             return

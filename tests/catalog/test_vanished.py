@@ -232,3 +232,17 @@ def test_an_incremental_pass_that_lists_a_renamed_model_folds_it_at_once(tiny_hu
     assert (
         AIModel.objects.filter(repo_id__in=["org/copy-a", "org/copy-b"], retired_at__isnull=True).count() == 2
     )
+
+
+def test_a_private_repo_read_with_its_owners_token_is_retired_as_private(tiny_hub, settings):
+    hub = tiny_hub.hub
+    _hub_with(hub, "org/a", "mine/secret")
+    _full_pass()
+    tiny_hub.httpd.tokens["hf_mine"] = "mine"
+    settings.HF_TOKEN = "hf_mine"
+    hub.make_private("mine/secret")
+    hub.delete_model("org/a")
+    _full_pass()
+    secret = AIModel.objects.get(repo_id="mine/secret")
+    assert (secret.private, secret.retired_reason) == (True, "private")
+    assert AIModel.objects.get(repo_id="org/a").retired_reason == "deleted"
