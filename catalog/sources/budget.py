@@ -17,8 +17,8 @@ Three things bound what a crawler sends:
 * **Pacing.** A window's budget is never spent in one burst at its start (GitHub's
   secondary limits punish bursts; docs.github.com "secondary rate limits": make requests
   serially, avoid many at once): each ``CRAWL_PACE_SECONDS`` slice of the window allows
-  only its share of the budget (at least one request); the next request waits for the
-  next slice, in place (a few seconds at most).
+  only its share of the budget (at least one request), spaced evenly inside the slice; the
+  next request waits for its turn or the next slice, in place (a few seconds at most).
 
 A caller that finds a budget spent either waits (when the wait is short enough for its
 context) or gets ``BudgetExhausted`` with the seconds to wait plus jitter (so workers
@@ -134,6 +134,11 @@ class RequestBudget:
             except ValueError:
                 continue
             if used <= share:
+                # and spaced inside the slice: the n-th request of a slice goes no earlier
+                # than n-1 spacings after its start
+                due = index * slice_seconds + (used - 1) * slice_seconds / share
+                if due > now:
+                    time.sleep(due - now)
                 return
             time.sleep((index + 1) * slice_seconds - now + 0.01)
             now = time.time()

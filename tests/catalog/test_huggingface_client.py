@@ -733,6 +733,21 @@ def test_requests_are_paced_across_the_window_not_sent_in_one_burst(settings, ti
     assert tiny_hub.stats["model"] == 3
 
 
+def test_a_slices_share_is_spaced_inside_the_slice(settings, tiny_hub):
+    import time
+
+    settings.HUB_REQUEST_BUDGET = 600  # two per 1 s slice: half a second apart
+    settings.CRAWL_PACE_SECONDS = 1
+    tiny_hub.hub.add_model({"id": "org/m", "sha": SHA})
+    client = HubClient()
+    client.model("org/m")
+    client.model("org/m")  # fills the slice
+    client.model("org/m")  # first of the next slice
+    started = time.monotonic()
+    client.model("org/m")  # second of that slice: half a slice after its start
+    assert time.monotonic() - started >= 0.45
+
+
 def test_the_budget_is_shared_by_clients_and_counts_retries(settings, tiny_hub):
     settings.HUB_REQUEST_BUDGET = 3
     tiny_hub.hub.add_model({"id": "org/m"})
