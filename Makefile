@@ -20,7 +20,7 @@ install: $(STAMP)
 # The snapshot's download counts are a frozen sample, so the demo lists every model as
 # "notable" (the default leaderboard view) instead of hiding the less-downloaded ones.
 DEMO_ENV := HF_ENDPOINT=http://127.0.0.1:8765 GITHUB_API_URL=http://127.0.0.1:8765/github-api \
-	HF_PUBLIC_URL=https://huggingface.co HUB_REQUEST_BUDGET=0 GITHUB_REQUEST_BUDGET=0 \
+	HF_PUBLIC_URL=https://huggingface.co HUB_REQUEST_BUDGET=0 HUB_RESOLVER_BUDGET=0 GITHUB_REQUEST_BUDGET=0 \
 	CRAWL_POPULARITY_THRESHOLD=0 CRAWL_LIKES_THRESHOLD=0 NOTABLE_MIN_DOWNLOADS=0
 
 # Migrates, starts the stand-in hub on 127.0.0.1 with the bundled snapshot, crawls it on

@@ -56,6 +56,8 @@ TARGETS = {
     "api_revalidation_304_rps": (">=", 1000),
     "github_304_repositories_per_second": (">=", 500),
     "github_304_database_writes": ("==", 0),
+    "churn_days_with_errors": ("==", 0),
+    "churn_api_share_of_free_daily_quota": ("<=", 0.5),
 }
 # targets that change at a million models (issue 16): the rest hold at every N
 TARGETS_AT_1M = {
@@ -224,10 +226,14 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=15, help="length of each load scenario")
     parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 2)
+    # churn (days of a changing hub crawled through the pipeline) runs only when named: at the
+    # default 100,000 models one simulated day takes about 25 minutes on this machine
     parser.add_argument("--only", default="discovery,rescore,web,github,explain,size")
     parser.add_argument(
         "--quick", action="store_true", help="10,000 models, 1,000 repositories, short loads (< 3 min)"
     )
+    parser.add_argument("--churn-models", type=int, default=100_000)
+    parser.add_argument("--churn-days", type=int, default=14)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument(
         "--keep-database", action="store_true", help="reuse the bench database (skip recreate)"
@@ -235,6 +241,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.models, args.repos, args.seconds = min(args.models, 10_000), min(args.repos, 1_000), 4
+        args.churn_models, args.churn_days = min(args.churn_models, 1_000), min(args.churn_days, 3)
     stages = set(args.only.split(","))
     targets = targets_for(args.models)
     results: dict = {
@@ -269,6 +276,21 @@ def main() -> None:
             print(f"github: {args.repos} repositories ...", flush=True)
             results["github"] = run_stage("github", env, str(args.repos))
         results["standin_peak_rss_mb"] = process_tree_peak_rss_mb(hub_process.pid).get("master", 0.0)
+    if "churn" in stages:
+        # its own database: the churn starts from an empty index
+        base, name = args.database_url.rsplit("/", 1)
+        churn_url = f"{base}/{name.removesuffix('_bench')}_churn_bench"
+        recreate_database(churn_url)
+        manage(base_env(churn_url), "migrate", "--noinput", "-v0")
+        print(f"churn: {args.churn_models} models, {args.churn_days} days ...", flush=True)
+        results["churn"] = run_stage(
+            "churn",
+            base_env(churn_url),
+            "--models",
+            str(args.churn_models),
+            "--days",
+            str(args.churn_days),
+        )
     if "rescore" in stages:
         print("rescore ...", flush=True)
         results["rescore"] = run_stage("rescore", base_env(args.database_url))
@@ -305,6 +327,12 @@ def main() -> None:
         figures["hot_path_sequential_scans"] = len(results["explain"]["seq_scans"])
     if "size" in results:
         figures["database_kb_per_model_without_evidence"] = results["size"]["kb_per_model_without_evidence"]
+    if "churn" in results:
+        c = results["churn"]
+        figures["churn_days_with_errors"] = c["days_with_errors"]
+        figures["churn_api_share_of_free_daily_quota"] = (
+            c["max_api_requests_per_day_after_day0"] / c["free_token_daily"]["api"]
+        )
     if "web" in results:
         w = results["web"]
         figures["leaderboard_default_p95_ms"] = w["leaderboard_default"]["p95_ms"]

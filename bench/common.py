@@ -62,6 +62,7 @@ def base_env(database_url: str, hub_port: int | None = None, **extra: str) -> di
         DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="openness.settings",
         HUB_REQUEST_BUDGET="0",
+        HUB_RESOLVER_BUDGET="0",
         GITHUB_REQUEST_BUDGET="0",
         LOG_LEVEL="WARNING",
         HF_PUBLIC_URL="https://huggingface.co",

@@ -150,6 +150,13 @@ class CorrectionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "withdrawn"
 
 
+class Retirement(models.TextChoices):
+    """Why a model left the index after a complete pass did not list it."""
+
+    DELETED = "deleted", "deleted from the Hub"
+    PRIVATE = "private", "made private on the Hub"
+
+
 class CrawlOutcome(models.TextChoices):
     """What one detail or repository crawl did (a str: compares equal to its value)."""
 

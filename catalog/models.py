@@ -50,6 +50,12 @@ class AIModel(models.Model):
         max_length=8, choices=choices.Gate.choices, default=choices.Gate.NONE, blank=True
     )
     missing_since = models.DateTimeField(null=True, blank=True, help_text="When the Hub first answered 404")
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a complete discovery pass found it gone (deleted or private)"
+    )
+    retired_reason = models.CharField(
+        max_length=16, choices=choices.Retirement.choices, blank=True, default=""
+    )
 
     # upstream revision and dates
     sha = models.CharField(max_length=64, blank=True, help_text="Commit the last listing reported")
@@ -106,6 +112,8 @@ class AIModel(models.Model):
             models.Index(fields=["hub_created_at"], name="aimodel_created"),
             models.Index(fields=["-last_modified"], name="aimodel_last_modified"),
             models.Index(fields=["detail_crawled_at"], name="aimodel_detail_crawled"),
+            # a new id carrying a stored model's commit may be a rename (crawl.renames_spot)
+            models.Index(fields=["sha"], name="aimodel_sha"),
         ]
 
     def __str__(self) -> str:
@@ -114,6 +122,24 @@ class AIModel(models.Model):
     @property
     def hub_url(self) -> str:
         return f"https://huggingface.co/{self.repo_id}"
+
+
+class ModelAlias(models.Model):
+    """A name the Hub used to serve a model under (it was renamed): old URLs redirect to the model."""
+
+    source = models.CharField(
+        max_length=16, choices=choices.Source.choices, default=choices.Source.HUGGINGFACE
+    )
+    repo_id = models.CharField(max_length=200, help_text="The old repository id")
+    model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(default=timezone.now, help_text="When the rename was seen")
+
+    class Meta:
+        verbose_name_plural = "model aliases"
+        constraints = [models.UniqueConstraint(fields=["source", "repo_id"], name="modelalias_natural_key")]
+
+    def __str__(self) -> str:
+        return f"{self.repo_id} -> {self.model_id}"
 
 
 class Dataset(models.Model):

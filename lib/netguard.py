@@ -1,7 +1,8 @@
 """Which hosts the crawler may contact, checked on every request (redirects included).
 
 Only the configured endpoints are ever fetched: the Hub (``HF_ENDPOINT``), the GitHub API
-(``GITHUB_API_URL``) and any ``CRAWL_EXTRA_ALLOWED_HOSTS``. A host that resolves to a
+(``GITHUB_API_URL``), the Hub's download CDN (``HUB_CDN_HOSTS``, where a file download
+may be redirected) and any ``CRAWL_EXTRA_ALLOWED_HOSTS``. A host that resolves to a
 private, loopback, link-local, reserved, multicast or otherwise non-global address is
 refused, unless it is exactly a configured endpoint that itself points at such an address
 (the stand-in hub on 127.0.0.1, an internal mirror an operator chose on purpose).
@@ -38,7 +39,7 @@ def _origin(url: str) -> tuple[str, int]:
 def configured_origins() -> set[tuple[str, int]]:
     # env_url() is typed str | None; both settings have a default
     origins = {_origin(settings.HF_ENDPOINT), _origin(settings.GITHUB_API_URL)}  # type: ignore[arg-type]
-    for extra in settings.CRAWL_EXTRA_ALLOWED_HOSTS:
+    for extra in [*settings.CRAWL_EXTRA_ALLOWED_HOSTS, *settings.HUB_CDN_HOSTS]:
         origins.add(_origin(extra if "://" in extra else f"https://{extra}"))
     return origins
 

@@ -225,6 +225,13 @@ GITHUB_TOKEN = env_str("GITHUB_TOKEN")
 # 10 % under so other tools sharing the IP or token keep some room.
 HUB_REQUEST_WINDOW_SECONDS = env_int("HUB_REQUEST_WINDOW_SECONDS", 300, minimum=1)
 HUB_REQUEST_BUDGET = env_int("HUB_REQUEST_BUDGET", 900 if HF_TOKEN else 450, minimum=0)  # 0 = unlimited
+# README and other file downloads (/resolve/) count in the Hub's separate "resolvers" bucket:
+# 3,000 per 5 minutes anonymously, 5,000 with a free token (hub-docs rate-limits.md).
+HUB_RESOLVER_BUDGET = env_int("HUB_RESOLVER_BUDGET", 4500 if HF_TOKEN else 2700, minimum=0)  # 0 = unlimited
+# Requests spread over the window: each slice of this many seconds allows its share only.
+CRAWL_PACE_SECONDS = env_float("CRAWL_PACE_SECONDS", 10.0, minimum=0.0)
+# Stop when the upstream's own RateLimit / x-ratelimit-remaining count falls to this.
+CRAWL_UPSTREAM_RESERVE = env_int("CRAWL_UPSTREAM_RESERVE", 5, minimum=0)
 GITHUB_REQUEST_WINDOW_SECONDS = env_int("GITHUB_REQUEST_WINDOW_SECONDS", 3600, minimum=1)
 GITHUB_REQUEST_BUDGET = env_int("GITHUB_REQUEST_BUDGET", 4500 if GITHUB_TOKEN else 55, minimum=0)
 HUB_LIST_PAGE_SIZE = env_int("HUB_LIST_PAGE_SIZE", 1000, minimum=1, maximum=1000)
@@ -257,6 +264,18 @@ CRAWL_USER_AGENT = env_str(
 )
 # Hosts the crawler may contact besides HF_ENDPOINT and GITHUB_API_URL: none by default.
 CRAWL_EXTRA_ALLOWED_HOSTS = env_list("CRAWL_EXTRA_ALLOWED_HOSTS", [])
+# Where the Hub redirects file downloads stored in LFS / Xet (a README among them, now and
+# then): followed there, and nowhere else. The hosts huggingface_hub's downloads end on.
+HUB_CDN_HOSTS = env_list(
+    "HUB_CDN_HOSTS",
+    [
+        "cdn-lfs.hf.co",
+        "cdn-lfs-us-1.hf.co",
+        "cdn-lfs-eu-1.hf.co",
+        "cdn-lfs.huggingface.co",
+        "cas-bridge.xethub.hf.co",
+    ],
+)
 
 # Processes for a full rescore on PostgreSQL (one per core by default; 1 = in-process).
 RESCORE_PROCESSES = env_int("RESCORE_PROCESSES", os.cpu_count() or 1, minimum=1, maximum=32)

@@ -44,6 +44,7 @@ MODEL_FIELDS = (
     "repo_id",
     "is_placeholder",
     "missing_since",
+    "retired_at",
     "private",
     "disabled",
     "gated",
@@ -457,7 +458,8 @@ def build_facts(
             parameters=m["parameters"],
             released_at=m["hub_created_at"],
             last_crawled_at=m["detail_crawled_at"] or m["listed_at"],
-            is_listed=not m["is_placeholder"] and not m["private"],  # a private repo leaves the board
+            # a private repo leaves the board, and so does one a complete pass found gone
+            is_listed=not m["is_placeholder"] and not m["private"] and m["retired_at"] is None,
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids

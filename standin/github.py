@@ -1,7 +1,8 @@
 """GitHub REST routes of the stand-in: repository, license and recursive git tree.
 
-Every answer carries the ``x-ratelimit-*`` headers and an ``ETag``; a matching
-``If-None-Match`` gets a bodiless 304 that, as on GitHub, does not use up the quota.
+Every answer carries the ``x-ratelimit-*`` headers of its caller (``standin.ratelimits``) and
+an ``ETag``; a matching ``If-None-Match`` gets a bodiless 304 that, as on GitHub, uses up no
+quota when the request is authorised (an anonymous one counts).
 Renamed repositories answer 301 to ``/repositories/<id>``; an empty repository answers 409
 on its tree; a record may mark its tree as truncated.
 """
@@ -12,15 +13,12 @@ import base64
 import hashlib
 import json
 import re
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from standin.server import StandinHandler, StandinHTTPServer
 
 NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
-QUOTA = 5000
 
 
 def repo_number(full_name: str) -> int:
@@ -44,38 +42,55 @@ def _identifying_text(record: dict[str, Any]) -> str:
     return line or str((record["repo"].get("license") or {}).get("name") or "")
 
 
+def caller_of(handler: StandinHandler) -> tuple[str, bool]:
+    """Who GitHub counts a request against: the token, or the IP without one."""
+    token = (handler.headers.get("Authorization") or "").split(" ", 1)[-1].strip()
+    if token:
+        return f"token:{token}", True
+    return f"ip:{handler.client_address[0]}", False
+
+
 class GitHubRoutes:
     def __init__(self, server: StandinHTTPServer) -> None:
         self.server = server
-        self._lock = threading.Lock()
-        self.remaining = QUOTA
-        self.reset_at = int(time.time()) + 3600
 
-    def _rate_headers(self, spend: bool) -> dict[str, str]:
-        with self._lock:
-            now = int(time.time())
-            if now >= self.reset_at:
-                self.remaining, self.reset_at = QUOTA, now + 3600
-            if spend and self.remaining > 0:
-                self.remaining -= 1
-            return {
-                "x-ratelimit-limit": str(QUOTA),
-                "x-ratelimit-remaining": str(self.remaining),
-                "x-ratelimit-used": str(QUOTA - self.remaining),
-                "x-ratelimit-reset": str(self.reset_at),
-                "x-ratelimit-resource": "core",
-            }
+    @property
+    def limits(self):
+        return self.server.github_limits
+
+    @property
+    def remaining(self) -> int:
+        """What is left of the anonymous loopback caller's hour (for tests)."""
+        return self.limits.remaining("ip:127.0.0.1", False)
 
     def _answer(
         self, handler: StandinHandler, status: int, payload: Any, extra: dict[str, str] | None = None
     ) -> None:
         body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         etag = f'W/"{hashlib.sha1(body, usedforsecurity=False).hexdigest()}"'
-        if status == 200 and handler.headers.get("If-None-Match") == etag:
-            self.server.stats["github_304"] += 1
-            handler._send(304, b"", {"ETag": etag, **self._rate_headers(spend=False)})
+        caller, authorised = caller_of(handler)
+        not_modified = status == 200 and handler.headers.get("If-None-Match") == etag
+        # an authorised 304 is free; an anonymous one counts (docs.github.com, "Best practices
+        # for using the REST API", conditional requests)
+        allowed, rate = self.limits.spend(caller, authorised, free=not_modified and authorised)
+        if not allowed:
+            self.server.stats["github_limited"] += 1
+            handler._send(
+                403,
+                json.dumps(
+                    {
+                        "message": f"API rate limit exceeded for {caller}.",
+                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                    }
+                ).encode(),
+                rate,
+            )
             return
-        headers = {"ETag": etag, **self._rate_headers(spend=True), **(extra or {})}
+        if not_modified:
+            self.server.stats["github_304"] += 1
+            handler._send(304, b"", {"ETag": etag, **rate})
+            return
+        headers = {"ETag": etag, **rate, **(extra or {})}
         handler._send(status, body, headers)
 
     def _record(self, full_name: str) -> dict[str, Any] | None:

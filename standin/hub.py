@@ -43,6 +43,11 @@ class ListQuery:
     pipeline_tag: str | None = None
     gated: bool | None = None
     sort: str | None = None
+    # namespaces whose private repos the caller's token may read: the Hub lists those too, as
+    # the huggingface_hub maintainer's example Space does (huggingface.co/spaces/Wauplin/
+    # gradio-oauth-private-models: list_models(author=..., token=...) then keeps
+    # ``model.private``); anonymously, none
+    private_namespaces: tuple[str, ...] = ()
 
 
 LICENCE_FILE_RE = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|USE_POLICY)([._-][\w.-]*)?$", re.IGNORECASE)
@@ -214,7 +219,12 @@ class SnapshotHub:
 
     # --- Hub interface ---------------------------------------------------------------
     def list_models(self, query: ListQuery, start: int) -> Iterator[tuple[int, dict[str, Any]]]:
-        records = [r for r in self.models.values() if not r.get("private") and matches(r, query)]
+        records = [
+            r
+            for r in self.models.values()
+            if (not r.get("private") or r["id"].split("/", 1)[0] in query.private_namespaces)
+            and matches(r, query)
+        ]
         sort_field = SORT_FIELDS.get(query.sort or "", "downloads")
         records.sort(key=lambda r: r["id"])
         records.sort(key=lambda r: _sort_value(r, sort_field), reverse=True)
@@ -289,3 +299,32 @@ class SnapshotHub:
 
     def model_ids(self) -> list[str]:
         return sorted(self.models)
+
+    # --- how the Hub changes under a crawler (churn) ------------------------------------
+    def rename_model(self, old: str, new: str) -> None:
+        """A repo moved to a new name: the old id answers with a redirect to the new one, as
+        the Hub does (huggingface_hub's ``_request_wrapper(follow_relative_redirects=True)``
+        in file_download.py exists "to follow a redirection to a renamed repository without
+        following redirection to a CDN"; the API answers the old id with a 307)."""
+        record = self.models.pop(old)
+        record["id"] = new
+        record["author"] = new.split("/", 1)[0] if "/" in new else None
+        if "modelId" in record:
+            record["modelId"] = new
+        self.models[new] = record
+        if old in self.readmes:
+            self.readmes[new] = self.readmes.pop(old)
+        for source, target in list(self.model_redirects.items()):
+            if target == old:
+                self.model_redirects[source] = new
+        self.model_redirects[old] = new
+        self.model_redirects.pop(new, None)
+
+    def delete_model(self, repo_id: str) -> None:
+        """Deleted: the id answers 404 (RepoNotFound) and leaves the listing."""
+        self.models.pop(repo_id, None)
+        self.readmes.pop(repo_id, None)
+
+    def make_private(self, repo_id: str, private: bool = True) -> None:
+        """Privatised: off the anonymous listing; model info answers 401 RepoNotFound."""
+        self.models[repo_id]["private"] = private

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from standin.github import GitHubRoutes
 from standin.hub import NOT_IN_SNAPSHOT, Hub, ListQuery
+from standin.ratelimits import Clock, GitHubRateLimits, HubRateLimits
 
 MAX_PAGE = 1000
 LIST_DEFAULT_FIELDS = (
@@ -139,6 +140,7 @@ class StandinHandler(BaseHTTPRequestHandler):
     ) -> None:
         self.send_response(status)
         merged = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        merged.update(getattr(self, "rate_headers", None) or {})
         merged.update(headers or {})
         for key, value in merged.items():
             self.send_header(key, value)
@@ -178,6 +180,7 @@ class StandinHandler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self) -> None:
+        self.rate_headers: dict[str, str] = {}  # a keep-alive handler serves many requests
         split = urlsplit(self.path)
         path = unquote(split.path)
         query = parse_qs(split.query, keep_blank_values=True)
@@ -186,11 +189,32 @@ class StandinHandler(BaseHTTPRequestHandler):
         if path.startswith("/_standin/"):
             self._control(path, query)
             return
+        if path.startswith("/_cdn/"):
+            self._cdn(path.removeprefix("/_cdn/"))
+            return
         rule = self.server.faults.match(self.path)
         if rule is not None and self._apply_fault(rule):
             return
+        if not path.startswith(self.server.github_prefix + "/") and not self._spend_hub_quota(path):
+            return
         with contextlib.suppress(BrokenPipeError):
             self._route(path, query)
+
+    def _spend_hub_quota(self, path: str) -> bool:
+        """Count the request in its Hub bucket; every answer carries the caller's ``RateLimit``
+        headers; over quota (when enforced) the answer is a 429 with ``r=0`` and the real reset.
+        Buckets (hub-docs rate-limits.md): file downloads (``/resolve/``) are "resolvers", the
+        ``/api/`` routes "api", the rest "pages"."""
+        bucket = "resolvers" if "/resolve/" in path else "api" if path.startswith("/api/") else "pages"
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        caller = f"token:{token}" if token else f"ip:{self.client_address[0]}"
+        allowed, self.rate_headers = self.server.hub_limits.spend(caller, bool(token), bucket)
+        if allowed:
+            return True
+        self.server.stats["rate_limited"] += 1
+        reset_in = self.rate_headers["RateLimit"].rsplit("t=", 1)[-1]
+        self._hub_error(429, None, f"You have been rate-limited; retry after {reset_in} seconds")
+        return False
 
     def _apply_fault(self, rule: FaultRule) -> bool:
         """Act out a fault; return True when the request has been answered (or dropped)."""
@@ -341,6 +365,12 @@ class StandinHandler(BaseHTTPRequestHandler):
         else:
             self._hub_error(401, None, "Invalid credentials in Authorization header")
 
+    def _readable_namespaces(self) -> tuple[str, ...]:
+        """A valid token reads its account's private repos (and its organisations')."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        account = self.server.tokens.get(token) if token else None
+        return (account, *self.server.token_orgs.get(token, ())) if account else ()
+
     def _list_models(self, query: dict[str, list[str]], truncate: bool) -> None:
         gated_value = (query.get("gated") or [None])[0]
         list_query = ListQuery(
@@ -350,6 +380,7 @@ class StandinHandler(BaseHTTPRequestHandler):
             pipeline_tag=(query.get("pipeline_tag") or [None])[0],
             gated=None if gated_value is None else gated_value.lower() == "true",
             sort=(query.get("sort") or [None])[0],
+            private_namespaces=self._readable_namespaces(),
         )
         try:
             limit = min(int((query.get("limit") or [MAX_PAGE])[0]), MAX_PAGE)
@@ -422,8 +453,10 @@ class StandinHandler(BaseHTTPRequestHandler):
             )
             self._json(307, {"error": "moved"}, {"Location": location})
             return
-        if record is None or record.get("private"):
-            # the Hub answers 401 for repos that are private or do not exist
+        readable = record is not None and record["id"].split("/", 1)[0] in self._readable_namespaces()
+        if record is None or (record.get("private") and not readable):
+            # the Hub answers 401 for repos that are private or do not exist; a token that can
+            # read the private repo gets it, with "private": true
             status = 401 if record is not None else 404
             self._hub_error(status, "RepoNotFound", "Repository not found")
             return
@@ -481,9 +514,31 @@ class StandinHandler(BaseHTTPRequestHandler):
             return
         etag = f'"{record["sha"][:12]}-{len(file.content)}"'
         headers = {"X-Repo-Commit": record["sha"], "ETag": etag, "Accept-Ranges": "bytes"}
+        if record.get("_standin_files_via_cdn"):
+            # a file stored in LFS / Xet: the Hub answers the resolve with a 302 to its CDN
+            # (another host: cdn-lfs.hf.co, cas-bridge.xethub.hf.co), commit headers on the
+            # first hop (huggingface_hub's file_download reads X-Repo-Commit / X-Linked-Etag
+            # there and does not follow redirects to the CDN for metadata). Here the CDN is
+            # this server under the name "localhost", another host to the client.
+            port = self.server.server_address[1]
+            location = f"http://localhost:{port}/_cdn/{repo_id}/{record['sha']}/{filename}"
+            self._send(302, b"", {**headers, "X-Linked-Etag": etag, "Location": location})
+            return
         if file.partial:
             headers["X-Standin-Partial"] = "1"
         self._send(200, file.content, headers, content_type="text/plain; charset=utf-8")
+
+    def _cdn(self, rest: str) -> None:
+        """The CDN end of a redirected download: the bytes, no rate limit, no Hub headers."""
+        match = re.fullmatch(r"(.+?)/([0-9a-f]{40})/(.+)", rest)
+        record = self.server.hub.model(match.group(1)) if match else None
+        file = self.server.hub.model_file(match.group(1), match.group(3)) if match and record else None
+        if file is None or file is NOT_IN_SNAPSHOT:
+            self._send(404, b"NoSuchKey", content_type="application/xml")
+            return
+        self._send(
+            200, file.content, {"ETag": f'"{len(file.content)}"'}, content_type="text/plain; charset=utf-8"
+        )
 
 
 class StandinHTTPServer(ThreadingHTTPServer):
@@ -499,7 +554,11 @@ class StandinHTTPServer(ThreadingHTTPServer):
         self.recent: deque[str] = deque(maxlen=200)
         self.github_prefix = github_prefix
         self.github = GitHubRoutes(self)
-        self.tokens: dict[str, str] = {}  # valid Hub tokens -> account name (for whoami only)
+        self.tokens: dict[str, str] = {}  # valid Hub tokens -> account name (whoami, private listing)
+        self.token_orgs: dict[str, tuple[str, ...]] = {}  # token -> organisations it reads
+        self.clock = Clock()  # the stand-in's time: real, or frozen and advanced by a test
+        self.hub_limits = HubRateLimits(self.clock)
+        self.github_limits = GitHubRateLimits(self.clock)
 
 
 class StandinServer:

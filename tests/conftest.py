@@ -67,6 +67,8 @@ def point_at(settings, server: StandinServer) -> None:
     settings.GITHUB_API_URL = server.github_url
     settings.HF_PUBLIC_URL = "https://huggingface.co"
     settings.HUB_REQUEST_BUDGET = 0
+    settings.HUB_RESOLVER_BUDGET = 0
+    settings.CRAWL_PACE_SECONDS = 0  # pacing has its own tests
     settings.GITHUB_REQUEST_BUDGET = 0
     settings.HUB_HTTP_MAX_RETRIES = 2
     settings.HUB_HTTP_BACKOFF_BASE = 0.01

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef
 
-from catalog.models import AIModel, LineageEdge, ModelCodeRepository, ModelDataset, ModelPaper
+from catalog.models import AIModel, LineageEdge, ModelAlias, ModelCodeRepository, ModelDataset, ModelPaper
 from corrections.models import Correction
 from scoring import selectors
 from scoring.models import License, Score, ScoreChange
@@ -72,9 +72,17 @@ def model_page(repo_id: str) -> ModelPage | None:
 
 
 def repo_id_canonical(repo_id: str) -> str | None:
-    """The catalog's spelling of a repository id typed in another case (None if unknown or ambiguous)."""
+    """The catalog's spelling of a repository id typed in another case, or the id a renamed
+    model now has (None if unknown or ambiguous)."""
     ids = list(AIModel.objects.filter(repo_id__iexact=repo_id).values_list("repo_id", flat=True)[:2])
-    return ids[0] if len(ids) == 1 else None
+    if len(ids) == 1:
+        return ids[0]
+    if ids:
+        return None
+    renamed = list(
+        ModelAlias.objects.filter(repo_id__iexact=repo_id).values_list("model__repo_id", flat=True)[:2]
+    )
+    return renamed[0] if len(renamed) == 1 else None
 
 
 @dataclass

@@ -67,14 +67,21 @@ def _kind(mode: str) -> str:
 
 
 def high_water_mark() -> datetime | None:
-    """Newest lastModified any finished discovery ingested: incremental passes stop there."""
+    """Newest lastModified any finished discovery ingested: incremental passes stop there.
+
+    Passes limited by ``--limit`` count only while no unlimited pass has finished: after a
+    first ``crawl --limit N`` the first incremental pass would otherwise walk the whole Hub.
+    What such a first pass did not reach (older and less downloaded) comes with the weekly
+    full pass."""
     finished = CrawlRun.objects.filter(
         kind__in=[choices.CrawlKind.DISCOVER_FULL, choices.CrawlKind.DISCOVER_INCREMENTAL],
         status__in=[choices.CrawlStatus.SUCCEEDED, choices.CrawlStatus.PARTIAL],
         params__author__isnull=True,
-        params__limit__isnull=True,
     )
-    return finished.aggregate(mark=Max("high_water_mark"))["mark"]
+    mark = finished.filter(params__limit__isnull=True).aggregate(mark=Max("high_water_mark"))["mark"]
+    if mark is None:
+        mark = finished.aggregate(mark=Max("high_water_mark"))["mark"]
+    return mark
 
 
 def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:
@@ -166,9 +173,16 @@ def discover(
                     page.models = page.models[:room]
             done = reached_mark or (limit is not None and run.seen_count + len(page.models) >= limit)
             _still_owner(run)
+            known = set(
+                AIModel.objects.filter(repo_id__in=[m.repo_id for m in page.models]).values_list(
+                    "repo_id", flat=True
+                )
+            )
             outcome = ingest.listing_page_ingest(
                 page=page, run=run, orgs=orgs, cursor_after=None if done else page.next_url
             )
+            if fresh := [m for m in page.models if m.repo_id not in known and m.sha and not m.private]:
+                renames_spot(new=fresh, run=run, client=client, hooks=hooks)
             run.requests_made = hub.requests_made() - requests_before
             CrawlRun.objects.filter(pk=run.pk).update(requests_made=run.requests_made)
             statistics.added(outcome.new)
@@ -208,7 +222,166 @@ def discover(
     run.cursor_url = ""
     run.requests_made = hub.requests_made() - requests_before
     run.save(update_fields=["status", "finished_at", "cursor_url", "requests_made"])
+    if mode == FULL and not limit and not author:
+        # the walk reached the end of the listing: what it did not see may have vanished. The
+        # run is finished first: a check cut short (time limit, 429) leaves the rows it did not
+        # reach for the next full pass, which checks them again
+        try:
+            vanished_check(run=run, client=client, hooks=hooks)
+        except hub.HubError as exc:
+            crawl_failure_record(
+                subject_type=choices.SubjectType.CRAWL,
+                subject_key=f"run {run.pk}",
+                stage=choices.CrawlStage.DETAIL,
+                error_code=exc.code,
+                message=f"vanished check stopped (the next full pass continues it): {exc}",
+                run=run,
+                http_status=exc.http_status,
+                final=False,
+            )
+        run.requests_made = hub.requests_made() - requests_before
+        CrawlRun.objects.filter(pk=run.pk).update(requests_made=run.requests_made)
     return run
+
+
+@dataclass
+class VanishedOutcome:
+    checked: int = 0
+    retired: dict[str, int] = field(default_factory=dict)  # reason -> count
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    still_served: int = 0
+    changed_ids: list[int] = field(default_factory=list)
+    detail_ids: list[int] = field(default_factory=list)
+
+
+def vanished_check(
+    *, run: CrawlRun, client: hub.HubClient | None = None, hooks: DiscoverHooks | None = None
+) -> VanishedOutcome:
+    """After a complete full pass: ask the Hub about each model the pass did not list.
+
+    Never called for a pass cut short or limited (a partial walk proves nothing about what
+    it did not reach). The Hub's model info answers: 404 -> deleted; 401/403 (RepoNotFound,
+    what the Hub says about a private repo) -> private; a 307 to another id (followed) ->
+    renamed; 200 under the same id -> still there (the listing shifted under the cursor).
+    A transient error stops the check and raises (the rest wait for the next full pass).
+    """
+    client = client or hub.HubClient()
+    outcome = VanishedOutcome()
+    unseen = (
+        AIModel.objects.filter(
+            source=choices.Source.HUGGINGFACE, is_placeholder=False, retired_at__isnull=True
+        )
+        .filter(Q(listed_at__lt=run.started_at) | Q(listed_at__isnull=True))
+        .order_by("id")
+    )
+    hooks = hooks or DiscoverHooks()
+    told = {"changed": 0, "detail": 0}
+
+    def tell() -> None:  # as it goes: a check cut short has announced what it did
+        for name, callback, ids in (
+            ("changed", hooks.on_changed, outcome.changed_ids),
+            ("detail", hooks.on_detail, outcome.detail_ids),
+        ):
+            if callback and ids[told[name] :]:
+                callback(ids[told[name] :])
+            told[name] = len(ids)
+
+    try:
+        for model in unseen.iterator(chunk_size=500):
+            outcome.checked += 1
+            _check_one(model, client, run, outcome)
+            if outcome.checked % 100 == 0:
+                tell()
+    finally:
+        tell()
+    if outcome.checked:
+        log.info(
+            "vanished check after %s: %d checked, retired %s, %d renamed, %d still served",
+            run,
+            outcome.checked,
+            outcome.retired or "none",
+            len(outcome.renamed),
+            outcome.still_served,
+        )
+    return outcome
+
+
+def renames_spot(
+    *, new: list[hub.ModelRecord], run: CrawlRun, client: hub.HubClient, hooks: DiscoverHooks
+) -> VanishedOutcome:
+    """A new id whose commit a stored model carries under another id may be that model,
+    renamed (a rename keeps the repository's history, so its sha): ask the Hub about the
+    stored id at once and fold a rename now, so the two names are not both on the board
+    until the next full pass. A copy under another name (same commit, both served) is left
+    alone. One model-info request per suspect; none for ordinary new models."""
+    outcome = VanishedOutcome()
+    suspects = (
+        AIModel.objects.filter(
+            source=choices.Source.HUGGINGFACE,
+            sha__in=[m.sha for m in new],
+            is_placeholder=False,
+            retired_at__isnull=True,
+        )
+        .exclude(repo_id__in=[m.repo_id for m in new])
+        .filter(Q(listed_at__lt=run.started_at) | Q(listed_at__isnull=True))
+    )
+    for model in suspects:
+        outcome.checked += 1
+        try:
+            _check_one(model, client, run, outcome)
+        except hub.HubError as exc:  # the full pass's check will ask again
+            log.info("rename check of %s skipped: %s", model.repo_id, exc)
+            break
+    for callback, ids in ((hooks.on_changed, outcome.changed_ids), (hooks.on_detail, outcome.detail_ids)):
+        if callback and ids:
+            callback(ids)
+    return outcome
+
+
+def _check_one(model: AIModel, client: hub.HubClient, run: CrawlRun, outcome: VanishedOutcome) -> None:
+    """Ask the Hub about one model the pass did not list, and act on the answer."""
+    try:
+        record = client.model(model.repo_id)
+    except hub.HubNotFound as exc:
+        reason = choices.Retirement.DELETED if exc.http_status == 404 else choices.Retirement.PRIVATE
+        ingest.model_retire(model=model, reason=reason, message=f"not listed; model info: {exc}")
+        outcome.retired[reason] = outcome.retired.get(reason, 0) + 1
+        outcome.changed_ids.append(model.pk)
+        return
+    except hub.HubDisabled:
+        AIModel.objects.filter(pk=model.pk).update(disabled=True, listed_at=timezone.now())
+        outcome.changed_ids.append(model.pk)
+        return
+    except hub.HubError as exc:
+        if exc.transient:
+            raise
+        crawl_failure_record(
+            subject_type=choices.SubjectType.MODEL,
+            subject_key=model.repo_id,
+            stage=choices.CrawlStage.DETAIL,
+            error_code=exc.code,
+            message=f"vanished check: {exc}",
+            run=run,
+            http_status=exc.http_status,
+        )
+        return
+    if record.private:  # a token that can read it still sees it; the public cannot
+        ingest.model_retire(
+            model=model, reason=choices.Retirement.PRIVATE, message="not listed; the repository is private"
+        )
+        outcome.retired["private"] = outcome.retired.get("private", 0) + 1
+        outcome.changed_ids.append(model.pk)
+    elif record.repo_id != model.repo_id:
+        old = model.repo_id
+        model = ingest.model_rename(model=model, new_repo_id=record.repo_id)
+        ingest.model_still_served(model=model, record=record)
+        outcome.renamed.append((old, record.repo_id))
+        outcome.changed_ids.append(model.pk)
+        outcome.detail_ids.append(model.pk)
+    else:
+        ingest.model_still_served(model=model, record=record)
+        outcome.still_served += 1
+        outcome.changed_ids.append(model.pk)
 
 
 def discover_interrupt(*, run: CrawlRun, reason: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog import choices
@@ -31,6 +32,7 @@ from catalog.models import (
     Dataset,
     Evidence,
     LineageEdge,
+    ModelAlias,
     ModelCodeRepository,
     ModelDataset,
     ModelPaper,
@@ -45,6 +47,7 @@ from lib.card_html import render_card
 HF = choices.Source.HUGGINGFACE
 CRAWLED = choices.EvidenceOrigin.CRAWLED
 MODEL = choices.SubjectType.MODEL
+CORRECTED = choices.EvidenceOrigin.CORRECTED
 DATASET = choices.SubjectType.DATASET
 CORRECTION = choices.LinkOrigin.CORRECTION
 KEEP_README = (choices.LinkOrigin.README,)
@@ -120,6 +123,8 @@ LISTING_FIELDS = [
     "disabled",
     "gated",
     "missing_since",
+    "retired_at",
+    "retired_reason",
     "sha",
     "hub_created_at",
     "last_modified",
@@ -338,6 +343,8 @@ def _model_row(record: ModelRecord, org_id: int | None, now: datetime) -> dict[s
         "disabled": record.disabled,
         "gated": record.gated,
         "missing_since": None,
+        "retired_at": None,  # listed again: back in the index
+        "retired_reason": "",
         "sha": record.sha,
         "hub_created_at": record.created_at,
         "last_modified": record.last_modified,
@@ -511,9 +518,18 @@ def listing_page_ingest(
         del records[repo_id]
     with transaction.atomic():
         if hidden:
-            now_private = AIModel.objects.filter(source=HF, repo_id__in=hidden, private=False)
-            outcome.changed_ids.extend(now_private.values_list("id", flat=True))
-            now_private.update(private=True, updated_at=now)
+            # retired as private, as a complete anonymous pass would (it does not list them)
+            now_private = list(
+                AIModel.objects.filter(source=HF, repo_id__in=hidden)
+                .filter(Q(private=False) | Q(retired_at__isnull=True))
+                .values_list("id", flat=True)
+            )
+            if now_private:
+                AIModel.objects.filter(pk__in=now_private).update(private=True, updated_at=now)
+                AIModel.objects.filter(pk__in=now_private, retired_at__isnull=True).update(
+                    retired_at=now, retired_reason=choices.Retirement.PRIVATE
+                )
+                outcome.changed_ids.extend(now_private)
         existing = {
             row["repo_id"]: row
             for row in AIModel.objects.filter(source=HF, repo_id__in=list(records)).values(
@@ -522,10 +538,12 @@ def listing_page_ingest(
         }
         changed: list[ModelRecord] = []
         refreshed: dict[int, tuple[ModelRecord, list[str]]] = {}
+        seen_unchanged: list[int] = []
         for repo_id, record in records.items():
             known = existing.get(repo_id)
             if known and not known["is_placeholder"] and known["sha"] and known["sha"] == record.sha:
                 outcome.unchanged += 1
+                seen_unchanged.append(known["id"])
                 if fields := _refreshed(record, known):
                     refreshed[known["id"]] = (record, fields)
                     if is_popular(record) and not _was_popular(known):
@@ -536,6 +554,14 @@ def listing_page_ingest(
                     outcome.updated += 1
                 else:
                     outcome.new += 1
+        if seen_unchanged:
+            # listed_at says which rows this pass saw: a complete pass checks the others (vanished?)
+            AIModel.objects.filter(pk__in=seen_unchanged).update(listed_at=now)
+            retired = AIModel.objects.filter(pk__in=seen_unchanged, retired_at__isnull=False)
+            back = list(retired.values_list("id", flat=True))
+            if back:  # retired, now listed again: back in the index
+                AIModel.objects.filter(pk__in=back).update(retired_at=None, retired_reason="")
+                outcome.changed_ids.extend(back)
         if refreshed:
             AIModel.objects.bulk_update(
                 [
@@ -556,6 +582,9 @@ def listing_page_ingest(
             )
             outcome.changed_ids.extend(refreshed)  # scores carry the counts and read the access
         if changed:
+            if new_ids := [r.repo_id for r in changed if r.repo_id not in existing]:
+                # a name listed as a model is that model, no longer an alias of a renamed one
+                ModelAlias.objects.filter(source=HF, repo_id__in=new_ids).delete()
             org_ids = orgs.ids_for(r.author for r in changed)
             bulk.upsert(
                 AIModel,
@@ -877,6 +906,87 @@ def model_mark_missing(*, model: AIModel, message: str) -> None:
     now = timezone.now()
     AIModel.objects.filter(pk=model.pk, missing_since__isnull=True).update(missing_since=now)
     AIModel.objects.filter(pk=model.pk).update(crawl_error=message[:2000], crawl_error_at=now)
+
+
+# --- vanished models -------------------------------------------------------------------------
+def model_retire(*, model: AIModel, reason: str, message: str, now: datetime | None = None) -> None:
+    """A complete pass did not list it and the Hub no longer serves it: it leaves the board
+    (its page and API record stay, saying when and why)."""
+    now = now or timezone.now()
+    AIModel.objects.filter(pk=model.pk, retired_at__isnull=True).update(
+        retired_at=now,
+        retired_reason=reason,
+        private=reason == choices.Retirement.PRIVATE,
+        crawl_error=message[:2000],
+        crawl_error_at=now,
+        updated_at=now,
+    )
+
+
+def model_still_served(*, model: AIModel, record: ModelRecord, now: datetime | None = None) -> None:
+    """The pass missed it (the listing shifted under its cursor) but the Hub serves it: seen."""
+    now = now or timezone.now()
+    AIModel.objects.filter(pk=model.pk).update(
+        listed_at=now, **{name: getattr(record, name) for name in REFRESH_FIELDS}
+    )
+
+
+# relations other apps hold that must follow a model into the row it is folded into (a
+# maintainer's correction is never lost); by label, so the catalog imports no app above it
+FOLLOW_RENAME = {"corrections.Correction"}
+
+
+def model_rename(*, model: AIModel, new_repo_id: str, now: datetime | None = None) -> AIModel:
+    """The Hub serves ``model`` under a new id: the row (with its history, corrections and
+    scores) takes the new id, the old id becomes an alias that redirects to it. If the new
+    id was already listed as a separate row, that row is folded into this one."""
+    now = now or timezone.now()
+    old_repo_id = model.repo_id
+    with transaction.atomic():
+        other = (
+            AIModel.objects.select_for_update()
+            .filter(source=HF, repo_id=new_repo_id)
+            .exclude(pk=model.pk)
+            .first()
+        )
+        copied: dict[str, Any] = {}
+        if other is not None:
+            if not other.is_placeholder:
+                copied = {name: getattr(other, name) for name in LISTING_FIELDS if name != "name"}
+            already = set(LineageEdge.objects.filter(parent=model).values_list("child_id", flat=True))
+            LineageEdge.objects.filter(parent=other, child_id__in=already | {model.pk}).delete()
+            LineageEdge.objects.filter(parent=other).update(parent=model)
+            ModelAlias.objects.filter(model=other).update(model=model)
+            for relation in AIModel._meta.related_objects:
+                if relation.related_model._meta.label in FOLLOW_RENAME:
+                    relation.related_model._default_manager.filter(**{relation.field.name: other}).update(
+                        **{relation.field.name: model}
+                    )
+            evidence = Evidence.objects.filter(subject_type=MODEL, subject_id=other.pk)
+            ours = Evidence.objects.filter(subject_type=MODEL, subject_id=model.pk, origin=CORRECTED)
+            evidence.filter(origin=CORRECTED).exclude(fact__in=ours.values("fact")).update(
+                subject_id=model.pk
+            )
+            evidence.delete()  # the crawled rows: the next crawl of the model writes its own
+            other.delete()
+        copied.update(
+            repo_id=new_repo_id,
+            name=new_repo_id.rsplit("/", 1)[-1],
+            missing_since=None,
+            retired_at=None,
+            retired_reason="",
+            listed_at=now,
+            updated_at=now,
+            crawl_error=f"renamed on the Hub: formerly {old_repo_id}"[:2000],
+            crawl_error_at=now,
+        )
+        AIModel.objects.filter(pk=model.pk).update(**copied)
+        ModelAlias.objects.filter(source=HF, repo_id=new_repo_id).delete()
+        ModelAlias.objects.update_or_create(
+            source=HF, repo_id=old_repo_id, defaults={"model": model, "created_at": now}
+        )
+    model.refresh_from_db()
+    return model
 
 
 def model_mark_gated_files(*, model: AIModel, record: ModelRecord, message: str) -> None:

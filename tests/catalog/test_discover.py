@@ -50,9 +50,12 @@ def test_a_second_pass_writes_only_the_counts_and_states_that_changed(snapshot_h
     assert run.unchanged_count == AIModel.objects.filter(is_placeholder=False).count()
     assert run.new_count == 0
     assert run.updated_count == 0
-    # one bulk update of the two rows and the gated model's access evidence (on PostgreSQL
-    # the evidence upsert goes through the driver's cursor, out of the captured queries)
-    assert [w.split()[0] for w in writes if "catalog_aimodel" in w] == ["UPDATE"]
+    # one statement marking the page's rows seen (listed_at: what a complete pass did not
+    # see is checked for deletion), one bulk update of the two rows and the gated model's
+    # access evidence (on PostgreSQL the evidence upsert goes through the driver's cursor,
+    # out of the captured queries)
+    assert [w.split()[0] for w in writes if "catalog_aimodel" in w] == ["UPDATE", "UPDATE"]
+    assert '"listed_at"' in next(w for w in writes if "catalog_aimodel" in w)
     assert all("catalog_aimodel" in w or "catalog_evidence" in w for w in writes)
     rewritten = AIModel.objects.filter(repo_id__in=[counted, gated])
     after = {m.pk: m.updated_at for m in AIModel.objects.all()}
@@ -75,7 +78,9 @@ def test_a_third_pass_over_unchanged_models_writes_nothing(snapshot_hub):
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
         and "catalog_crawlrun" not in q["sql"]
     ]
-    assert writes == []
+    # content is never rewritten; one statement per page marks the listed rows seen
+    assert len(writes) == crawl.CrawlRun.objects.order_by("-pk").first().pages
+    assert all(w.startswith('UPDATE "catalog_aimodel" SET "listed_at"') for w in writes)
 
 
 def test_lineage_edges_and_placeholders(tiny_hub):
@@ -109,6 +114,17 @@ def test_incremental_pass_stops_at_the_high_water_mark(synthetic_hub):
     assert run.new_count == 0
     assert synthetic_hub.stats["list"] - listed_before == 1  # one page, stopped at the mark
     assert AIModel.objects.get(repo_id=touched[1]).last_modified.isoformat().startswith("2026-11-20T10:00")
+
+
+def test_a_first_limited_pass_leaves_a_mark_so_the_first_incremental_does_not_walk_the_hub(synthetic_hub):
+    crawl.discover(mode=crawl.FULL, limit=100)
+    listed_before = synthetic_hub.stats["list"]
+    touched = [synthetic_hub.hub.repo_id(i) for i in (5, 1200)]
+    synthetic_hub.hub.touch(touched, "2026-11-20T10:00:00.000Z")
+    run = crawl.discover(mode=crawl.INCREMENTAL)
+    assert run.params["since"] is not None
+    assert synthetic_hub.stats["list"] - listed_before == 1  # one page of 1,000, not all 2,500
+    assert set(touched) <= set(AIModel.objects.values_list("repo_id", flat=True))
 
 
 def test_a_broken_page_interrupts_the_pass_and_the_next_pass_resumes_from_the_cursor(settings, synthetic_hub):

@@ -80,21 +80,54 @@ def test_repository_without_license_or_dates(tiny_hub):
     assert info.topics == []
 
 
-def test_second_call_with_the_etag_is_a_free_304(settings, tiny_hub):
+def test_second_call_with_the_etag_is_a_free_304_when_authorised(settings, tiny_hub):
     settings.GITHUB_REQUEST_BUDGET = 100
+    settings.GITHUB_TOKEN = "ghp_standin"
     tiny_hub.hub.add_repo(repo_record("org/repo"))
     client = GitHubClient()
     budget = github.github_budget()
     first = client.repository("org/repo")
     assert budget.used() == 1
-    remaining = tiny_hub.httpd.github.remaining
+    limits = tiny_hub.httpd.github_limits
+    remaining = limits.remaining("token:ghp_standin", True)
+    assert remaining == 4999
     second = client.repository("org/repo", etag=first.etag)
     assert second.not_modified
     assert second.value is None
     assert second.etag == first.etag
     assert tiny_hub.stats["github_304"] == 1
-    assert tiny_hub.httpd.github.remaining == remaining  # GitHub does not count a 304
+    assert limits.remaining("token:ghp_standin", True) == remaining  # GitHub does not count it
     assert budget.used() == 1  # and neither do we
+
+
+def test_an_anonymous_304_counts(settings, tiny_hub):
+    settings.GITHUB_REQUEST_BUDGET = 100
+    settings.GITHUB_TOKEN = None
+    tiny_hub.hub.add_repo(repo_record("org/repo"))
+    client = GitHubClient()
+    budget = github.github_budget()
+    first = client.repository("org/repo")
+    second = client.repository("org/repo", etag=first.etag)
+    assert second.not_modified
+    assert tiny_hub.httpd.github.remaining == 58  # 60 an hour anonymously; both counted
+    assert budget.used() == 2
+
+
+def test_github_own_remaining_count_stops_the_client_until_its_reset(settings, tiny_hub):
+    settings.GITHUB_REQUEST_BUDGET = 100  # ours would allow more: GitHub's count decides
+    settings.GITHUB_TOKEN = None
+    settings.CRAWL_UPSTREAM_RESERVE = 0
+    tiny_hub.hub.add_repo(repo_record("org/repo"))
+    limits = tiny_hub.httpd.github_limits
+    limits.quotas = (3, 5000)
+    client = GitHubClient()
+    for _ in range(3):
+        client.repository("org/repo")
+    sent = tiny_hub.stats["github"]
+    with pytest.raises(github.GitHubRateLimited) as limited:
+        client.repository("org/repo")
+    assert tiny_hub.stats["github"] == sent  # not sent at all
+    assert 3500 < limited.value.retry_after < 3700  # GitHub's reset (an hour), plus jitter
 
 
 def test_a_stale_etag_gets_the_new_record(tiny_hub):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx2
 import pytest
 
 from catalog.sources.budget import waiting_allowed
@@ -20,6 +21,7 @@ from catalog.sources.huggingface.client import (
     HubMalformedResponse,
     HubNotFound,
     HubRateLimited,
+    HubRefused,
     HubRevisionNotFound,
     HubUnavailable,
     parse_dataset,
@@ -650,19 +652,100 @@ def test_readme_of_a_model_that_changed_since_the_crawl(tiny_hub):
 # --- request budget -------------------------------------------------------------------------------
 def test_the_request_budget_stops_the_fourth_request_before_it_is_sent(settings, tiny_hub):
     settings.HUB_REQUEST_BUDGET = 3
+    settings.HUB_RESOLVER_BUDGET = 1
     tiny_hub.hub.add_model({"id": "org/m", "sha": SHA}, readme="# m")
     client = HubClient()
     client.model("org/m")
     client.model("org/m")
-    client.readme("org/m", SHA)  # every request counts, README included
+    client.readme("org/m", SHA)  # charged to the resolvers bucket, not the API's
+    client.model("org/m")
     with pytest.raises(HubRateLimited) as limited:
         client.model("org/m")
     assert limited.value.transient
     assert limited.value.http_status is None
-    assert 0 < limited.value.retry_after <= settings.HUB_REQUEST_WINDOW_SECONDS + 1
+    assert 0 < limited.value.retry_after <= settings.HUB_REQUEST_WINDOW_SECONDS * 1.02 + 1  # + jitter
     assert "budget" in str(limited.value)
-    assert tiny_hub.stats["requests"] == 3
-    assert tiny_hub.stats["model"] == 2
+    with pytest.raises(HubRateLimited, match="hub-resolvers"):
+        client.readme("org/m", SHA)
+    assert tiny_hub.stats["requests"] == 4
+    assert tiny_hub.stats["model"] == 3
+
+
+def test_the_hubs_own_ratelimit_headers_stop_the_client_until_the_reset(settings, tiny_hub):
+    settings.HUB_REQUEST_BUDGET = 900  # ours would allow more: the Hub's count decides
+    settings.CRAWL_UPSTREAM_RESERVE = 0
+    tiny_hub.hub.add_model({"id": "org/m", "sha": SHA}, readme="# m")
+    tiny_hub.httpd.hub_limits.quotas["api"] = (3, 6)  # anonymous: 3 API calls per window
+    client = HubClient()
+    for _ in range(3):
+        client.model("org/m")
+    client.readme("org/m", SHA)  # the resolvers bucket is apart: still open
+    sent = tiny_hub.stats["requests"]
+    with pytest.raises(HubRateLimited) as limited:
+        client.model("org/m")
+    assert tiny_hub.stats["requests"] == sent  # the Hub said r=0: nothing more was sent
+    assert 290 < limited.value.retry_after < 300 + 7  # the Hub's t (300 s window) plus jitter
+    observed = hf.hub_budget().observed()
+    assert observed is not None
+    assert observed[0] == 0
+
+
+def test_every_answer_carries_the_callers_ratelimit_and_a_spent_bucket_answers_429(tiny_hub):
+    from huggingface_hub.utils import parse_ratelimit_headers
+
+    tiny_hub.hub.add_model({"id": "org/m", "sha": SHA}, readme="# m")
+    limits = tiny_hub.httpd.hub_limits
+    limits.enforce = True
+    limits.quotas["api"] = (2, 4)
+    tiny_hub.httpd.clock.freeze()
+    anonymous = httpx2.Client(base_url=tiny_hub.url)
+    first = anonymous.get("/api/models/org/m")
+    info = parse_ratelimit_headers(first.headers)
+    assert (info.resource_type, info.remaining, info.limit, info.window_seconds) == ("api", 1, 2, 300)
+    assert first.headers["RateLimit-Policy"] == '"fixed window";"api";q=2;w=300'
+    tiny_hub.httpd.clock.advance(100)
+    anonymous.get("/api/models/org/m")
+    spent = anonymous.get("/api/models/org/m")
+    assert spent.status_code == 429
+    assert spent.headers["RateLimit"] == '"api";r=0;t=200'  # the real reset of this window
+    resolve = anonymous.get(f"/org/m/resolve/{SHA}/README.md")
+    assert resolve.status_code == 200
+    assert resolve.headers["RateLimit"].startswith('"resolvers";r=2999;')
+    token = anonymous.get("/api/models/org/m", headers={"Authorization": "Bearer hf_other"})
+    assert token.status_code == 200  # a token has its own count
+    assert token.headers["RateLimit"].startswith('"api";r=3;')
+    tiny_hub.httpd.clock.advance(200)  # the window has passed
+    assert anonymous.get("/api/models/org/m").status_code == 200
+
+
+def test_requests_are_paced_across_the_window_not_sent_in_one_burst(settings, tiny_hub):
+    import time
+
+    settings.HUB_REQUEST_BUDGET = 300  # 300 per 300 s: one per 1 s slice, never 300 at once
+    settings.CRAWL_PACE_SECONDS = 1
+    tiny_hub.hub.add_model({"id": "org/m", "sha": SHA})
+    client = HubClient()
+    client.model("org/m")
+    client.model("org/m")  # waits for the next slice (up to 1 s)
+    started = time.monotonic()
+    client.model("org/m")  # waits a whole slice
+    assert time.monotonic() - started >= 0.95
+    assert tiny_hub.stats["model"] == 3
+
+
+def test_a_slices_share_is_spaced_inside_the_slice(settings, tiny_hub):
+    import time
+
+    settings.HUB_REQUEST_BUDGET = 600  # two per 1 s slice: half a second apart
+    settings.CRAWL_PACE_SECONDS = 1
+    tiny_hub.hub.add_model({"id": "org/m", "sha": SHA})
+    client = HubClient()
+    client.model("org/m")
+    client.model("org/m")  # fills the slice
+    client.model("org/m")  # first of the next slice
+    started = time.monotonic()
+    client.model("org/m")  # second of that slice: half a slice after its start
+    assert time.monotonic() - started >= 0.45
 
 
 def test_the_budget_is_shared_by_clients_and_counts_retries(settings, tiny_hub):
@@ -698,3 +781,32 @@ def test_weight_files_are_recognised_by_extension_or_checkpoint_folder(name, is_
     from catalog.sources.huggingface.client import is_weight_file
 
     assert is_weight_file(name) is is_weight
+
+
+# --- README through the Hub's download CDN --------------------------------------------------------
+def test_a_readme_redirected_to_a_configured_cdn_host_is_read(settings, tiny_hub):
+    settings.HUB_RESOLVER_BUDGET = 10
+    port = tiny_hub.httpd.server_address[1]
+    settings.HUB_CDN_HOSTS = [f"http://localhost:{port}"]
+    tiny_hub.hub.add_model(
+        {"id": "org/lfs-card", "sha": SHA, "_standin_files_via_cdn": True}, readme="# via the CDN"
+    )
+    readme = HubClient().readme("org/lfs-card", SHA)
+    assert "# via the CDN" in readme.text
+    assert tiny_hub.stats["status:302"] == 1
+    assert hf.resolver_budget().used() == 1  # the CDN hop is not charged again
+
+
+def test_a_readme_redirected_elsewhere_is_refused(settings, tiny_hub):
+    settings.HUB_CDN_HOSTS = ["cdn-lfs.hf.co"]  # the real CDN only: localhost is not it
+    tiny_hub.hub.add_model({"id": "org/lfs-card", "sha": SHA, "_standin_files_via_cdn": True}, readme="# x")
+    with pytest.raises(HubRefused):
+        HubClient().readme("org/lfs-card", SHA)
+
+
+def test_the_pre_2022_created_at_placeholder_is_not_a_release_date():
+    old = parse_model({"id": "google-bert/bert-base-uncased", "createdAt": "2022-03-02T23:29:04.000Z"})
+    assert old.created_at is None
+    assert old.problems == []
+    new = parse_model({"id": "org/new", "createdAt": "2022-03-02T23:29:05.000Z"})
+    assert new.created_at is not None

@@ -57,21 +57,20 @@ def test_a_gate_switched_on_without_a_commit_is_seen_on_the_next_pass(tiny_hub):
     assert changed == [model.pk]  # rescored: access is part of the facts
 
 
-def _list_private_too(hub, monkeypatch) -> None:
-    """What the real Hub does for a token that can read private repos: list them."""
+def _list_private_too(server, monkeypatch) -> None:
+    """What the real Hub does for a token that can read private repos: list them (the
+    stand-in lists a valid token's own namespace's private repos)."""
+    from django.conf import settings
 
-    def list_models(query, start):
-        records = sorted(hub.models.values(), key=lambda r: r["id"])
-        yield from list(enumerate(records))[start:]
-
-    monkeypatch.setattr(hub, "list_models", list_models)
+    server.httpd.tokens["hf_org_member"] = "org"
+    monkeypatch.setattr(settings, "HF_TOKEN", "hf_org_member")
 
 
 def test_private_items_are_never_stored_as_listed_models(tiny_hub, monkeypatch):
     hub = tiny_hub.hub
     hub.add_model({"id": "org/public", "cardData": {"license": "mit"}})
     hub.add_model({"id": "org/secret", "private": True, "cardData": {"license": "mit"}})
-    _list_private_too(hub, monkeypatch)
+    _list_private_too(tiny_hub, monkeypatch)
     detail: list[int] = []
     crawl.discover(mode=crawl.FULL, hooks=crawl.DiscoverHooks(on_detail=detail.extend))
     assert set(AIModel.objects.values_list("repo_id", flat=True)) == {"org/public"}
@@ -83,7 +82,7 @@ def test_a_stored_model_turned_private_is_marked_private(tiny_hub, monkeypatch):
     hub.add_model({"id": "org/public", "cardData": {"license": "mit"}})
     hub.add_model({"id": "org/soon-private", "cardData": {"license": "mit"}})
     crawl.discover(mode=crawl.FULL)
-    _list_private_too(hub, monkeypatch)
+    _list_private_too(tiny_hub, monkeypatch)
     hub.models["org/soon-private"]["private"] = True
     changed: list[int] = []
     detail: list[int] = []
@@ -130,3 +129,21 @@ def test_a_model_turned_private_leaves_the_leaderboard():
     AIModel.objects.filter(pk=model.pk).update(private=True)
     rescore(model_ids=[model.pk])
     assert not Score.objects.get(model=model).is_listed
+
+
+@pytest.mark.django_db
+def test_stored_created_at_placeholders_are_cleared_by_the_migration():
+    import importlib
+    from datetime import UTC, datetime
+
+    from django.apps import apps
+
+    migration = importlib.import_module("catalog.migrations.0006_created_at_sentinel")
+    old = AIModel.objects.create(repo_id="org/old", name="old", hub_created_at=migration.SENTINEL)
+    real = datetime(2024, 5, 1, tzinfo=UTC)
+    new = AIModel.objects.create(repo_id="org/new", name="new", hub_created_at=real)
+    migration.clear(apps, None)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.hub_created_at is None
+    assert new.hub_created_at == real

@@ -29,12 +29,26 @@ def public_endpoints(settings, monkeypatch):
     settings.HF_ENDPOINT = "https://huggingface.co"
     settings.GITHUB_API_URL = "https://api.github.com"
     settings.CRAWL_EXTRA_ALLOWED_HOSTS = []
-    answers = {"huggingface.co": ["18.244.202.60"], "api.github.com": ["140.82.112.6"]}
+    settings.HUB_CDN_HOSTS = []  # no download CDN configured: nothing beyond the endpoints
+    answers = {
+        "huggingface.co": ["18.244.202.60"],
+        "api.github.com": ["140.82.112.6"],
+        "cdn-lfs.hf.co": ["18.244.202.61"],
+    }
     monkeypatch.setattr(netguard, "resolve", lambda host: answers[host])
     return answers
 
 
 # --- check_url ------------------------------------------------------------------------------
+def test_the_hubs_download_cdn_is_allowed_only_when_configured(public_endpoints, settings):
+    with pytest.raises(HostNotAllowed):
+        check_url("https://cdn-lfs.hf.co/repos/ab/cd/README.md")
+    settings.HUB_CDN_HOSTS = ["cdn-lfs.hf.co"]
+    check_url("https://cdn-lfs.hf.co/repos/ab/cd/README.md")
+    with pytest.raises(HostNotAllowed):
+        check_url("https://cdn-lfs.hf.co.evil.example/x")
+
+
 def test_configured_endpoints_are_allowed(public_endpoints):
     check_url("https://huggingface.co/api/models?limit=10")
     check_url("https://HuggingFace.co:443/meta-llama/Llama-3.1-8B/resolve/main/README.md")

@@ -14,8 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 import pytest
 
-from standin.github import QUOTA, repo_number
+from standin.github import repo_number
 from standin.hub import ListQuery, SnapshotHub
+from standin.ratelimits import GITHUB_QUOTAS
 from standin.server import MAX_PAGE, StandinServer, decode_cursor
 from standin.synthetic import SyntheticHub
 
@@ -620,19 +621,22 @@ def _add_repos(hub: SnapshotHub) -> None:
 
 def test_github_etag_and_if_none_match_give_a_304_that_spends_no_quota(server, http):
     _add_repos(server.hub)
-    first = http.get("/github-api/repos/org/trainer")
+    token = {"Authorization": "Bearer ghp_standin"}
+    first = http.get("/github-api/repos/org/trainer", headers=token)
     assert first.status_code == 200
     assert first.json()["full_name"] == "Org/Trainer"
     etag = first.headers["ETag"]
     remaining = int(first.headers["x-ratelimit-remaining"])
-    assert remaining == QUOTA - 1
+    assert remaining == GITHUB_QUOTAS[1] - 1
     assert first.headers["x-ratelimit-used"] == "1"
-    cached = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": etag})
+    cached = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": etag, **token})
     assert cached.status_code == 304
     assert cached.content == b""
     assert cached.headers["ETag"] == etag
     assert int(cached.headers["x-ratelimit-remaining"]) == remaining
-    stale = http.get("/github-api/repos/org/trainer", headers={"If-None-Match": 'W/"something-else"'})
+    stale = http.get(
+        "/github-api/repos/org/trainer", headers={"If-None-Match": 'W/"something-else"', **token}
+    )
     assert stale.status_code == 200
     assert int(stale.headers["x-ratelimit-remaining"]) == remaining - 1
     assert server.stats["github_304"] == 1
@@ -693,3 +697,43 @@ def test_github_not_found_body_shape(server, http):
         assert response.json() == expected
         assert "x-ratelimit-remaining" in response.headers
         assert "ETag" in response.headers
+
+
+def test_a_token_lists_the_private_repos_it_can_read_and_nobody_else_sees_them(server, http):
+    server.hub.add_model({"id": "acme/secret", "private": True})
+    server.hub.add_model({"id": "other/secret", "private": True})
+    server.httpd.tokens["hf_acme"] = "acme"
+
+    def ids(headers=None):
+        return {item["id"] for item in http.get("/api/models", headers=headers or {}).json()}
+
+    assert "acme/secret" not in ids()
+    assert "acme/secret" not in ids({"Authorization": "Bearer hf_unknown"})
+    with_token = ids({"Authorization": "Bearer hf_acme"})
+    assert "acme/secret" in with_token
+    assert "other/secret" not in with_token
+
+
+def test_the_stand_in_clock_moves_rate_limit_windows_and_the_churn_hub_changes_without_commits():
+    from standin.churn import STRESS, ChurnHub
+
+    hub = ChurnHub.generate(200, seed=1, rates=STRESS)
+    shas = {r["id"]: r["sha"] for r in hub.models.values()}
+    downloads = {r["id"]: r["downloads"] for r in hub.models.values()}
+    with StandinServer(hub) as running:
+        running.httpd.clock.freeze()
+        events = hub.evolve(1, running.httpd.clock.now())
+        assert events.counts["drift"] == 100
+        drifted = [i for i in downloads if i in hub.models and hub.models[i]["downloads"] != downloads[i]]
+        assert drifted
+        assert any(hub.models[i]["sha"] == shas[i] for i in drifted)  # counts moved, no commit
+        old, new = next(iter(hub.renamed.items()))
+        moved = httpx2.get(f"{running.url}/api/models/{old}", follow_redirects=False)
+        assert moved.status_code == 307
+        assert moved.headers["Location"].endswith(f"/api/models/{new}")
+        gone = next(iter(hub.deleted))
+        assert httpx2.get(f"{running.url}/api/models/{gone}").status_code == 404
+        first = httpx2.get(f"{running.url}/api/models/{new}")
+        assert first.headers["RateLimit"].endswith(";t=300")
+        running.httpd.clock.advance(120)
+        assert httpx2.get(f"{running.url}/api/models/{new}").headers["RateLimit"].endswith(";t=180")

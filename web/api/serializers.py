@@ -226,6 +226,9 @@ class ModelDetailSerializer(ModelListSerializer):
                 "disabled": {"type": "boolean"},
                 "placeholder": {"type": "boolean"},
                 "missing_since": {"type": "string", "nullable": True},
+                "retired_at": {"type": "string", "nullable": True},
+                "retired_reason": {"type": "string", "enum": ["", "deleted", "private"]},
+                "former_ids": {"type": "array", "items": {"type": "string"}},
                 "library_name": {"type": "string"},
                 "created_at": {"type": "string", "nullable": True},
                 "last_modified": {"type": "string", "nullable": True},
@@ -242,6 +245,10 @@ class ModelDetailSerializer(ModelListSerializer):
             "disabled": m.disabled,
             "placeholder": m.is_placeholder,
             "missing_since": iso(m.missing_since),
+            # gone from the Hub (a complete pass did not list it; the Hub says deleted or private)
+            "retired_at": iso(m.retired_at),
+            "retired_reason": m.retired_reason,
+            "former_ids": sorted(m.aliases.values_list("repo_id", flat=True)),  # renamed from
             "library_name": m.library_name,
             "created_at": iso(m.hub_created_at),
             "last_modified": iso(m.last_modified),

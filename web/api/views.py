@@ -13,7 +13,7 @@ from pathlib import Path
 import django_filters
 from django.conf import settings
 from django.db.models import Avg, Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
 from django_filters.rest_framework import DjangoFilterBackend
@@ -31,7 +31,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from catalog.models import CodeRepository, Dataset, LineageEdge
+from catalog.models import CodeRepository, Dataset, LineageEdge, ModelAlias
 from scoring import selectors
 from scoring.filters import ScoreFilterSet
 from scoring.levels import OPEN
@@ -185,6 +185,23 @@ class ModelList(ReadOnlyAPIView):
         )
 
 
+def renamed_redirect(request, repo_id: str, url_name: str) -> HttpResponsePermanentRedirect | None:
+    """A model renamed on the Hub answers under its old id with a 301 to its new one."""
+    if Score.objects.filter(repo_id=repo_id).exists():
+        return None
+    alias = ModelAlias.objects.filter(repo_id=repo_id).select_related("model").first()
+    if alias is None:
+        return None
+    owner, name = (
+        alias.model.repo_id.split("/", 1) if "/" in alias.model.repo_id else ("", alias.model.repo_id)
+    )
+    if not owner:
+        return None
+    location = reverse(url_name, kwargs={"owner": owner, "name": name})
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(location + (f"?{query}" if query else ""))
+
+
 @extend_schema_view(
     get=extend_schema(
         responses=documented(serializers.ModelDetailSerializer, not_found=True),
@@ -205,6 +222,9 @@ class ModelDetail(ReadOnlyAPIView):
             .first()
         )
         if score is None:
+            moved = renamed_redirect(request, repo_id, "api-model")
+            if moved is not None:
+                return moved
             raise Http404(f"{repo_id} is not in the index")
         derivatives = LineageEdge.objects.filter(parent_id=score.model_id).count()
         return Response(
@@ -227,6 +247,12 @@ class ModelHistory(ReadOnlyListView):
     filterset_class = filters.ScoreChangeFilterSet
     queryset = ScoreChange.objects.select_related("model", "methodology")
     ordering = ["-changed_at", "-id"]
+
+    def read(self, request, *args, **kwargs) -> Response:
+        moved = renamed_redirect(
+            request, f"{self.kwargs['owner']}/{self.kwargs['name']}", "api-model-history"
+        )
+        return moved if moved is not None else super().read(request, *args, **kwargs)  # type: ignore[return-value]
 
     def get_queryset(self):
         repo_id = f"{self.kwargs['owner']}/{self.kwargs['name']}"

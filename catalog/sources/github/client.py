@@ -1,9 +1,10 @@
 """The only module that talks to the GitHub REST API: repository, license, git tree.
 
 A thin client over httpx2 (the HTTP library huggingface_hub already brings). Requests are
-conditional when an ETag is stored: GitHub answers 304 without a body and does not count
-the request against the quota, and the caller then writes nothing. The shared budget is
-checked before each request and charged only for answers GitHub charges (not 304s).
+conditional when an ETag is stored: GitHub answers 304 without a body (free of quota when
+the request is authorised, counted when anonymous), and the caller then writes nothing.
+The shared budget is checked before each request, charged only for answers GitHub charges,
+and stops sending once GitHub's own ``x-ratelimit-remaining`` says the hour is spent.
 Rate limits: a 403/429 with ``x-ratelimit-remaining: 0`` means the primary limit, wait
 until ``x-ratelimit-reset``; a secondary limit says so and may carry ``Retry-After``
 (otherwise wait at least a minute). Responses are parsed here into the records below.
@@ -130,7 +131,27 @@ class Fetched(Generic[T]):
 
 
 def github_budget() -> RequestBudget:
-    return RequestBudget("github", settings.GITHUB_REQUEST_BUDGET, settings.GITHUB_REQUEST_WINDOW_SECONDS)
+    """GitHub's ``core`` resource (the REST routes the crawler uses)."""
+    return RequestBudget(
+        "github",
+        settings.GITHUB_REQUEST_BUDGET,
+        settings.GITHUB_REQUEST_WINDOW_SECONDS,
+        settings.CRAWL_UPSTREAM_RESERVE,
+    )
+
+
+def _observe_ratelimit(budget: RequestBudget, response: httpx2.Response) -> None:
+    """GitHub's own count on every answer (docs.github.com, "Rate limits for the REST API":
+    ``x-ratelimit-remaining``, ``x-ratelimit-reset`` in UTC epoch seconds, ``x-ratelimit-resource``)."""
+    headers = response.headers
+    if headers.get("x-ratelimit-resource", "core") != "core":
+        return
+    try:
+        remaining = int(headers["x-ratelimit-remaining"])
+        reset_at = float(headers["x-ratelimit-reset"])
+    except (KeyError, ValueError):
+        return
+    budget.observe(remaining=remaining, reset_in=reset_at - time.time())
 
 
 _clients = threading.local()
@@ -151,9 +172,16 @@ def _client() -> httpx2.Client:
     if settings.GITHUB_TOKEN:
         headers["Authorization"] = f"Bearer {settings.GITHUB_TOKEN}"
 
+    authorised = bool(settings.GITHUB_TOKEN)
+
     def charge(response: httpx2.Response) -> None:
-        if response.status_code != 304:
+        # a 304 is free only when the request is authorised (docs.github.com, "Best practices
+        # for using the REST API": "making a conditional request does not count against your
+        # primary rate limit if a 304 response is returned and the request was made while
+        # correctly authorized"); an anonymous one counts
+        if response.status_code != 304 or not authorised:
             budget.charge()
+        _observe_ratelimit(budget, response)
 
     client = httpx2.Client(
         headers=headers,  # type: ignore[arg-type]  # CRAWL_USER_AGENT: env_str() is typed str | None

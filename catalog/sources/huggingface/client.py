@@ -159,6 +159,10 @@ CARD_KEYS_KEPT = (
     "extra_gated_heading",
 )
 MAX_CARD_BYTES = 16_000
+# The Hub's createdAt for every repository older than the field itself: the earliest stored
+# value, shared by all pre-2022 repositories (shared/reference/hub-api-and-licenses.md 1.6;
+# e.g. bert-base-uncased and gpt2 both answer 2022-03-02T23:29:04.000Z). Not a release date.
+CREATED_AT_SENTINEL = datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
 # raised into the middle of an HTTP call to stop the work, never an upstream error: the
 # clients let them through (KeyboardInterrupt and SystemExit are not Exceptions anyway)
 CONTROL_FLOW: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
@@ -518,6 +522,8 @@ def parse_model(raw: Any) -> ModelRecord:
     record.author = _str(raw.get("author")) or (repo_id.split("/", 1)[0] if "/" in repo_id else "")
     record.sha = _str(raw.get("sha"))
     record.created_at = parse_hub_datetime(raw.get("createdAt"), problems, "createdAt")
+    if record.created_at == CREATED_AT_SENTINEL:  # "created on or before", not a release date
+        record.created_at = None
     record.last_modified = parse_hub_datetime(raw.get("lastModified"), problems, "lastModified")
     record.private = raw.get("private") is True
     record.disabled = raw.get("disabled") is True
@@ -601,7 +607,44 @@ _installed_for: tuple[Any, ...] | None = None
 
 
 def hub_budget() -> RequestBudget:
-    return RequestBudget("hub", settings.HUB_REQUEST_BUDGET, settings.HUB_REQUEST_WINDOW_SECONDS)
+    """The Hub's ``api`` bucket (listing, model and dataset info, whoami)."""
+    return RequestBudget(
+        "hub",
+        settings.HUB_REQUEST_BUDGET,
+        settings.HUB_REQUEST_WINDOW_SECONDS,
+        settings.CRAWL_UPSTREAM_RESERVE,
+    )
+
+
+def resolver_budget() -> RequestBudget:
+    """The Hub's ``resolvers`` bucket: file downloads (``/resolve/``), counted apart and larger."""
+    return RequestBudget(
+        "hub-resolvers",
+        settings.HUB_RESOLVER_BUDGET,
+        settings.HUB_REQUEST_WINDOW_SECONDS,
+        settings.CRAWL_UPSTREAM_RESERVE,
+    )
+
+
+def _bucket_of(url: httpx2.URL) -> str:
+    return "resolvers" if "/resolve/" in url.path else "api"
+
+
+def _take_from_bucket(request: httpx2.Request) -> None:
+    if request.url.host != httpx2.URL(settings.HF_ENDPOINT or "").host:
+        return  # a download's CDN hop: the Hub charged the /resolve/ request that sent us there
+    (resolver_budget() if _bucket_of(request.url) == "resolvers" else hub_budget()).take()
+
+
+def _observe_ratelimit(response: httpx2.Response) -> None:
+    """Every Hub response says what is left in its bucket (``RateLimit`` / ``RateLimit-Policy``,
+    parsed by huggingface_hub's ``parse_ratelimit_headers``): remember it for every worker."""
+    info = parse_ratelimit_headers(response.headers)
+    if info is None:
+        return
+    budget = {"api": hub_budget(), "resolvers": resolver_budget()}.get(info.resource_type)
+    if budget is not None:
+        budget.observe(remaining=info.remaining, reset_in=info.reset_in_seconds)
 
 
 def _counting_hook(request: httpx2.Request) -> None:
@@ -623,15 +666,15 @@ def requests_made() -> int:
 def _client_factory() -> httpx2.Client:
     from huggingface_hub.utils._http import hf_request_event_hook  # the hook the default factory installs
 
-    budget = hub_budget()
     return httpx2.Client(
         event_hooks={
             "request": [
                 netguard.request_hook,
-                lambda request: budget.take(),
+                _take_from_bucket,
                 _counting_hook,
                 hf_request_event_hook,
-            ]
+            ],
+            "response": [_observe_ratelimit],
         },
         follow_redirects=True,
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
@@ -645,10 +688,12 @@ def install_session() -> None:
     key = (
         settings.HF_ENDPOINT,
         settings.HUB_REQUEST_BUDGET,
+        settings.HUB_RESOLVER_BUDGET,
         settings.HUB_REQUEST_WINDOW_SECONDS,
         settings.HUB_HTTP_TIMEOUT,
         settings.GITHUB_API_URL,
         tuple(settings.CRAWL_EXTRA_ALLOWED_HOSTS),
+        tuple(settings.HUB_CDN_HOSTS),
     )
     with _session_lock:
         if _installed_for != key:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_repository_tree_and_rules'),
+        ('catalog', '0007_aimodel_sha_index'),
     ]
 
     operations = [
