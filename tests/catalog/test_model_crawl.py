@@ -531,7 +531,8 @@ def test_a_declared_licence_is_not_second_guessed_by_a_file_and_no_file_is_fetch
 
 
 def test_an_unreadable_licence_file_is_recorded_not_guessed(tiny_hub):
-    _licensed(tiny_hub.hub, "org/uncaptured", "x")  # listed, but its content was never captured
+    # a snapshot record lists the file, but its content was never captured
+    _licensed(tiny_hub.hub, "org/uncaptured", "x", _snapshot={"card": "retrieved"})
     model = _row("org/uncaptured")
     crawl.model_crawl(model=model)
     assert _evidence(model, "documentation")["license_file"] == {
