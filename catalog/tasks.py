@@ -20,6 +20,7 @@ from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from catalog import choices
 from catalog.ingest import crawl, pipeline
@@ -96,7 +97,16 @@ def _retry_on_a_new_connection(task, exc: Exception) -> NoReturn:
 
 def enqueue_after_commit(task, ids: list[int]) -> None:
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: task.delay(pk))
+        transaction.on_commit(lambda pk=pk: _enqueue(task, pk))
+
+
+def _enqueue(task, pk: int) -> None:
+    """Publish; a broker that is down does not fail the caller (a discovery pass goes on): the
+    database still says the work is due and the sweeper enqueues it again."""
+    try:
+        task.delay(pk)
+    except KombuOperationalError as exc:
+        log.warning("broker unavailable, %s(%s) left to the sweeper: %s", task.name, pk, exc)
 
 
 class CeleryDispatch:
@@ -129,11 +139,12 @@ class CeleryDispatch:
     soft_time_limit=settings.DISCOVER_SOFT_TIME_LIMIT,
     time_limit=settings.DISCOVER_SOFT_TIME_LIMIT + 60,
 )
-def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
-    """One discovery pass (singleton); a pass cut short resumes from its cursor next time."""
+def discover(self, mode: str = crawl.INCREMENTAL, resume_only: bool = False) -> int | None:
+    """One discovery pass (singleton); a pass cut short resumes from its cursor next time.
+    ``resume_only``: only take over an unfinished pass (the sweeper's), never start one."""
     try:
         HubClient().check_token()
-        run = pipeline.discovery_step(dispatch=CeleryDispatch(), mode=mode)
+        run = pipeline.discovery_step(dispatch=CeleryDispatch(), mode=mode, resume_only=resume_only)
     except SoftTimeLimitExceeded:
         running = CrawlRun.objects.filter(status=choices.CrawlStatus.RUNNING).order_by("-started_at").first()
         if running:
@@ -276,7 +287,7 @@ def sweep_lost_work(limit: int = 1000) -> dict[str, int]:
 
     found = sweep.sweep(limit=limit)
     for mode in found.discover_modes:
-        discover.delay(mode)
+        discover.delay(mode, resume_only=True)
     for pk in found.model_ids:
         crawl_model.delay(pk)
     if found.model_ids or found.discover_modes:

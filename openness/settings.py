@@ -198,7 +198,11 @@ CELERY_BROKER_CONNECTION_RETRY = env_bool("CELERY_BROKER_CONNECTION_RETRY", Fals
 # flushed broker): a model due for longer than this is enqueued again (at most once per period).
 SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 900, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler behind a PostgreSQL advisory lock: however many beat processes
+# run, one sends (openness/beat.py); it records each job's last run after every send.
+CELERY_BEAT_SCHEDULER = "openness.beat:SingleBeatScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+BEAT_STANDBY_SECONDS = env_float("BEAT_STANDBY_SECONDS", 5.0, minimum=0.1)
 CELERY_BEAT_SCHEDULE = {
     "discover-incremental": {
         "task": "catalog.tasks.discover",

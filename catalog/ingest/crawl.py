@@ -77,11 +77,12 @@ def high_water_mark() -> datetime | None:
     return finished.aggregate(mark=Max("high_water_mark"))["mark"]
 
 
-def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:
+def discover_claim(*, mode: str, params: dict, resume_only: bool = False) -> CrawlRun | None:
     """Start a discovery run, or take over an unfinished one with the same parameters.
 
     Returns None while another live worker runs a discovery of this kind (its heartbeat is
-    fresh): periodic passes are singletons.
+    fresh): periodic passes are singletons. ``resume_only`` (the sweeper's re-enqueued pass)
+    takes over an unfinished run or does nothing: it never starts a new pass.
     """
     kind = _kind(mode)
     now = timezone.now()
@@ -96,17 +97,21 @@ def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:
             alive = run.status == choices.CrawlStatus.RUNNING and now - run.heartbeat_at < stale_after
             if alive:
                 return None
-            if run.params == params and run.cursor_url:
+            if run.params == params and (run.cursor_url or resume_only):
                 run.status = choices.CrawlStatus.RUNNING
                 run.heartbeat_at = now
                 run.error = ""
                 run.save(update_fields=["status", "heartbeat_at", "error"])
                 log.info("resuming %s from its cursor (page %d)", run, run.pages + 1)
                 return run
+            if resume_only:
+                return None
             run.status = choices.CrawlStatus.FAILED
             run.finished_at = now
             run.error = run.error or "abandoned: superseded by a new pass"
             run.save(update_fields=["status", "finished_at", "error"])
+        if resume_only:
+            return None
         return CrawlRun.objects.create(kind=kind, params=params, heartbeat_at=now)
 
 
@@ -128,6 +133,7 @@ def discover(
     author: str | None = None,
     since: datetime | None = None,
     hooks: DiscoverHooks | None = None,
+    resume_only: bool = False,
 ) -> CrawlRun | None:
     """One discovery pass. Full: every model by downloads. Incremental: newest lastModified
     first, down to the high-water mark (or ``since``). Resumes an interrupted pass."""
@@ -140,7 +146,7 @@ def discover(
     if mode == INCREMENTAL:
         mark = since or high_water_mark()
         params["since"] = mark.isoformat() if mark else None
-    run = discover_claim(mode=mode, params=params)
+    run = discover_claim(mode=mode, params=params, resume_only=resume_only)
     if run is None:
         log.info("a %s discovery is already running; not starting another", mode)
         return None

@@ -34,7 +34,7 @@ from django.utils import timezone
 from catalog import choices
 from catalog.models import AIModel, CrawlRun
 
-MARKER = "sweep:detail:{}"
+MARKER = "sweep:{}"
 
 
 @dataclass
@@ -84,8 +84,13 @@ def discoveries_lost() -> list[str]:
 def sweep(*, limit: int = 1000) -> SweepResult:
     """What to enqueue again; each model is named at most once per grace period."""
     grace = timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
-    result = SweepResult(discover_modes=discoveries_lost())
+    ttl = int(grace.total_seconds()) or 1
+    result = SweepResult(
+        discover_modes=[
+            m for m in discoveries_lost() if cache.add(MARKER.format(f"discover-{m}"), 1, timeout=ttl)
+        ]
+    )
     for pk in details_due(limit=limit, grace=grace):
-        if cache.add(MARKER.format(pk), 1, timeout=int(grace.total_seconds()) or 1):
+        if cache.add(MARKER.format(pk), 1, timeout=ttl):
             result.model_ids.append(pk)
     return result

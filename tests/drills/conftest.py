@@ -77,10 +77,13 @@ class PrivateRedis:
             self.process.wait(timeout=10)
             self.process = None
 
-    def restart(self) -> None:
-        """kill -9 and start again on the same port: the queue, unacked messages and scheduled
-        retries are gone, and every client's connection breaks."""
+    def restart(self, down: float = 1.0) -> None:
+        """kill -9, ``down`` seconds without Redis, start again on the same port: the queue,
+        unacked messages and scheduled retries are gone, and every client's connection breaks.
+        (A restart faster than the worker's next poll can leave kombu's Redis consumer
+        registered but deaf, celery/kombu#2629: see docs/operations.md.)"""
         self.kill()
+        time.sleep(down)
         self.start()
         self.restarts += 1
 
@@ -124,18 +127,37 @@ def start_celery(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen
     )
 
 
+BROKER_LOST = "after a connection loss has been disabled"
+
+
 class Supervised:
     """A celery process restarted whenever it exits, as docker-compose's ``restart:
     unless-stopped`` does (a worker exits when it loses its broker: see settings)."""
 
     def __init__(self, env: dict[str, str], *args: str, log: Path) -> None:
         self.env, self.args, self.log = env, args, log
-        self.restarts = 0
+        self.restarts = self.kills = self.shutdowns_seen = 0
+        self.shutdown_started = 0.0
         self.process = start_celery(env, *args, log=log)
 
+    SHUTDOWN_GRACE = 10.0
+
     def ensure(self) -> None:
+        """Restart an exited process. One that announced its shutdown (broker lost) and is
+        still finishing after SHUTDOWN_GRACE seconds is killed, as ``docker stop`` does after
+        its timeout (tasks are late-acknowledged and idempotent: a kill loses nothing)."""
+        if self.process.poll() is None:
+            announced = self.log.read_text().count(BROKER_LOST)
+            if announced > self.shutdowns_seen:
+                self.shutdowns_seen = announced
+                self.shutdown_started = time.monotonic()
+            if self.shutdown_started and time.monotonic() - self.shutdown_started > self.SHUTDOWN_GRACE:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+                self.kills += 1
         if self.process.poll() is not None:
             self.restarts += 1
+            self.shutdown_started = 0.0
             self.process = start_celery(self.env, *self.args, log=self.log)
 
     def output(self, tail: int = 4000) -> str:

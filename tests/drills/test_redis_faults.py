@@ -119,7 +119,6 @@ def test_redis_lost_mid_crawl_nothing_lost_or_duplicated(
             private_redis.restart()
         else:
             private_redis.flushall()
-        assert private_redis.client().dbsize() == 0  # the queue is gone either way
         hub_server.faults.clear()
         assert lost > 0, "the fault must really lose queued work for the drill to mean anything"
 
@@ -149,7 +148,10 @@ def test_redis_lost_mid_crawl_nothing_lost_or_duplicated(
     finally:
         celery_app.conf.task_always_eager = True
     assert worker.log.read_text().count("sweeper re-enqueued") > sweeps_before  # the sweeper did the recovery
-    print(f"run {run_number}: {fault}, {lost} queued messages lost, recovered; restarts {worker.restarts}")
+    print(
+        f"run {run_number}: {fault}, {lost} queued messages lost, recovered;"
+        f" restarts {worker.restarts}, kills {worker.kills}"
+    )
 
     # nothing lost: every listed model, at its listed commit, detail-crawled at that commit
     records = {r["id"]: r for r in hub_records(hub)}

@@ -82,7 +82,7 @@ class ReadOnlyAPIView(GenericAPIView):
         repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
         if repeated:
             raise ValidationError(
-                {name: "given more than once; each parameter takes exactly one value" for name in repeated}
+                dict.fromkeys(repeated, "given more than once; each parameter takes exactly one value")
             )
         known = self.known_parameters()
         unknown = sorted(set(request.query_params) - known - COMMON)
