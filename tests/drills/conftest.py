@@ -185,3 +185,6 @@ def poll(condition, timeout: float, interval: float = 0.1) -> bool:
             return True
         time.sleep(interval)
     return bool(condition())
+
+
+from tests.web_api_data import reviewers  # noqa: E402,F401

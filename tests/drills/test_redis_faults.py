@@ -29,7 +29,7 @@ from tests.drills.conftest import PrivateRedis, Supervised, drill_env, poll
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
 
-HUB_SIZE = 20
+HUB_SIZE = 15
 PAGE_SIZE = 5
 RUNS = 20
 FAULTS = ["restart", "flush"]
