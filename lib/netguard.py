@@ -19,7 +19,7 @@ import ipaddress
 import socket
 import threading
 import time
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpcore2
@@ -123,7 +123,14 @@ def request_hook(request) -> None:
 class _PinnedBackend(httpcore2.SyncBackend):
     """Connects only to addresses checked in this very call (see the module docstring)."""
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore2.NetworkStream:
         host = host.decode() if isinstance(host, bytes) else host
         addresses = _check_addresses((host.lower(), port), lookup)
         error: Exception | None = None

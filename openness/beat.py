@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
@@ -28,7 +29,7 @@ BEAT_LOCK_KEY = 0x62656174
 
 class SingleBeatScheduler(DatabaseScheduler):
     def __init__(self, *args, **kwargs) -> None:
-        self._lock_connection = None
+        self._lock_connection: Any = None  # a psycopg2 connection of its own
         self._holder = False
         super().__init__(*args, **kwargs)
 
