@@ -40,8 +40,7 @@ INCREMENTAL = "incremental"
 DISCOVERY_TABLES = [AIModel, LineageEdge, ModelDataset, ModelPaper, Dataset, Paper, Organization]
 
 
-class RunTakenOver(Exception):
-    """Another worker now owns this run (ours was presumed dead); stop quietly."""
+RunTakenOver = ingest.RunTakenOver  # raised by the heartbeat below and by the page's own commit
 
 
 @dataclass

@@ -90,3 +90,20 @@ def test_a_resume_only_pass_never_starts_a_new_one(tiny_hub):
     assert resumed.pk == stale.pk
     assert resumed.status == choices.CrawlStatus.SUCCEEDED
     assert AIModel.objects.filter(repo_id="org/a").exists()
+
+
+def test_a_page_of_a_run_taken_over_meanwhile_rolls_back(tiny_hub):
+    """The worker presumed dead may still be ingesting: its page commit finds the heartbeat
+    token changed (the run was claimed again) and rolls back, so no page is counted twice."""
+    from catalog.ingest import store
+    from catalog.sources.huggingface.client import HubClient
+
+    tiny_hub.hub.add_model({"id": "org/a", "sha": SHA, "downloads": 10})
+    run = CrawlRun.objects.create(kind=choices.CrawlKind.DISCOVER_FULL, heartbeat_at=timezone.now())
+    CrawlRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() + timedelta(seconds=1))  # claimed
+    client = HubClient()
+    page = next(client.iter_pages(client.first_page_url(sort="downloads")))
+    with pytest.raises(store.RunTakenOver):
+        store.listing_page_ingest(page=page, run=run, orgs=store.OrganizationCache())
+    assert not AIModel.objects.exists()
+    assert CrawlRun.objects.get(pk=run.pk).pages == 0

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import REQUIRE_SERVICES, _missing_service
 from tests.foundation.test_celery_worker import ROOT, worker_env
 
 
@@ -93,6 +94,10 @@ class PrivateRedis:
 
 @pytest.fixture(scope="module")
 def private_redis() -> Iterator[PrivateRedis]:
+    """Runs where Redis is configured (always in CI), like every test that needs it, and skips
+    in the plain SQLite ``make test``; the server itself is private to the drill."""
+    if not django_settings.REDIS_URL:
+        _missing_service("Redis", "REDIS_URL is not set (the drills run where the services do)")
     if not shutil.which("redis-server"):
         if REQUIRE_SERVICES:
             pytest.fail("redis-server is required for the drills (OPENNESS_REQUIRE_SERVICES=1)")
