@@ -158,8 +158,10 @@ def discover(
     )
     orgs = ingest.OrganizationCache()
     statistics = bulk.AnalyzeAsTablesGrow(DISCOVERY_TABLES)
+    # a run taken over after its last page (pages counted, no cursor) only needs finishing
+    pages = client.iter_pages(start_url) if run.cursor_url or not run.pages else iter(())
     try:
-        for page in client.iter_pages(start_url):
+        for page in pages:
             reached_mark = False
             if stop_at is not None:
                 fresh = [m for m in page.models if m.last_modified is None or m.last_modified > stop_at]

@@ -107,3 +107,18 @@ def test_a_page_of_a_run_taken_over_meanwhile_rolls_back(tiny_hub):
         store.listing_page_ingest(page=page, run=run, orgs=store.OrganizationCache())
     assert not AIModel.objects.exists()
     assert CrawlRun.objects.get(pk=run.pk).pages == 0
+
+
+def test_a_run_taken_over_after_its_last_page_is_finished_not_listed_again(tiny_hub):
+    tiny_hub.hub.add_model({"id": "org/a", "sha": SHA, "downloads": 10})
+    done_listing = CrawlRun.objects.create(
+        kind=choices.CrawlKind.DISCOVER_FULL,
+        pages=3,
+        seen_count=15,
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+    )
+    resumed = crawl.discover(mode=crawl.FULL, resume_only=True)
+    assert resumed.pk == done_listing.pk
+    assert resumed.status == choices.CrawlStatus.SUCCEEDED
+    assert (resumed.pages, resumed.seen_count) == (3, 15)  # nothing listed or counted again
+    assert tiny_hub.stats["list"] == 0
