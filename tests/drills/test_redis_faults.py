@@ -175,6 +175,9 @@ def test_redis_lost_mid_crawl_nothing_lost_or_duplicated(
         assert poll(all_crawled, 60, interval=0.5), (
             f"{fault}: datasets or repositories left uncrawled\n{worker.output()}"
         )
+        # let the worker finish what is left (rescoring) before the database is emptied for the next run
+        broker = private_redis.client()
+        assert poll(lambda: broker.llen("default") == 0 and broker.hlen("unacked") == 0, 60, interval=0.2)
     finally:
         celery_app.conf.task_always_eager = True
     if only_sweeper:  # they came back through the sweeper
