@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 import random
 from datetime import timedelta
+from typing import NoReturn
 
 from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from catalog import choices
 from catalog.ingest import crawl, pipeline
@@ -78,9 +80,33 @@ def _retry_or_record(task, exc: UpstreamError, record_exhausted) -> None:
         record_exhausted(attempts, exc)
 
 
+# The database connection died under the task (a restarted server, a terminated backend, a
+# network cut): the transaction rolled back whole, so the task is simply retried on a new one.
+DATABASE_LOST = (OperationalError, InterfaceError)
+
+
+def _retry_on_a_new_connection(task, exc: Exception) -> NoReturn:
+    """Close the dead connection (Django would reuse it) and retry with backoff."""
+    log.warning("database connection lost (%s); retrying on a new connection", exc)
+    for conn in connections.all(initialized_only=True):
+        conn.close()
+    raise task.retry(
+        exc=exc, countdown=retry_countdown(task.request.retries, None), max_retries=settings.CRAWL_MAX_RETRIES
+    )
+
+
 def enqueue_after_commit(task, ids: list[int]) -> None:
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: task.delay(pk))
+        transaction.on_commit(lambda pk=pk: _enqueue(task, pk))
+
+
+def _enqueue(task, pk: int) -> None:
+    """Publish; a broker that is down does not fail the caller (a discovery pass goes on): the
+    database still says the work is due and the sweeper enqueues it again."""
+    try:
+        task.delay(pk)
+    except KombuOperationalError as exc:
+        log.warning("broker unavailable, %s(%s) left to the sweeper: %s", task.name, pk, exc)
 
 
 class CeleryDispatch:
@@ -113,11 +139,12 @@ class CeleryDispatch:
     soft_time_limit=settings.DISCOVER_SOFT_TIME_LIMIT,
     time_limit=settings.DISCOVER_SOFT_TIME_LIMIT + 60,
 )
-def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
-    """One discovery pass (singleton); a pass cut short resumes from its cursor next time."""
+def discover(self, mode: str = crawl.INCREMENTAL, resume_only: bool = False) -> int | None:
+    """One discovery pass (singleton); a pass cut short resumes from its cursor next time.
+    ``resume_only``: only take over an unfinished pass (the sweeper's), never start one."""
     try:
         HubClient().check_token()
-        run = pipeline.discovery_step(dispatch=CeleryDispatch(), mode=mode)
+        run = pipeline.discovery_step(dispatch=CeleryDispatch(), mode=mode, resume_only=resume_only)
     except SoftTimeLimitExceeded:
         running = CrawlRun.objects.filter(status=choices.CrawlStatus.RUNNING).order_by("-started_at").first()
         if running:
@@ -141,6 +168,19 @@ def discover(self, mode: str = crawl.INCREMENTAL) -> int | None:
             self, exc, lambda attempts, exc: log.error("discovery gave up after %d attempts", attempts)
         )
         return None
+    except DATABASE_LOST as exc:
+        for conn in connections.all(initialized_only=True):
+            conn.close()
+        try:  # hand the run to the retry: interrupted with its cursor (the lost page was rolled back)
+            kind = crawl._kind(mode)
+            running = CrawlRun.objects.filter(kind=kind, status=choices.CrawlStatus.RUNNING).first()
+            if running:
+                crawl.discover_interrupt(
+                    run=running, reason="database connection lost; the retry resumes here"
+                )
+        except DATABASE_LOST:
+            pass  # still down: the run's heartbeat goes stale and the retry or the sweeper takes it over
+        _retry_on_a_new_connection(self, exc)
     return run.pk if run else None
 
 
@@ -151,6 +191,8 @@ def crawl_model(self, model_id: int, force: bool = False) -> str | None:
         return None
     try:
         result = pipeline.model_step(model=model, dispatch=CeleryDispatch(), force=force)
+    except DATABASE_LOST as exc:
+        _retry_on_a_new_connection(self, exc)
     except (HubError, SoftTimeLimitExceeded) as exc:
         _retry_or_record(
             self,
@@ -175,6 +217,8 @@ def crawl_dataset(self, dataset_id: int) -> str | None:
         return None
     try:
         status = pipeline.dataset_step(dataset=dataset, dispatch=CeleryDispatch())
+    except DATABASE_LOST as exc:
+        _retry_on_a_new_connection(self, exc)
     except (HubError, SoftTimeLimitExceeded) as exc:
         _retry_or_record(
             self,
@@ -200,6 +244,8 @@ def crawl_repo(self, repository_id: int) -> str | None:
         return None
     try:
         status = pipeline.repository_step(repository=repository, dispatch=CeleryDispatch())
+    except DATABASE_LOST as exc:
+        _retry_on_a_new_connection(self, exc)
     except (GitHubError, SoftTimeLimitExceeded) as exc:
         _retry_or_record(
             self,
@@ -232,3 +278,22 @@ def recrawl_stale_repos(limit: int = 500) -> int:
     for pk in ids:
         crawl_repo.delay(pk)
     return len(ids)
+
+
+@shared_task(name="catalog.tasks.sweep_lost_work", acks_late=True, reject_on_worker_lost=True)
+def sweep_lost_work(limit: int = 1000) -> dict[str, int]:
+    """Re-enqueue what the database says is due but the broker lost (see catalog.ingest.sweep)."""
+    from catalog.ingest import sweep
+
+    found = sweep.sweep(limit=limit)
+    for mode in found.discover_modes:
+        discover.delay(mode, resume_only=True)
+    for pk in found.model_ids:
+        crawl_model.delay(pk)
+    if found.model_ids or found.discover_modes:
+        log.warning(
+            "sweeper re-enqueued %d detail crawls and discovery %s",
+            len(found.model_ids),
+            ", ".join(found.discover_modes) or "none",
+        )
+    return {"models": len(found.model_ids), "discoveries": len(found.discover_modes)}

@@ -86,7 +86,12 @@ def upsert(
     # one transaction: the COPY staging table empties itself at commit
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
-            _copy_upsert(cursor.cursor, meta.db_table, db_columns, _copy_lines(rows, columns, fields), tail)
+            # the raw cursor bypasses Django's error translation: wrap it, so a dropped connection
+            # is Django's OperationalError (callers retry on it) and the connection is marked broken
+            with connection.wrap_database_errors:
+                _copy_upsert(
+                    cursor.cursor, meta.db_table, db_columns, _copy_lines(rows, columns, fields), tail
+                )
             return
         values = [
             tuple(
@@ -99,9 +104,14 @@ def upsert(
             from psycopg2.extras import execute_values
 
             casts = ["%s::jsonb" if isinstance(f, models.JSONField) else "%s" for f in fields]
-            execute_values(
-                cursor.cursor, head + "%s" + tail, values, template=f"({', '.join(casts)})", page_size=PAGE
-            )
+            with connection.wrap_database_errors:
+                execute_values(
+                    cursor.cursor,
+                    head + "%s" + tail,
+                    values,
+                    template=f"({', '.join(casts)})",
+                    page_size=PAGE,
+                )
         else:
             placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
             for start in range(0, len(values), PAGE):

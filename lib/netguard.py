@@ -6,6 +6,12 @@ may be redirected) and any ``CRAWL_EXTRA_ALLOWED_HOSTS``. A host that resolves t
 private, loopback, link-local, reserved, multicast or otherwise non-global address is
 refused, unless it is exactly a configured endpoint that itself points at such an address
 (the stand-in hub on 127.0.0.1, an internal mirror an operator chose on purpose).
+
+Checking a URL is not enough on its own: the HTTP library would resolve the name again when
+it connects, and a resolver that answers a public address to the check and 169.254.169.254
+to the connection (DNS rebinding) would slip through. So the clients connect through
+``pinned_transport()``: the connection looks the name up once, checks every address it got,
+and connects to exactly those checked addresses (TLS still verifies the name).
 """
 
 from __future__ import annotations
@@ -14,9 +20,11 @@ import ipaddress
 import socket
 import threading
 import time
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
+import httpcore2
+import httpx2
 from django.conf import settings
 
 
@@ -44,16 +52,21 @@ def configured_origins() -> set[tuple[str, int]]:
     return origins
 
 
+def lookup(host: str) -> list[str]:
+    """Ask the resolver now (no cache): the answer a connection is made to."""
+    try:
+        return sorted({cast(str, info[4][0]) for info in socket.getaddrinfo(host, None)})
+    except socket.gaierror as exc:
+        raise HostNotAllowed(f"{host} does not resolve: {exc}") from None
+
+
 def resolve(host: str) -> list[str]:
     now = time.monotonic()
     with _lock:
         cached = _cache.get(host)
         if cached and now - cached[0] < _TTL:
             return cached[1]
-    try:
-        addresses = sorted({cast(str, info[4][0]) for info in socket.getaddrinfo(host, None)})
-    except socket.gaierror as exc:
-        raise HostNotAllowed(f"{host} does not resolve: {exc}") from None
+    addresses = lookup(host)
     with _lock:
         _cache[host] = (now, addresses)
     return addresses
@@ -74,13 +87,18 @@ def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise HostNotAllowed(f"scheme {parts.scheme!r} is never fetched: {url}")
-    origin = _origin(url)
-    allowed = configured_origins()
-    if origin not in allowed:
+    _check_addresses(_origin(url), resolve)
+
+
+def _check_addresses(origin: tuple[str, int], resolver) -> list[str]:
+    """The addresses ``origin`` may be reached at, or ``HostNotAllowed``."""
+    if origin not in configured_origins():
         raise HostNotAllowed(f"{origin[0]}:{origin[1]} is not a configured crawl endpoint")
-    internal = [a for a in resolve(origin[0]) if is_internal(a)]
+    addresses = resolver(origin[0].strip("[]"))
+    internal = [a for a in addresses if is_internal(a)]
     if internal and not _configured_as_internal(origin):
         raise HostNotAllowed(f"{origin[0]} resolves to internal address {internal[0]}")
+    return addresses
 
 
 def _configured_as_internal(origin: tuple[str, int]) -> bool:
@@ -101,3 +119,39 @@ def _configured_as_internal(origin: tuple[str, int]) -> bool:
 def request_hook(request) -> None:
     """httpx2 request event hook: refuse anything outside the allowlist."""
     check_url(str(request.url))
+
+
+class _PinnedBackend(httpcore2.SyncBackend):
+    """Connects only to addresses checked in this very call (see the module docstring)."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore2.NetworkStream:
+        host = host.decode() if isinstance(host, bytes) else host
+        addresses = _check_addresses((host.lower(), port), lookup)
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore2.ConnectError as exc:
+                error = exc
+        raise error or HostNotAllowed(f"{host} has no address")
+
+
+class PinnedTransport(httpx2.HTTPTransport):
+    """httpx2's transport whose connections go through ``_PinnedBackend``; no proxy (a proxy
+    would resolve names itself, out of the guard's sight)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # httpcore2 takes a network backend only through the pool; swap it in the pool built above
+        self._pool._network_backend = _PinnedBackend()
+
+
+def pinned_transport() -> PinnedTransport:
+    return PinnedTransport()

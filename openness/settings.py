@@ -189,8 +189,21 @@ DISCOVER_SOFT_TIME_LIMIT = env_int("DISCOVER_SOFT_TIME_LIMIT", 3000, minimum=10)
 # A discovery run whose heartbeat is older than this is presumed dead and is taken over.
 DISCOVER_HEARTBEAT_STALE_SECONDS = env_int("DISCOVER_HEARTBEAT_STALE_SECONDS", 120, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses its broker after connecting exits (code 1) for its supervisor to restart
+# it, instead of reconnecting in place: after a quick Redis restart kombu's reconnected Redis
+# consumer can stay registered without reading, so the worker looks alive and takes no task
+# (celery/kombu#2629; the issue 17 drill reproduced it with kombu 5.7.0). A fresh process always
+# consumes; the sweeper re-enqueues what the restart lost.
+CELERY_BROKER_CONNECTION_RETRY = env_bool("CELERY_BROKER_CONNECTION_RETRY", False)
+# The sweeper re-enqueues work the database says is due but no task is doing (a lost or
+# flushed broker): a model due for longer than this is enqueued again (at most once per period).
+SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 900, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler behind a PostgreSQL advisory lock: however many beat processes
+# run, one sends (openness/beat.py); it records each job's last run after every send.
+CELERY_BEAT_SCHEDULER = "openness.beat:SingleBeatScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+BEAT_STANDBY_SECONDS = env_float("BEAT_STANDBY_SECONDS", 5.0, minimum=0.1)
 CELERY_BEAT_SCHEDULE = {
     "discover-incremental": {
         "task": "catalog.tasks.discover",
@@ -209,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
     "recrawl-stale-datasets": {
         "task": "catalog.tasks.recrawl_stale_datasets",
         "schedule": timedelta(hours=6),
+    },
+    "sweep-lost-work": {
+        "task": "catalog.tasks.sweep_lost_work",
+        "schedule": timedelta(seconds=env_int("SWEEP_INTERVAL_SECONDS", 300, minimum=1)),
     },
     "export-dump": {
         "task": "scoring.tasks.export_dump",

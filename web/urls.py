@@ -8,6 +8,8 @@ from web.sitemaps import SITEMAPS
 REPO = r"(?P<repo_id>[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95})"
 
 urlpatterns = [
+    # browsers ask for /favicon.ico on pages without an icon link (the admin's): not a 404
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", views.leaderboard, name="leaderboard"),
     path("compare/", views.compare, name="compare"),
     path("methodology/", views.methodology, name="methodology"),

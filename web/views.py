@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
@@ -390,6 +391,13 @@ def suggest_correction(request, repo_id: str):
     if request.user.is_authenticated and request.user.is_staff:
         return redirect(reverse("admin:corrections_correction_add") + f"?model={page.model.pk}")
     return render(request, "suggest_correction.html", {"model": page.model})
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin's): not a 404.
+    Resolved per request: the static manifest exists only after collectstatic."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @cache_page(3600)

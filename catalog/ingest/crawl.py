@@ -40,8 +40,7 @@ INCREMENTAL = "incremental"
 DISCOVERY_TABLES = [AIModel, LineageEdge, ModelDataset, ModelPaper, Dataset, Paper, Organization]
 
 
-class RunTakenOver(Exception):
-    """Another worker now owns this run (ours was presumed dead); stop quietly."""
+RunTakenOver = ingest.RunTakenOver  # raised by the heartbeat below and by the page's own commit
 
 
 @dataclass
@@ -84,11 +83,12 @@ def high_water_mark() -> datetime | None:
     return mark
 
 
-def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:
+def discover_claim(*, mode: str, params: dict, resume_only: bool = False) -> CrawlRun | None:
     """Start a discovery run, or take over an unfinished one with the same parameters.
 
     Returns None while another live worker runs a discovery of this kind (its heartbeat is
-    fresh): periodic passes are singletons.
+    fresh): periodic passes are singletons. ``resume_only`` (the sweeper's re-enqueued pass)
+    takes over an unfinished run or does nothing: it never starts a new pass.
     """
     kind = _kind(mode)
     now = timezone.now()
@@ -103,17 +103,21 @@ def discover_claim(*, mode: str, params: dict) -> CrawlRun | None:
             alive = run.status == choices.CrawlStatus.RUNNING and now - run.heartbeat_at < stale_after
             if alive:
                 return None
-            if run.params == params and run.cursor_url:
+            if run.params == params and (run.cursor_url or resume_only):
                 run.status = choices.CrawlStatus.RUNNING
                 run.heartbeat_at = now
                 run.error = ""
                 run.save(update_fields=["status", "heartbeat_at", "error"])
                 log.info("resuming %s from its cursor (page %d)", run, run.pages + 1)
                 return run
+            if resume_only:
+                return None
             run.status = choices.CrawlStatus.FAILED
             run.finished_at = now
             run.error = run.error or "abandoned: superseded by a new pass"
             run.save(update_fields=["status", "finished_at", "error"])
+        if resume_only:
+            return None
         return CrawlRun.objects.create(kind=kind, params=params, heartbeat_at=now)
 
 
@@ -135,6 +139,7 @@ def discover(
     author: str | None = None,
     since: datetime | None = None,
     hooks: DiscoverHooks | None = None,
+    resume_only: bool = False,
 ) -> CrawlRun | None:
     """One discovery pass. Full: every model by downloads. Incremental: newest lastModified
     first, down to the high-water mark (or ``since``). Resumes an interrupted pass."""
@@ -147,7 +152,7 @@ def discover(
     if mode == INCREMENTAL:
         mark = since or high_water_mark()
         params["since"] = mark.isoformat() if mark else None
-    run = discover_claim(mode=mode, params=params)
+    run = discover_claim(mode=mode, params=params, resume_only=resume_only)
     if run is None:
         log.info("a %s discovery is already running; not starting another", mode)
         return None
@@ -160,8 +165,10 @@ def discover(
     )
     orgs = ingest.OrganizationCache()
     statistics = bulk.AnalyzeAsTablesGrow(DISCOVERY_TABLES)
+    # a run taken over after its last page (pages counted, no cursor) only needs finishing
+    pages = client.iter_pages(start_url) if run.cursor_url or not run.pages else iter(())
     try:
-        for page in client.iter_pages(start_url):
+        for page in pages:
             reached_mark = False
             if stop_at is not None:
                 fresh = [m for m in page.models if m.last_modified is None or m.last_modified > stop_at]

@@ -44,6 +44,7 @@ def discovery_step(
     since: datetime | None = None,
     details: bool = True,
     on_page: Callable | None = None,
+    resume_only: bool = False,
 ) -> CrawlRun | None:
     hooks = crawl.DiscoverHooks(
         on_page=on_page,
@@ -51,7 +52,9 @@ def discovery_step(
         on_detail=dispatch.details if details else None,
         on_datasets=dispatch.datasets if details else None,
     )
-    run = crawl.discover(mode=mode, limit=limit, author=author, since=since, hooks=hooks)
+    run = crawl.discover(
+        mode=mode, limit=limit, author=author, since=since, hooks=hooks, resume_only=resume_only
+    )
     if run is not None and details:
         # bases only ever named by others: look them up (renamed, deleted, private?)
         dispatch.details(crawl.unlisted_bases())

@@ -636,7 +636,29 @@ def listing_page_ingest(
     return outcome
 
 
+class RunTakenOver(Exception):
+    """Another worker now owns this run (ours was presumed dead); stop quietly."""
+
+
+RUN_PROGRESS_FIELDS = [
+    "pages",
+    "seen_count",
+    "new_count",
+    "updated_count",
+    "unchanged_count",
+    "failed_count",
+    "cursor_url",
+    "high_water_mark",
+    "heartbeat_at",
+]
+
+
 def crawl_run_advance(*, run: CrawlRun, outcome: PageOutcome, next_url: str | None) -> None:
+    """Count the page and move the cursor, in the page's transaction, only while this worker
+    still owns the run (its heartbeat is the token): a worker presumed dead whose run was
+    taken over raises ``RunTakenOver`` here and its page rolls back, so no page is ingested
+    and counted by two workers."""
+    token = run.heartbeat_at
     run.pages += 1
     run.seen_count += outcome.new + outcome.updated + outcome.unchanged + outcome.failed
     run.new_count += outcome.new
@@ -649,19 +671,9 @@ def crawl_run_advance(*, run: CrawlRun, outcome: PageOutcome, next_url: str | No
     ):
         run.high_water_mark = outcome.newest_modified
     run.heartbeat_at = timezone.now()
-    run.save(
-        update_fields=[
-            "pages",
-            "seen_count",
-            "new_count",
-            "updated_count",
-            "unchanged_count",
-            "failed_count",
-            "cursor_url",
-            "high_water_mark",
-            "heartbeat_at",
-        ]
-    )
+    owned = CrawlRun.objects.filter(pk=run.pk, heartbeat_at=token)
+    if not owned.update(**{name: getattr(run, name) for name in RUN_PROGRESS_FIELDS}):
+        raise RunTakenOver(f"{run} was taken over by another worker")
 
 
 # --- model detail ----------------------------------------------------------------------------

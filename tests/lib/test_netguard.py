@@ -11,6 +11,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpcore2
 import httpx2
 import pytest
 
@@ -260,3 +261,78 @@ def test_redirects_within_the_configured_stand_in_are_followed(tiny_hub):
     fetched = GitHubClient().repository("org/old-name")
     assert fetched.moved
     assert fetched.value.full_name == "org/new-name"
+
+
+# --- DNS rebinding: the connection goes only to the address that was checked ----------------------
+@pytest.fixture
+def rebinding_resolver(monkeypatch):
+    """A resolver hook: ``answers[name]`` is a list of answers, one per lookup (the last repeats).
+    Address literals resolve as themselves (socket.create_connection looks them up too)."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers: dict[str, list[str]] = {}
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        asked.append(host)
+        queue = answers[host]
+        address = queue.pop(0) if len(queue) > 1 else queue[0]
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port or 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(netguard, "_cache", {})
+    return answers, asked
+
+
+@pytest.mark.parametrize("second_answer", ["127.0.0.1", "169.254.169.254", "fd00:ec2::254", "10.0.0.7"])
+def test_a_name_that_rebinds_between_check_and_connect_is_refused(
+    settings, tiny_hub, rebinding_resolver, second_answer
+):
+    """First lookup (the URL check): a public address. Second (the connection): internal.
+    The request must fail without a byte reaching anything; a public first answer is never
+    connected to either (the connection uses its own, checked, lookup)."""
+    answers, asked = rebinding_resolver
+    port = tiny_hub.url.rsplit(":", 1)[1]
+    settings.HF_ENDPOINT = f"http://rebind.guard-test.example:{port}"
+    settings.GITHUB_API_URL = f"http://rebind.guard-test.example:{port}/github-api"
+    tiny_hub.hub.add_model({"id": "org/m"})
+    answers["rebind.guard-test.example"] = ["93.184.216.34", second_answer]
+    with pytest.raises(HubRefused, match=f"internal address {second_answer}"):
+        HubClient().model("org/m")
+    assert asked == ["rebind.guard-test.example", "rebind.guard-test.example"]
+    assert tiny_hub.stats["requests"] == 0
+    netguard._cache.clear()
+    answers["rebind.guard-test.example"] = ["93.184.216.34", second_answer]
+    with pytest.raises(GitHubRefused, match=f"internal address {second_answer}"):
+        GitHubClient().repository("org/code")
+    assert tiny_hub.stats["requests"] == 0
+
+
+def test_the_pinned_connection_goes_to_the_checked_address(tiny_hub, monkeypatch):
+    """The configured stand-in (an address literal) is reached through the pinned transport,
+    and the backend was handed the checked address, not a name to resolve again."""
+    connected: list[tuple[str, int]] = []
+    real_connect = httpcore2.SyncBackend.connect_tcp
+
+    def spy(self, host, port, *args, **kwargs):
+        connected.append((host, port))
+        return real_connect(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(httpcore2.SyncBackend, "connect_tcp", spy)
+    tiny_hub.hub.add_model({"id": "org/m", "sha": "a" * 40})
+    assert HubClient().model("org/m").sha == "a" * 40
+    port = int(tiny_hub.url.rsplit(":", 1)[1])
+    assert connected
+    assert set(connected) == {("127.0.0.1", port)}
+
+
+def test_a_pinned_connection_to_an_unconfigured_origin_is_refused(tiny_hub):
+    """Even a transport used outside the request hook refuses what is not configured."""
+    with httpx2.Client(transport=netguard.pinned_transport()) as client:
+        with pytest.raises(HostNotAllowed, match="not a configured crawl endpoint"):
+            client.get("http://127.0.0.1:9/")
+        with pytest.raises(HostNotAllowed):
+            client.get("http://169.254.169.254/latest/meta-data/")
+        assert client.get(f"{tiny_hub.url}/api/models?limit=1").status_code == 200

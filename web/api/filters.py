@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from catalog import choices
@@ -33,13 +35,40 @@ def contains(field_name: str, max_length: int, label: str) -> filters.CharFilter
     return extend_schema_field(schema)(text)
 
 
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment between ``EARLIEST`` and ``LATEST``: outside, a 400 that names the range
+    (a far-off year with a +14:00 offset overflowed the conversion to UTC: a 500)."""
+
+    EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+            in_range = self.EARLIEST <= aware.astimezone(dt.UTC) <= self.LATEST
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            raise ValidationError(
+                f"must lie between {self.EARLIEST:%Y-%m-%d} and {self.LATEST:%Y-%m-%d}", code="out_of_range"
+            )
+        return moment
+
+
+class BoundedIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
+
 DATASET_SOURCES = [("huggingface", "Hugging Face Hub"), ("external", "hosted outside the Hub")]
 
 
 class ScoreChangeFilterSet(filters.FilterSet):
     """The change feed and one model's history."""
 
-    since = filters.IsoDateTimeFilter(
+    since = BoundedIsoDateTimeFilter(
         field_name="changed_at",
         lookup_expr="gte",
         label="ISO 8601 date or date-time; changes at or after this moment (UTC when no offset)",

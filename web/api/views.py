@@ -41,6 +41,8 @@ from web.api.pagination import KeysetPagination
 from web.exports import export_meta
 
 COMMON = {"cursor", "page_size", "format"}
+# Every filter takes one value; a query naming more parameters than any endpoint has is abuse.
+MAX_PARAMETERS = 24
 CACHE_SECONDS = 60
 
 
@@ -75,6 +77,13 @@ class ReadOnlyAPIView(GenericAPIView):
         return self.allowed_parameters | filtered
 
     def check_parameters(self, request) -> None:
+        if len(request.query_params) > MAX_PARAMETERS:
+            raise ValidationError({"parameters": f"at most {MAX_PARAMETERS} parameters per request"})
+        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            raise ValidationError(
+                dict.fromkeys(repeated, "given more than once; each parameter takes exactly one value")
+            )
         known = self.known_parameters()
         unknown = sorted(set(request.query_params) - known - COMMON)
         if unknown:

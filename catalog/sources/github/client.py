@@ -188,6 +188,8 @@ def _client() -> httpx2.Client:
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
         follow_redirects=True,
         max_redirects=3,
+        transport=netguard.pinned_transport(),  # connects only to the addresses it checked
+        trust_env=False,  # no proxy from the environment: the guard must see the connection
         event_hooks={
             "request": [netguard.request_hook, lambda request: budget.check()],
             "response": [charge],

@@ -678,6 +678,8 @@ def _client_factory() -> httpx2.Client:
         },
         follow_redirects=True,
         timeout=httpx2.Timeout(settings.HUB_HTTP_TIMEOUT),
+        transport=netguard.pinned_transport(),  # connects only to the addresses it checked
+        trust_env=False,  # no proxy from the environment: the guard must see the connection
         headers={"User-Agent": settings.CRAWL_USER_AGENT},  # type: ignore[arg-type]  # env_str: str | None
     )
 
