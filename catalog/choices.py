@@ -146,7 +146,9 @@ class CorrectionStatus(models.TextChoices):
     PENDING = "pending", "pending review"
     APPROVED = "approved", "approved"
     REJECTED = "rejected", "rejected"
-    WITHDRAWN = "withdrawn", "withdrawn"
+    WITHDRAWN = "withdrawn", "withdrawn by its submitter"
+    SUPERSEDED = "superseded", "superseded by a later approved correction"
+    REVERTED = "reverted", "returned to the crawled value"
 
 
 class CrawlOutcome(models.TextChoices):

@@ -257,6 +257,9 @@ NOTABLE_MIN_LIKES = env_int("NOTABLE_MIN_LIKES", 50, minimum=0)
 LEADERBOARD_PAGE_SIZE = env_int("LEADERBOARD_PAGE_SIZE", 50, minimum=1, maximum=500)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
 
+# public "report a problem" submissions per address per hour
+REPORT_RATE_PER_HOUR = env_int("REPORT_RATE_PER_HOUR", 5, minimum=1)
+
 # --- auth, i18n, static -------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -38,11 +38,26 @@ _OTHER_CELL = _CELLS[UNKNOWN]  # as level_mark shows any other value
 BOARD_COLUMNS = ROW.count("<td") + len(dimensions.ALL)  # the empty table's colspan
 
 
-def _level_cells(row) -> str:
+_CORRECTED_CELLS = {
+    level: f'<td class="corrected">{level_mark(level)}<span class="corrected-mark" title="set by an approved '
+    f'correction; the page shows the crawled value beside it">corrected</span></td>'
+    for level in MARKS
+}
+_KEYS = tuple(d.key for d in dimensions.ALL)
+
+
+def _level_cells(row, corrected: frozenset[str] = frozenset()) -> str:
     levels = _levels(row)
     if not isinstance(levels, tuple):  # attrgetter of a single name returns the value itself
         levels = (levels,)
-    return "".join([_CELLS.get(level, _OTHER_CELL) for level in levels])
+    if not corrected:
+        return "".join([_CELLS.get(level, _OTHER_CELL) for level in levels])
+    return "".join(
+        [
+            (_CORRECTED_CELLS if key in corrected else _CELLS).get(level, _OTHER_CELL)
+            for key, level in zip(_KEYS, levels, strict=True)
+        ]
+    )
 
 
 def _truncate(text: str, length: int) -> str:
@@ -52,7 +67,9 @@ def _truncate(text: str, length: int) -> str:
 STALE = ' <span class="stale" title="older than the freshness window">stale</span>'
 
 
-def board_rows(rows, first_rank: int) -> SafeString:
+def board_rows(rows, first_rank: int, corrected: dict[int, frozenset[str]] | None = None) -> SafeString:
+    """The rows' markup; ``corrected`` (score id -> dimension keys) marks corrected cells."""
+    corrected = corrected or {}
     out = []
     now = timezone.now()
     for offset, row in enumerate(rows):
@@ -64,7 +81,7 @@ def board_rows(rows, first_rank: int) -> SafeString:
                 rank=first_rank + offset,
                 derivative=DERIVATIVE if row.is_derivative else "",
                 org=escape(row.organization_name),
-                levels=_level_cells(row),
+                levels=_level_cells(row, corrected.get(row.pk, frozenset())),
                 total=row.total,
                 mof=MOF_NAMES.get(row.mof_class, "none"),
                 label=escape(_truncate(row.license_label, 40)),

@@ -98,3 +98,12 @@ def percent(value) -> str:
         return f"{float(value) * 100:.1f} %"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def public_name(user, role: str = "a maintainer") -> str:
+    """A staff member as the public sees them: their full name, never their e-mail or user name."""
+    if user is None:
+        return role
+    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return full or role
