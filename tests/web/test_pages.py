@@ -356,6 +356,11 @@ def test_the_model_page_shows_four_judgments_with_their_evidence(site):
         assert f'class="mark mark-{judgment["level"]}"' in body
         assert unescape(judgment["rationale"]) in unescape(body)
         links = Elements(body).all("a")
+        report = f"/models/{QUANTIZED}/report/?topic={key}"
+        assert [a["href"] for a in links if a["href"] == report] == [
+            report
+        ]  # "report a problem" per judgment
+        links = [a for a in links if a["href"] != report]
         assert [a["href"] for a in links] == [unescape(e["source_url"]) for e in judgment["evidence"]]
         for a in links:
             assert {"nofollow", "noopener"} <= set(a["rel"].split())
@@ -447,7 +452,8 @@ def test_a_correction_shows_in_the_history_chart(site, reviewers, django_capture
 def test_the_old_suggest_address_leads_to_the_report_form_and_staff_see_the_correction_form(site):
     response = site.get(f"/models/{QUANTIZED}/correct/")
     assert (response.status_code, response["Location"]) == (301, f"/models/{QUANTIZED}/report/")
-    assert "<h1>Report a problem with TheBloke/Llama-2-7B-GGUF</h1>" in html_of(site.get(response["Location"]))
+    form_page = html_of(site.get(response["Location"]))
+    assert "<h1>Report a problem with TheBloke/Llama-2-7B-GGUF</h1>" in form_page
     pk = AIModel.objects.get(repo_id=QUANTIZED).pk
     assert f"/admin/corrections/correction/add/?model={pk}" not in html_of(site.get(f"/models/{QUANTIZED}/"))
     staff = get_user_model().objects.create_user("carol", password="x", is_staff=True)
@@ -648,7 +654,7 @@ PAGES = [
     "/?sort=name&weights=open",
     f"/models/{QUANTIZED}/",
     f"/models/{BASE}/",
-    f"/models/{QUANTIZED}/correct/",
+    f"/models/{QUANTIZED}/report/",
     f"/compare/?m={QUANTIZED}&m={BASE}",
     "/compare/",
     "/methodology/",

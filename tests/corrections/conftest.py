@@ -1,0 +1,1 @@
+from tests.web_api_data import crawled  # noqa: F401

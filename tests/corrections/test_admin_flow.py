@@ -1,0 +1,568 @@
+"""Corrections end to end through Django's test client: the roles and the createstaff command,
+the maintainer's typed admin form (every kind of fact), the reviewer's page (approve with a note,
+reject with a reason, the second-person rule), withdraw, return to the crawled value with a
+rescore, the audit trail, the public report form and its triage, and escaping of hostile text.
+
+The snapshot is crawled once for the module through the stand-in hub (``crawled``); every
+test runs in a transaction rolled back after it.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client
+
+from catalog import choices
+from catalog.models import AIModel, Evidence, LineageEdge, ModelCodeRepository, ModelDataset
+from corrections.models import Correction, CorrectionEvent, ProblemReport
+from scoring.models import Score, ScoreChange
+
+ADD = "/admin/corrections/correction/add/"
+LICENSE_MODEL = "facebook/opt-1.3b"  # declares "other": its licence is unknown until corrected
+OLMO = "allenai/OLMo-7B"  # open weights as crawled
+pytestmark = pytest.mark.django_db
+HOSTILE = '<script>alert("x")</script><a href="javascript:alert(1)">click</a>'
+GROK = "LicenseRef-openness-grok-2-community"
+
+
+def review_url(correction: Correction) -> str:
+    return f"/admin/corrections/correction/{correction.pk}/review/"
+
+
+def score(repo_id: str) -> Score:
+    return Score.objects.select_related("detail").get(repo_id=repo_id, methodology__is_current=True)
+
+
+def staff(role: str, email: str, name: str = "") -> tuple[Client, object]:
+    out = StringIO()
+    call_command("createstaff", email, "--role", role, *(["--name", name] if name else []), stdout=out)
+    user = get_user_model().objects.get(username=email)
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+@pytest.fixture
+def team(crawled):
+    maintainer = staff("maintainer", "mia@example.org", "Mia Maintainer")
+    reviewer = staff("reviewer", "rob@example.org", "Rob Reviewer")
+    reviewer2 = staff("reviewer", "rae@example.org")
+    return maintainer, reviewer, reviewer2
+
+
+def submit(client: Client, target: AIModel, fact: str, **fields):
+    data = {
+        "model": target.pk,
+        "fact": fact,
+        "evidence_url": f"https://huggingface.co/{target.repo_id}",
+        "note": "The card says otherwise.",
+    }
+    data.update(fields)
+    return client.post(ADD, data)
+
+
+def errors_of(response) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+# --- roles --------------------------------------------------------------------------------------
+def test_the_roles_are_groups_with_their_permissions_and_createstaff_makes_people(db):
+    perms = {
+        g.name: {f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all()}
+        for g in Group.objects.prefetch_related("permissions__content_type")
+    }
+    assert "corrections.add_correction" in perms["maintainer"]
+    assert "corrections.review_correction" not in perms["maintainer"]
+    assert "catalog.view_aimodel" in perms["maintainer"]  # the model search needs it
+    assert {"corrections.review_correction", "corrections.change_problemreport"} <= perms["reviewer"]
+    assert {"auth.add_user", "auth.change_user", "scoring.change_methodologyversion"} <= perms[
+        "administrator"
+    ]
+    assert "corrections.review_correction" not in perms["administrator"]
+
+    out = StringIO()
+    call_command("createstaff", "New.Person@Example.org", "--role", "reviewer", stdout=out)
+    user = get_user_model().objects.get(username="new.person@example.org")
+    assert user.is_staff
+    assert not user.is_superuser
+    assert not user.has_usable_password()
+    assert "changepassword new.person@example.org" in out.getvalue()
+    assert user.has_perm("corrections.review_correction")
+    call_command(
+        "createstaff", "new.person@example.org", "--role", "administrator", "--only", stdout=StringIO()
+    )
+    user = get_user_model().objects.get(pk=user.pk)  # permissions are cached on the instance
+    assert list(user.groups.values_list("name", flat=True)) == ["administrator"]
+    assert not user.has_perm("corrections.review_correction")
+    assert get_user_model().objects.filter(username__iexact="new.person@example.org").count() == 1
+    with pytest.raises(Exception, match="not an e-mail address"):
+        call_command("createstaff", "nobody", "--role", "maintainer", stdout=StringIO())
+
+
+# --- the maintainer's form ----------------------------------------------------------------------
+def test_the_model_search_answers_a_maintainer(team):
+    (maintainer, _), _, _ = team
+    response = maintainer.get(
+        "/admin/autocomplete/",
+        {"term": "opt-1.3", "app_label": "corrections", "model_name": "correction", "field_name": "model"},
+    )
+    assert response.status_code == 200
+    assert LICENSE_MODEL in [r["text"] for r in response.json()["results"]]
+    assert Client().get("/admin/autocomplete/", {"term": "opt"}).status_code == 302  # anonymous: sign in
+
+
+def test_the_form_has_a_typed_field_per_fact_and_shows_the_crawled_value(team):
+    (maintainer, _), _, _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    html = maintainer.get(f"{ADD}?model={model.pk}").content.decode()
+    assert 'class="admin-autocomplete' in html  # the model is searched, not typed as a number
+    for name in ("level", "license", "datasets", "repositories", "base_models"):
+        assert f'name="{name}"' in html
+    assert '<option value="open">open</option>' in html
+    assert f'<option value="{GROK}">' in html
+    assert 'name="value"' not in html
+    assert "null" not in re.findall(r"<textarea[^>]*>([^<]*)</textarea>", html)
+    current = html[html.index('id="current-values"') :]
+    assert "What the index holds now for <strong>facebook/opt-1.3b</strong>" in current
+    assert re.search(r'data-fact="license"><th scope="row">[^<]+</th><td>other</td>', current)
+    # the same panel for the script that loads it when a model is chosen
+    panel = maintainer.get(f"/admin/corrections/correction/current/{model.pk}/")
+    assert panel.status_code == 200
+    assert "<td>other</td>" in panel.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("evidence", "message"),
+    [
+        ("ftp://example.org/licence.txt", "http:// or https:// address (not ftp:)"),
+        ("javascript:alert(1)", "http:// or https:// address (not javascript:)"),
+        ("data:text/html,hi", "(not data:)"),
+        ("https://", "not a valid web address"),
+    ],
+)
+def test_evidence_must_be_a_web_page(team, evidence, message):
+    (maintainer, _), _, _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    response = submit(maintainer, model, "license", license=GROK, evidence_url=evidence)
+    assert response.status_code == 200
+    assert message in errors_of(response)
+    assert not Correction.objects.exists()
+
+
+def test_bad_input_gets_a_clear_message_and_nothing_is_saved(team):
+    (maintainer, _), _, _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    missing = submit(maintainer, model, "license", license=GROK, model=999_999)
+    assert "That model is not in the index (it may have been renamed or deleted)" in errors_of(missing)
+    no_level = submit(maintainer, model, "weights", rationale="x")
+    assert "'level' must be one of open, partial, closed, unknown" in errors_of(no_level)
+    bad_ids = submit(maintainer, model, "datasets", datasets="not a dataset id\nok/name")
+    assert "not Hub dataset ids: not a dataset id" in errors_of(bad_ids)
+    bad_relation = submit(maintainer, model, "base_models", base_models="org/base sideways")
+    assert "relation must be one of finetune, adapter, quantized, merge" in errors_of(bad_relation)
+    assert not Correction.objects.exists()
+    assert submit(maintainer, model, "license", license=GROK).status_code == 302
+    twice = submit(maintainer, model, "license", license="Apache-2.0")
+    assert "already pending review: review or withdraw it first" in errors_of(twice)
+    assert Correction.objects.count() == 1
+
+
+# --- review -------------------------------------------------------------------------------------
+def test_submit_in_the_admin_then_a_reviewer_approves_with_a_note(team, django_capture_on_commit_callbacks):
+    (maintainer, mia), (reviewer, rob), _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    assert score(LICENSE_MODEL).license == "unknown"
+    response = submit(
+        maintainer, model, "license", license=GROK, note="The repository's LICENSE file is Grok 2's."
+    )
+    assert response.status_code == 302
+    correction = Correction.objects.get()
+    assert (correction.submitted_by, correction.status, correction.value["declared"]) == (
+        mia,
+        "pending",
+        [GROK],
+    )
+    assert [e.action for e in correction.events.all()] == ["submitted"]  # through the service
+
+    # a maintainer may not review; a reviewer may not review their own
+    forbidden = maintainer.post(review_url(correction), {"action": "approve", "note": ""})
+    assert forbidden.status_code == 403
+    correction.refresh_from_db()
+    assert correction.status == "pending"
+    html = maintainer.get(review_url(correction)).content.decode()
+    assert "Approve and apply" not in html
+    assert "Withdraw my correction" in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reviewer.post(
+            review_url(correction), {"action": "approve", "note": "Checked the LICENSE file."}
+        )
+    assert response.status_code == 302
+    correction.refresh_from_db()
+    assert (correction.status, correction.reviewed_by, correction.review_note) == (
+        "approved",
+        rob,
+        "Checked the LICENSE file.",
+    )
+    row = score(LICENSE_MODEL)
+    assert row.license == "partial"
+    assert row.judgments["license"]["origin"] == "corrected"
+    assert ScoreChange.objects.filter(model=model).latest("id").cause == "correction"
+
+    # the public page: crawled beside corrected, the reviewer's public name, the date and the reason
+    page = Client().get(f"/models/{LICENSE_MODEL}/").content.decode()
+    note = page[page.index('<article class="judgment" id="license">') :]
+    note = note[: note.index("</article>")]
+    assert '<span class="corrected-mark">corrected</span>' in note
+    assert "<dt>Crawled value</dt><dd>other</dd>" in note
+    assert f"<dt>Corrected to</dt><dd>{GROK}</dd>" in note
+    assert "by Rob Reviewer on " in note
+    assert "Checked the LICENSE file." in note
+    assert "rob@example.org" not in page
+    assert "mia@example.org" not in page
+    assert "Corrections log" in page
+
+
+def test_a_reviewer_cannot_approve_their_own_and_reject_needs_a_reason(team):
+    _, (reviewer, _rob), (reviewer2, rae) = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    assert submit(reviewer, model, "license", license=GROK).status_code == 302
+    correction = Correction.objects.get()
+    html = reviewer.get(review_url(correction)).content.decode()
+    assert "Approve and apply" not in html
+    assert "another person must review it" in html
+    own = reviewer.post(review_url(correction), {"action": "approve", "note": ""})
+    assert "someone other than its submitter" in errors_of(own)
+    own_reject = reviewer.post(review_url(correction), {"action": "reject", "note": "changed my mind"})
+    assert "someone other than its submitter" in errors_of(own_reject)
+    no_reason = reviewer2.post(review_url(correction), {"action": "reject", "note": "  "})
+    assert "say why the correction is rejected" in errors_of(no_reason)
+    correction.refresh_from_db()
+    assert correction.status == "pending"
+    assert (
+        reviewer2.post(
+            review_url(correction), {"action": "reject", "note": "The LICENSE is MIT."}
+        ).status_code
+        == 302
+    )
+    correction.refresh_from_db()
+    assert (correction.status, correction.reviewed_by, correction.review_note) == (
+        "rejected",
+        rae,
+        "The LICENSE is MIT.",
+    )
+    assert not Evidence.objects.filter(subject_id=model.pk, origin="corrected").exists()
+    assert score(LICENSE_MODEL).license == "unknown"
+    # a decided correction cannot be decided again
+    again = reviewer2.post(review_url(correction), {"action": "approve", "note": ""})
+    assert "only pending corrections can be approved (this one is rejected)" in errors_of(again)
+
+
+def test_withdraw_is_for_the_submitter_while_pending(team):
+    (maintainer, mia), (reviewer, _), _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    submit(maintainer, model, "license", license=GROK)
+    correction = Correction.objects.get()
+    other = reviewer.post(review_url(correction), {"action": "withdraw", "note": ""})
+    assert "only the submitter can withdraw a correction" in errors_of(other)
+    assert (
+        maintainer.post(review_url(correction), {"action": "withdraw", "note": "Wrong model."}).status_code
+        == 302
+    )
+    correction.refresh_from_db()
+    assert correction.status == "withdrawn"
+    assert [(e.action, e.actor, e.note) for e in correction.events.all()][-1] == (
+        "withdrawn",
+        mia,
+        "Wrong model.",
+    )
+    # a new correction of the same fact may now be filed
+    assert submit(maintainer, model, "license", license="Apache-2.0").status_code == 302
+
+
+def test_every_kind_of_fact_applies_through_the_admin(team, django_capture_on_commit_callbacks):
+    (maintainer, _), (reviewer, _), _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    base = AIModel.objects.get(repo_id=OLMO)
+    forms = {
+        "datasets": {"datasets": "allenai/dolma\nallenai/c4"},
+        "code_repositories": {"repositories": "allenai/OLMo\nhttps://github.com/facebookresearch/metaseq"},
+        "base_models": {"base_models": f"{OLMO} finetune"},
+        "training_code": {"level": "partial", "rationale": "Only the fine-tuning scripts are published."},
+    }
+    for fact, fields in forms.items():
+        assert submit(maintainer, model, fact, **fields).status_code == 302, fact
+        correction = Correction.objects.get(fact=fact)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert (
+                reviewer.post(review_url(correction), {"action": "approve", "note": f"ok {fact}"}).status_code
+                == 302
+            )
+        correction.refresh_from_db()
+        assert correction.status == "approved", fact
+        evidence = Evidence.objects.get(
+            subject_id=model.pk, subject_type="model", fact=fact, origin="corrected"
+        )
+        assert evidence.correction_id == correction.pk
+    datasets = ModelDataset.objects.filter(model=model, origin=choices.LinkOrigin.CORRECTION)
+    assert sorted(datasets.values_list("dataset__repo_id", flat=True)) == ["allenai/c4", "allenai/dolma"]
+    repos = ModelCodeRepository.objects.filter(model=model, origin=choices.LinkOrigin.CORRECTION)
+    # repository names are kept as GitHub answers them case-insensitively: lower case
+    assert sorted(repos.values_list("repository__full_name", flat=True)) == [
+        "allenai/olmo",
+        "facebookresearch/metaseq",
+    ]
+    edge = LineageEdge.objects.get(child=model, origin=choices.LinkOrigin.CORRECTION)
+    assert (edge.parent_id, edge.relation) == (base.pk, "finetune")
+    row = score(LICENSE_MODEL)
+    assert row.training_code == "partial"
+    assert row.judgments["training_code"]["origin"] == "corrected"
+    assert row.judgments["training_code"]["rationale"] == "Only the fine-tuning scripts are published."
+    sources = str(row.detail.sources)
+    assert {"allenai/dolma", "allenai/c4"} <= set(re.findall(r"allenai/(?:dolma|c4)", sources))
+    page = Client().get(f"/models/{LICENSE_MODEL}/").content.decode()
+    assert "Corrected to</dt><dd>allenai/dolma, allenai/c4</dd>" in page
+    assert f"Corrected to</dt><dd>{OLMO} (finetune)</dd>" in page
+
+
+def test_return_to_the_crawled_value_retires_the_correction_and_rescores(
+    team, django_capture_on_commit_callbacks
+):
+    (maintainer, _), (reviewer, rob), _ = team
+    model = AIModel.objects.get(repo_id=OLMO)
+    assert score(OLMO).weights == "open"
+    submit(maintainer, model, "weights", level="closed", rationale="Taken down on request.")
+    correction = Correction.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.post(review_url(correction), {"action": "approve", "note": ""})
+    assert score(OLMO).weights == "closed"
+    no_reason = reviewer.post(review_url(correction), {"action": "revert", "note": ""})
+    assert "say why the correction is taken back" in errors_of(no_reason)
+    assert maintainer.post(review_url(correction), {"action": "revert", "note": "x"}).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reviewer.post(
+            review_url(correction), {"action": "revert", "note": "The weights are back online."}
+        )
+    assert response.status_code == 302
+    correction.refresh_from_db()
+    assert correction.status == "reverted"
+    assert not Evidence.objects.filter(subject_id=model.pk, subject_type="model", origin="corrected").exists()
+    row = score(OLMO)
+    assert (row.weights, row.judgments["weights"]["origin"]) == ("open", "crawled")
+    assert [c.cause for c in ScoreChange.objects.filter(model=model).order_by("id")][-2:] == [
+        "correction",
+        "correction",
+    ]
+    events = [(e.action, e.actor, e.note) for e in correction.events.all()]
+    assert events == [
+        ("submitted", correction.submitted_by, "The card says otherwise."),
+        ("approved", rob, ""),
+        ("reverted", rob, "The weights are back online."),
+    ]
+
+
+def test_returning_a_link_correction_brings_the_crawled_links_back(team, django_capture_on_commit_callbacks):
+    (maintainer, _), (reviewer, _), _ = team
+    model = AIModel.objects.get(repo_id="allenai/OLMo-2-1124-7B")
+    crawled_links = sorted(ModelDataset.objects.filter(model=model).values_list("dataset__repo_id", "origin"))
+    assert crawled_links, "the snapshot's card names datasets"
+    first = crawled_links[0][0]
+    submit(maintainer, model, "datasets", datasets=f"{first}\nallenai/dolma")
+    correction = Correction.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.post(review_url(correction), {"action": "approve", "note": ""})
+    assert (
+        ModelDataset.objects.get(model=model, dataset__repo_id=first).origin == choices.LinkOrigin.CORRECTION
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.post(review_url(correction), {"action": "revert", "note": "The card was right."})
+    # the forced re-read of the model (through the stand-in) restored exactly the crawled links
+    assert (
+        sorted(ModelDataset.objects.filter(model=model).values_list("dataset__repo_id", "origin"))
+        == crawled_links
+    )
+    assert score(model.repo_id).judgments["training_data"]["origin"] != "corrected"
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+def test_the_trail_is_append_only_and_shown_in_the_admin_and_publicly(
+    team, django_capture_on_commit_callbacks
+):
+    (maintainer, _), (reviewer, _), (reviewer2, _) = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    submit(maintainer, model, "license", license=GROK, note="first")
+    first = Correction.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.post(review_url(first), {"action": "approve", "note": "good"})
+    submit(maintainer, model, "license", license="Apache-2.0", note="second")
+    second = Correction.objects.exclude(pk=first.pk).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer2.post(review_url(second), {"action": "approve", "note": "better"})
+    first.refresh_from_db()
+    assert first.status == "superseded"
+    trail = list(
+        CorrectionEvent.objects.filter(correction__model=model).values_list("correction", "action", "note")
+    )
+    assert trail == [
+        (first.pk, "submitted", "first"),
+        (first.pk, "approved", "good"),
+        (second.pk, "submitted", "second"),
+        (first.pk, "superseded", f"superseded by correction {second.pk}"),
+        (second.pk, "approved", "better"),
+    ]
+    event = CorrectionEvent.objects.first()
+    event.note = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()
+    admin_view = reviewer.get(f"/admin/corrections/correction/{first.pk}/change/").content.decode()
+    assert "audit trail (append-only)" in admin_view.lower()
+    assert "superseded by correction" in admin_view
+    assert reviewer.get("/admin/corrections/correctionevent/").status_code == 200
+    assert reviewer.get(f"/admin/corrections/correctionevent/{event.pk}/delete/").status_code == 403
+    public = Client().get(f"/models/{LICENSE_MODEL}/").content.decode()
+    log = public[public.index('aria-labelledby="changelog-heading"') :]
+    assert log.count("<tr><td>") == 5
+    assert "superseded by a later approved correction" in log
+    assert "<td>Rob Reviewer</td>" in log
+    assert "<td>Mia Maintainer</td>" in log
+    assert "<td>a reviewer</td>" in log
+
+
+# --- the public report form ---------------------------------------------------------------------
+def reporter(address: str) -> Client:
+    return Client(REMOTE_ADDR=address)
+
+
+REPORT = {
+    "topic": "license",
+    "description": "The licence is Apache 2.0, see the LICENSE file.",
+    "evidence_url": "https://example.org/LICENSE",
+    "contact_email": "",
+    "website": "",
+}
+
+
+def test_a_member_of_the_public_files_a_report_that_a_reviewer_turns_into_a_correction(team):
+    _, (reviewer, rob), _ = team
+    url = f"/models/{LICENSE_MODEL}/report/"
+    page = Client().get(f"/models/{LICENSE_MODEL}/").content.decode()
+    assert f'<a href="{url}">Report a problem</a>' in page
+    form = reporter("10.1.0.1").get(url + "?topic=weights").content.decode()
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert '<option value="weights" selected>' in form
+    response = reporter("10.1.0.1").post(url, {**REPORT, "contact_email": "me@example.org"})
+    assert (response.status_code, response["Location"]) == (302, url + "?sent=1")
+    report = ProblemReport.objects.get()
+    assert (report.model.repo_id, report.status, report.contact_email) == (
+        LICENSE_MODEL,
+        "open",
+        "me@example.org",
+    )
+    assert report.client_hash
+    assert "10.1.0.1" not in report.client_hash
+    assert (
+        "your report is in the reviewers' queue" in reporter("10.1.0.1").get(url + "?sent=1").content.decode()
+    )
+    # not published: the model page does not show it
+    assert "Apache 2.0, see the LICENSE" not in Client().get(f"/models/{LICENSE_MODEL}/").content.decode()
+
+    triage = f"/admin/corrections/problemreport/{report.pk}/triage/"
+    html = reviewer.get(triage).content.decode()
+    assert "Turn into a correction" in html
+    assert "me@example.org" in html
+    add = reviewer.get(f"{ADD}?report={report.pk}").content.decode()
+    assert f'name="report" value="{report.pk}"' in add
+    assert 'value="https://example.org/LICENSE"' in add
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    response = submit(reviewer, model, "license", license="Apache-2.0", report=report.pk)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.correction, report.triaged_by) == (
+        "converted",
+        Correction.objects.get(),
+        rob,
+    )
+
+
+def test_a_reviewer_dismisses_a_report_with_a_reason_and_a_maintainer_cannot(team):
+    (maintainer, _), (reviewer, _), _ = team
+    reporter("10.2.0.1").post(f"/models/{LICENSE_MODEL}/report/", REPORT)
+    report = ProblemReport.objects.get()
+    triage = f"/admin/corrections/problemreport/{report.pk}/triage/"
+    assert maintainer.get(triage).status_code == 200
+    assert maintainer.post(triage, {"note": "no"}).status_code == 403
+    assert "This field is required" in errors_of(reviewer.post(triage, {"note": ""}))
+    assert reviewer.post(triage, {"note": "The card's licence is not Apache."}).status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.triage_note) == ("dismissed", "The card's licence is not Apache.")
+
+
+def test_reports_are_throttled_per_address(crawled, settings):
+    settings.REPORT_RATE_PER_HOUR = 3
+    url = f"/models/{LICENSE_MODEL}/report/"
+    for _ in range(3):
+        assert reporter("10.3.0.1").post(url, REPORT).status_code == 302
+    flooded = reporter("10.3.0.1").post(url, REPORT)
+    assert flooded.status_code == 429
+    assert flooded["Retry-After"] == "3600"
+    assert "Too many reports from your address" in flooded.content.decode()
+    assert ProblemReport.objects.count() == 3
+    assert reporter("10.3.0.2").post(url, REPORT).status_code == 302  # another address is not affected
+
+
+def test_the_honeypot_keeps_nothing_and_bad_input_is_refused(crawled):
+    url = f"/models/{LICENSE_MODEL}/report/"
+    bot = reporter("10.4.0.1").post(url, {**REPORT, "website": "http://spam.example"})
+    assert (bot.status_code, bot["Location"]) == (302, url + "?sent=1")  # the bot learns nothing
+    for evidence, message in [
+        ("ftp://example.org/x", "http:// or https:// address (not ftp:)"),
+        ("javascript:alert(1)", "(not javascript:)"),
+    ]:
+        response = reporter("10.4.0.2").post(url, {**REPORT, "evidence_url": evidence})
+        assert response.status_code == 400
+        assert message in unescape(response.content.decode())
+    too_long = reporter("10.4.0.3").post(url, {**REPORT, "description": "x" * 2001})
+    assert too_long.status_code == 400
+    assert "at most 2000 characters" in too_long.content.decode()
+    assert reporter("10.4.0.4").post("/models/nobody/nothing/report/", REPORT).status_code == 404
+    strict = Client(enforce_csrf_checks=True, REMOTE_ADDR="10.4.0.5")
+    assert strict.post(url, REPORT).status_code == 403  # no CSRF token
+    assert not ProblemReport.objects.exists()
+
+
+# --- escaping -----------------------------------------------------------------------------------
+def test_hostile_text_is_escaped_on_every_page_that_shows_it(team, django_capture_on_commit_callbacks):
+    (maintainer, _), (reviewer, _), _ = team
+    model = AIModel.objects.get(repo_id=OLMO)
+    submit(maintainer, model, "weights", level="partial", rationale=HOSTILE, note=HOSTILE)
+    correction = Correction.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.post(review_url(correction), {"action": "approve", "note": HOSTILE})
+    reporter("10.5.0.1").post(f"/models/{OLMO}/report/", {**REPORT, "description": HOSTILE})
+    report = ProblemReport.objects.get()
+    pages = {
+        "model page": Client().get(f"/models/{OLMO}/"),
+        "review page": reviewer.get(review_url(correction)),
+        "admin change view": reviewer.get(f"/admin/corrections/correction/{correction.pk}/change/"),
+        "admin list": reviewer.get("/admin/corrections/correction/"),
+        "trail list": reviewer.get("/admin/corrections/correctionevent/"),
+        "report list": reviewer.get("/admin/corrections/problemreport/"),
+        "triage page": reviewer.get(f"/admin/corrections/problemreport/{report.pk}/triage/"),
+        "compare": Client().get(f"/compare/?m={OLMO}&m={LICENSE_MODEL}"),
+    }
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200, name
+        assert '<script>alert("x")' not in html, name
+        assert 'href="javascript:' not in html, name
+        if name != "admin list":  # the queue lists no free text
+            assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, name
