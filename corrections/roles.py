@@ -11,6 +11,8 @@ Migration 0003 creates the groups; ``manage.py createstaff`` puts a person in on
 
 from __future__ import annotations
 
+from typing import Any
+
 MAINTAINER, REVIEWER, ADMINISTRATOR = "maintainer", "reviewer", "administrator"
 
 _MAINTAINER_PERMISSIONS = (
@@ -44,7 +46,7 @@ ROLE_PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
 ROLES = tuple(ROLE_PERMISSIONS)
 
 
-def groups_ensure(group_model, permission_model) -> dict[str, object]:
+def groups_ensure(group_model, permission_model) -> dict[str, Any]:
     """Create the role groups with exactly their permissions (idempotent); returns them by name."""
     groups = {}
     for role, wanted in ROLE_PERMISSIONS.items():

@@ -13,7 +13,7 @@ from scoring import selectors as score_selectors
 from scoring.models import Score
 
 # a judgment override's fact -> the dimension it overrides; link facts -> the dimension they feed
-FACT_DIMENSION = {
+FACT_DIMENSION: dict[str, str] = {
     choices.CorrectionFact.WEIGHTS: "weights",
     choices.CorrectionFact.TRAINING_DATA: "training_data",
     choices.CorrectionFact.TRAINING_CODE: "training_code",

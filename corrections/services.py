@@ -165,9 +165,10 @@ def correction_submit(
     cleaned = correction_value_clean(fact=fact, value=value)
     evidence_url = evidence_url_clean(evidence_url)
     with transaction.atomic():
-        model = AIModel.objects.select_for_update().filter(pk=model.pk).first()
-        if model is None:
+        locked = AIModel.objects.select_for_update().filter(pk=model.pk).first()
+        if locked is None:
             raise ValidationError("this model is no longer in the index (renamed or deleted since)")
+        model = locked
         if Correction.objects.filter(
             model=model, fact=fact, status=choices.CorrectionStatus.PENDING
         ).exists():

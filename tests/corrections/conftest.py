@@ -1,1 +1,1 @@
-from tests.web_api_data import crawled  # noqa: F401
+from tests.web_api_data import crawled, no_throttle  # noqa: F401

@@ -566,3 +566,46 @@ def test_hostile_text_is_escaped_on_every_page_that_shows_it(team, django_captur
         assert 'href="javascript:' not in html, name
         if name != "admin list":  # the queue lists no free text
             assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html, name
+
+
+# --- corrected cells on the leaderboard and in the API -------------------------------------------
+def test_corrected_cells_are_marked_on_the_board_and_in_the_api(
+    team, django_capture_on_commit_callbacks, settings, no_throttle
+):
+    settings.LEADERBOARD_PAGE_SIZE = 500
+    (maintainer, _), (reviewer, _), _ = team
+    model = AIModel.objects.get(repo_id=OLMO)
+    submit(maintainer, model, "weights", level="partial", rationale="Sign-up needed.")
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.post(review_url(Correction.objects.get()), {"action": "approve", "note": ""})
+
+    board = Client().get("/?show=all").content.decode()
+    row = re.search(rf'<tr><td><input[^>]*value="{re.escape(OLMO)}".*?</tr>', board, re.S).group(0)
+    assert row.count('class="corrected-mark"') == 1
+    assert board.count('class="corrected-mark"') == 1  # no other model is corrected
+
+    items = []
+    url = "/api/v1/models/?show=all&page_size=200"
+    while url:
+        page = Client().get(url).json()
+        items += page["results"]
+        url = page.get("next")
+    flags = {item["id"]: item["corrected"] for item in items}
+    assert flags[OLMO] == {"weights": True, "training_data": False, "training_code": False, "license": False}
+    assert not any(any(f.values()) for repo, f in flags.items() if repo != OLMO)
+    detail = Client().get(f"/api/v1/models/{OLMO}/").json()
+    assert detail["corrected"] == flags[OLMO]
+    assert Client().get(f"/api/v1/models/{LICENSE_MODEL}/").json()["corrected"]["weights"] is False
+
+    schema = Client().get("/api/v1/schema/", headers={"Accept": "application/json"}).json()
+    components = schema["components"]["schemas"]
+    assert components["ModelList"]["properties"]["corrected"]["allOf"] == [
+        {"$ref": "#/components/schemas/Corrected"}
+    ]
+    assert set(components["Corrected"]["properties"]) == {
+        "weights",
+        "training_data",
+        "training_code",
+        "license",
+    }
+    assert "approved maintainer correction" in components["Corrected"]["properties"]["weights"]["description"]

@@ -34,11 +34,13 @@ class Command(BaseCommand):
         users = get_user_model()
         with transaction.atomic():
             groups = groups_ensure(Group, Permission)
-            user = users.objects.filter(username__iexact=email).first()
-            created = user is None
-            if created:
+            found = users.objects.filter(username__iexact=email).first()
+            created = found is None
+            if found is None:
                 user = users(username=email, email=email)
                 user.set_unusable_password()  # they choose one: nothing is sent or printed
+            else:
+                user = found
             user.email = email
             user.is_staff = True
             user.is_active = True
