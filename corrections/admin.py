@@ -4,6 +4,7 @@ public's problem reports. Every write goes through ``corrections.services``."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
@@ -183,6 +184,7 @@ class CorrectionAdmin(admin.ModelAdmin):
     form = CorrectionForm
     add_form_template = "admin/corrections/correction/add_form.html"
     list_display = (
+        "review_link",
         "model",
         "fact",
         "status",
@@ -190,8 +192,8 @@ class CorrectionAdmin(admin.ModelAdmin):
         "submitted_at",
         "reviewed_by",
         "evidence_link",
-        "review_link",
     )
+    list_display_links = ("model",)
     list_filter = (
         "status",
         "fact",
@@ -327,13 +329,18 @@ class CorrectionAdmin(admin.ModelAdmin):
     @admin.display(description="evidence")
     def evidence_link(self, obj):
         return format_html(
-            '<a href="{}" rel="nofollow noopener noreferrer">{}</a>', obj.evidence_url, obj.evidence_url
+            '<a href="{}" rel="nofollow noopener noreferrer">{}</a>',
+            obj.evidence_url,
+            urlsplit(obj.evidence_url).netloc or obj.evidence_url,
         )
 
     @admin.display(description="")
     def review_link(self, obj):
+        decided = obj.status not in (choices.CorrectionStatus.PENDING, choices.CorrectionStatus.APPROVED)
         return format_html(
-            '<a href="{}">review</a>', reverse("admin:corrections_correction_review", args=[obj.pk])
+            '<a class="review-link" href="{}">{}</a>',
+            reverse("admin:corrections_correction_review", args=[obj.pk]),
+            "Trail" if decided else "Review",
         )
 
     # --- review --------------------------------------------------------------------------------

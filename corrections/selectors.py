@@ -40,7 +40,12 @@ def value_text(fact: str, value: Any) -> str:
         rationale = value.get("rationale") or ""
         return f"{level}: {rationale}" if rationale else str(level)
     if fact == choices.CorrectionFact.LICENSE:
-        declared = ", ".join(value.get("declared") or [])
+        from scoring.licenses import knowledge_base
+
+        entries = knowledge_base().entries
+        declared = ", ".join(
+            f"{entries[d].name} ({d})" if d in entries else d for d in (value.get("declared") or [])
+        )
         name = value.get("license_name") or ""
         return ", ".join(p for p in (declared, name) if p) or "none declared"
     if fact == choices.CorrectionFact.DATASETS:

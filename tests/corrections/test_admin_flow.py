@@ -222,7 +222,10 @@ def test_submit_in_the_admin_then_a_reviewer_approves_with_a_note(team, django_c
     note = note[: note.index("</article>")]
     assert '<span class="corrected-mark">corrected</span>' in note
     assert "<dt>Crawled value</dt><dd>other</dd>" in note
-    assert f"<dt>Corrected to</dt><dd>{GROK}</dd>" in note
+    assert (
+        f"<dt>Corrected to</dt><dd>Grok 2 Community License Agreement (xAI Community License) ({GROK})</dd>"
+        in note
+    )
     assert "by Rob Reviewer on " in note
     assert "Checked the LICENSE file." in note
     assert "rob@example.org" not in page
