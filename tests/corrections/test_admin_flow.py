@@ -9,6 +9,7 @@ test runs in a transaction rolled back after it.
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from io import StringIO
@@ -612,3 +613,80 @@ def test_corrected_cells_are_marked_on_the_board_and_in_the_api(
         "license",
     }
     assert "approved maintainer correction" in components["Corrected"]["properties"]["weights"]["description"]
+
+
+# --- export and import (a rebuild) ----------------------------------------------------------------
+def test_export_then_import_after_a_rebuild_reapplies_exactly_once(
+    team, tmp_path, django_capture_on_commit_callbacks
+):
+    from scoring.services import rescore
+
+    (maintainer, _), (reviewer, _), (reviewer2, _) = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    olmo = AIModel.objects.get(repo_id=OLMO)
+    submit(maintainer, model, "license", license=GROK, note="from the LICENSE file")
+    with django_capture_on_commit_callbacks(execute=True):
+        reviewer.post(review_url(Correction.objects.get()), {"action": "approve", "note": "checked"})
+    submit(maintainer, olmo, "weights", level="closed", rationale="Gone.")
+    reviewer2.post(
+        review_url(Correction.objects.get(fact="weights")), {"action": "reject", "note": "still there"}
+    )
+    submit(maintainer, olmo, "training_code", level="open", rationale="All scripts are out.")
+    path = tmp_path / "corrections.json"
+    call_command("corrections", "export", "--output", str(path), stdout=StringIO(), stderr=StringIO())
+    exported = json.loads(path.read_text())
+    assert exported["format"] == "openness-corrections/1"
+    assert [(c["model"], c["fact"], c["status"]) for c in exported["corrections"]] == [
+        (LICENSE_MODEL, "license", "approved"),
+        (OLMO, "weights", "rejected"),
+        (OLMO, "training_code", "pending"),
+    ]
+    assert [e["action"] for e in exported["corrections"][0]["events"]] == ["submitted", "approved"]
+
+    # a rebuild: the corrections and what they wrote are gone, the scores are the crawled ones
+    Correction.objects.all().delete()
+    Evidence.objects.filter(origin="corrected").delete()
+    rescore(model_ids=[model.pk, olmo.pk])
+    assert score(LICENSE_MODEL).license == "unknown"
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("corrections", "import", str(path), stdout=out, stderr=StringIO())
+    assert out.getvalue().strip() == "1 submitted, 1 approved, 0 already here, 1 history only, 0 refused"
+    restored = Correction.objects.get(fact="license")
+    assert (restored.status, restored.submitted_by.username, restored.reviewed_by.username) == (
+        "approved",
+        "mia@example.org",
+        "rob@example.org",
+    )
+    assert "re-applied from an export: approved by rob@example.org" in restored.review_note
+    assert score(LICENSE_MODEL).license == "partial"
+    assert Correction.objects.get(fact="training_code").status == "pending"
+
+    again = StringIO()
+    call_command("corrections", "import", str(path), stdout=again, stderr=StringIO())
+    assert again.getvalue().strip() == "0 submitted, 0 approved, 2 already here, 1 history only, 0 refused"
+    assert Correction.objects.count() == 2
+
+
+def test_import_refuses_what_it_cannot_place_and_says_why(team, tmp_path):
+    rows = [
+        {"model": "nobody/nothing", "fact": "license", "value": {"license": "mit"}, "status": "pending",
+         "evidence_url": "https://example.org", "submitted_by": None},
+        {"model": OLMO, "fact": "weights", "value": {"level": "open", "rationale": "r"}, "status": "approved",
+         "evidence_url": "https://example.org", "submitted_by": None, "reviewed_by": "gone@example.org"},
+        {"model": OLMO, "fact": "license", "value": {"license": "mit"}, "status": "pending",
+         "evidence_url": "ftp://example.org", "submitted_by": None},
+    ]  # fmt: skip
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"format": "openness-corrections/1", "corrections": rows}))
+    out, err = StringIO(), StringIO()
+    call_command("corrections", "import", str(path), stdout=out, stderr=err)
+    assert out.getvalue().strip() == "0 submitted, 0 approved, 0 already here, 0 history only, 3 refused"
+    assert "nobody/nothing is not in the index" in err.getvalue()
+    assert "no account 'gone@example.org' here to re-approve it; pass --reviewer" in err.getvalue()
+    assert "(not ftp:)" in err.getvalue()
+    assert not Correction.objects.exists()  # nothing half-imported
+    path.write_text("[]")
+    with pytest.raises(Exception, match="is not a corrections export"):
+        call_command("corrections", "import", str(path), stdout=StringIO())
