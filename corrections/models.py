@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -91,6 +93,10 @@ class CorrectionEvent(models.Model):
         raise ValueError("correction events are append-only")
 
 
+def report_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class ProblemReport(models.Model):
     """A member of the public's report of an error on a model. Never published automatically:
     a reviewer triages it (turns it into a correction, or dismisses it with a reason)."""
@@ -117,6 +123,8 @@ class ProblemReport(models.Model):
     correction = models.ForeignKey(
         Correction, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
+    # the reporter's private link to the report's status (unguessable; the report is never listed)
+    token = models.CharField(max_length=43, unique=True, default=report_token, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(rf"^models/{REPO}/$", views.model_detail, name="model_detail"),
     re_path(rf"^models/{REPO}/correct/$", views.suggest_correction, name="suggest_correction"),
     re_path(rf"^models/{REPO}/report/$", views.report_problem, name="report_problem"),
+    re_path(r"^reports/(?P<token>[A-Za-z0-9_-]{20,64})/$", views.report_status, name="report_status"),
     re_path(rf"^badge/{REPO}\.svg$", views.badge_svg, name="badge_svg"),
     re_path(rf"^badge/{REPO}\.json$", views.badge_json, name="badge_json"),
     path("robots.txt", views.robots, name="robots"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import condition, require_http_methods, requir
 
 from catalog.models import AIModel
 from corrections import selectors as correction_selectors
+from corrections.models import ProblemReport
 from corrections.services import report_file
 from scoring import dimensions, gold, selectors
 from scoring.filters import SORTS, ScoreFilterSet
@@ -281,6 +282,8 @@ def report_problem(request, repo_id: str):
     if model is None:
         raise Http404(f"{repo_id} is not in the index, so there is nothing to report on it")
     context = {"model": model, "sent": request.GET.get("sent") == "1"}
+    if context["sent"]:
+        context["status_token"] = request.session.get("report_token", "")
     if request.method != "POST":
         topic = request.GET.get("topic", "")
         context["form"] = ProblemReportForm(initial={"topic": topic if topic in dict(TOPIC_CHOICES) else ""})
@@ -298,7 +301,7 @@ def report_problem(request, repo_id: str):
         return redirect(reverse("report_problem", kwargs={"repo_id": model.repo_id}) + "?sent=1")
     if form.is_valid():
         try:
-            report_file(
+            report = report_file(
                 model=model,
                 topic=form.cleaned_data["topic"],
                 description=form.cleaned_data["description"],
@@ -309,12 +312,29 @@ def report_problem(request, repo_id: str):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            # the same answer as the honeypot's; the private status link travels in the session
+            request.session["report_token"] = report.token
             return redirect(reverse("report_problem", kwargs={"repo_id": model.repo_id}) + "?sent=1")
     context["form"] = form
     return render(request, "report_problem.html", context, status=400)
 
 
+@require_safe
+def report_status(request, token: str):
+    """The reporter's private page: the status of their report and the reviewer's reason."""
+    report = ProblemReport.objects.select_related("model", "correction").filter(token=token).first()
+    if report is None:
+        raise Http404("no report has this address")
+    response = render(request, "report_status.html", {"report": report})
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @cache_page(3600)
 @require_safe
 def robots(request):
-    return HttpResponse("User-agent: *\nDisallow: /admin/\nDisallow: /export.\n", content_type="text/plain")
+    return HttpResponse(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /export.\nDisallow: /reports/\n",
+        content_type="text/plain",
+    )

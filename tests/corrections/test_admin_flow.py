@@ -463,7 +463,8 @@ def test_a_member_of_the_public_files_a_report_that_a_reviewer_turns_into_a_corr
     form = reporter("10.1.0.1").get(url + "?topic=weights").content.decode()
     assert 'name="csrfmiddlewaretoken"' in form
     assert '<option value="weights" selected>' in form
-    response = reporter("10.1.0.1").post(url, {**REPORT, "contact_email": "me@example.org"})
+    person = reporter("10.1.0.1")
+    response = person.post(url, {**REPORT, "contact_email": "me@example.org"})
     assert (response.status_code, response["Location"]) == (302, url + "?sent=1")
     report = ProblemReport.objects.get()
     assert (report.model.repo_id, report.status, report.contact_email) == (
@@ -473,9 +474,17 @@ def test_a_member_of_the_public_files_a_report_that_a_reviewer_turns_into_a_corr
     )
     assert report.client_hash
     assert "10.1.0.1" not in report.client_hash
-    assert (
-        "your report is in the reviewers' queue" in reporter("10.1.0.1").get(url + "?sent=1").content.decode()
-    )
+    sent = person.get(url + "?sent=1").content.decode()
+    assert "your report is in the reviewers' queue" in sent
+    status_url = f"/reports/{report.token}/"
+    assert f'<a href="{status_url}">your report\'s status page</a>' in sent
+    assert len(report.token) >= 40
+    status = Client().get(status_url)
+    assert status.status_code == 200
+    assert status["X-Robots-Tag"] == "noindex"
+    assert "<strong>open</strong>" in status.content.decode()
+    assert "me@example.org" not in status.content.decode()
+    assert Client().get("/reports/" + "x" * 43 + "/").status_code == 404
     # not published: the model page does not show it
     assert "Apache 2.0, see the LICENSE" not in Client().get(f"/models/{LICENSE_MODEL}/").content.decode()
 
@@ -495,6 +504,7 @@ def test_a_member_of_the_public_files_a_report_that_a_reviewer_turns_into_a_corr
         Correction.objects.get(),
         rob,
     )
+    assert "turned into a correction" in Client().get(status_url).content.decode()
 
 
 def test_a_reviewer_dismisses_a_report_with_a_reason_and_a_maintainer_cannot(team):
@@ -508,6 +518,9 @@ def test_a_reviewer_dismisses_a_report_with_a_reason_and_a_maintainer_cannot(tea
     assert reviewer.post(triage, {"note": "The card's licence is not Apache."}).status_code == 302
     report.refresh_from_db()
     assert (report.status, report.triage_note) == ("dismissed", "The card's licence is not Apache.")
+    status = Client().get(f"/reports/{report.token}/").content.decode()
+    assert "<strong>dismissed</strong>" in status
+    assert "The card&#x27;s licence is not Apache." in status
 
 
 def test_reports_are_throttled_per_address(crawled, settings):
@@ -553,6 +566,7 @@ def test_hostile_text_is_escaped_on_every_page_that_shows_it(team, django_captur
         reviewer.post(review_url(correction), {"action": "approve", "note": HOSTILE})
     reporter("10.5.0.1").post(f"/models/{OLMO}/report/", {**REPORT, "description": HOSTILE})
     report = ProblemReport.objects.get()
+    reviewer.post(f"/admin/corrections/problemreport/{report.pk}/triage/", {"note": HOSTILE})
     pages = {
         "model page": Client().get(f"/models/{OLMO}/"),
         "review page": reviewer.get(review_url(correction)),
@@ -562,6 +576,7 @@ def test_hostile_text_is_escaped_on_every_page_that_shows_it(team, django_captur
         "report list": reviewer.get("/admin/corrections/problemreport/"),
         "triage page": reviewer.get(f"/admin/corrections/problemreport/{report.pk}/triage/"),
         "compare": Client().get(f"/compare/?m={OLMO}&m={LICENSE_MODEL}"),
+        "report status": Client().get(f"/reports/{report.token}/"),
     }
     for name, response in pages.items():
         html = response.content.decode()
