@@ -534,6 +534,13 @@ def test_reports_are_throttled_per_address(crawled, settings):
     assert "Too many reports from your address" in flooded.content.decode()
     assert ProblemReport.objects.count() == 3
     assert reporter("10.3.0.2").post(url, REPORT).status_code == 302  # another address is not affected
+    # behind one trusted proxy, the address the proxy saw counts, not the proxy's
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = Client(REMOTE_ADDR="10.9.9.9")
+    for _ in range(3):
+        assert proxy.post(url, REPORT, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 302
+    assert proxy.post(url, REPORT, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+    assert proxy.post(url, REPORT, headers={"X-Forwarded-For": "203.0.113.8"}).status_code == 302
 
 
 def test_the_honeypot_keeps_nothing_and_bad_input_is_refused(crawled):
