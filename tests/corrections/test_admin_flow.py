@@ -712,3 +712,35 @@ def test_import_refuses_what_it_cannot_place_and_says_why(team, tmp_path):
     path.write_text("[]")
     with pytest.raises(Exception, match="is not a corrections export"):
         call_command("corrections", "import", str(path), stdout=StringIO())
+
+
+def test_the_permission_matrix(team):
+    (maintainer, _), (reviewer, _), _ = team
+    administrator, _ = staff("administrator", "ada@example.org")
+    anonymous = Client()
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    submit(maintainer, model, "license", license=GROK)
+    correction = Correction.objects.get()
+    reporter("10.6.0.1").post(f"/models/{LICENSE_MODEL}/report/", REPORT)
+    triage = f"/admin/corrections/problemreport/{ProblemReport.objects.get().pk}/triage/"
+
+    def status(client, method, url, data=None):
+        return (client.post(url, dict(data or ())) if method == "post" else client.get(url)).status_code
+
+    approve = (("action", "approve"), ("note", ""))
+    matrix = {
+        # (method, url, data): (anonymous, maintainer, reviewer, administrator)
+        ("get", ADD, None): (302, 200, 200, 403),
+        ("get", review_url(correction), None): (302, 200, 200, 200),
+        ("post", review_url(correction), approve): (302, 403, 302, 403),
+        ("get", triage, None): (302, 200, 200, 403),
+        ("post", triage, (("note", "no"),)): (302, 403, 302, 403),
+        ("get", "/admin/auth/user/add/", None): (302, 403, 403, 200),
+        ("get", "/admin/scoring/methodologyversion/", None): (302, 403, 403, 200),
+        ("get", "/admin/corrections/correctionevent/", None): (302, 200, 200, 200),
+    }
+    for (method, url, data), expected in matrix.items():
+        got = tuple(status(c, method, url, data) for c in (anonymous, maintainer, reviewer, administrator))
+        assert got == expected, (method, url, got)
+    correction.refresh_from_db()
+    assert correction.status == "approved"  # only the reviewer's approval went through
