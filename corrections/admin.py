@@ -51,17 +51,17 @@ class CorrectionForm(forms.ModelForm):
     license = forms.ChoiceField(choices=(), required=False, help_text="From the license knowledge base")
     datasets = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "allenai/dolma"}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. allenai/dolma"}),
         help_text="One Hub dataset id (owner/name) per line",
     )
     repositories = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "allenai/OLMo"}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. allenai/OLMo"}),
         help_text="One GitHub repository per line: owner/name or its https://github.com/ address",
     )
     base_models = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "meta-llama/Llama-2-7b-hf finetune"}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "e.g. meta-llama/Llama-2-7b-hf finetune"}),
         help_text=f"One Hub model id per line, optionally followed by the relation ({', '.join(RELATIONS)}; "
         "finetune when omitted)",
     )

@@ -83,7 +83,10 @@ def test_submit_approve_recrawl_revert_and_a_public_report_in_chromium(browser_p
     assert correction.status == "pending"
     page.set_viewport_size(NARROW)
     page.goto(site + "/admin/corrections/correction/add/?model=" + str(correction.model_id))
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "corrections-02-form-390")
+    page.evaluate("document.getElementById('id_fact').scrollIntoView()")
+    shot(page, "corrections-02b-form-fields-390")
     page.set_viewport_size(WIDE)
 
     # the reviewer approves with a note
