@@ -260,7 +260,7 @@ def suggest_correction(request, repo_id: str):
 def _client_hash(request) -> str:
     """A keyed hash of the sender's address: throttles and spots floods without keeping the address."""
     address = request.META.get("REMOTE_ADDR", "")
-    proxies = int(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
+    proxies = int(str(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         # behind N trusted proxies the client is the N-th address from the right (as DRF's throttles read it)
