@@ -135,6 +135,9 @@ def test_submit_approve_recrawl_revert_and_a_public_report_in_chromium(browser_p
     page.context.clear_cookies()
     page.set_viewport_size(NARROW)
     page.goto(site + f"/models/{MODEL}/")
+    page.locator("#changelog-heading").scroll_into_view_if_needed()
+    assert page.locator(".changelog tbody tr").count() == 3
+    shot(page, "corrections-06b-public-log-390")
     page.click("#license a:has-text('Report a problem')")
     page.wait_for_load_state()
     assert page.input_value("#id_topic") == "license"
