@@ -177,6 +177,22 @@ FACT_CLASS = {
 }
 
 
+class DriftFilter(admin.SimpleListFilter):
+    """Approved corrections whose source now says something else than when they were approved."""
+
+    title = "source since approval"
+    parameter_name = "drift"
+
+    def lookups(self, request, model_admin):
+        return (("changed", "changed (check the correction)"),)
+
+    def queryset(self, request, queryset):
+        if self.value() != "changed":
+            return queryset
+        approved = queryset.filter(status=choices.CorrectionStatus.APPROVED).select_related("model")
+        return queryset.filter(pk__in=list(selectors.drifted(approved)))
+
+
 @admin.register(Correction)
 class CorrectionAdmin(admin.ModelAdmin):
     """Maintainers submit here; reviewers (a different person) approve or reject from the review page."""
@@ -199,6 +215,7 @@ class CorrectionAdmin(admin.ModelAdmin):
         "fact",
         ("submitted_by", admin.RelatedOnlyFieldListFilter),
         "submitted_at",
+        DriftFilter,
     )
     date_hierarchy = "submitted_at"
     search_fields = ("model__repo_id", "note")
@@ -396,6 +413,7 @@ class CorrectionAdmin(admin.ModelAdmin):
             "correction": correction,
             "value_text": selectors.value_text(correction.fact, correction.value),
             "fact_now": facts.get(correction.fact),
+            "drift": selectors.drifted([correction]).get(correction.pk),
             "events": correction.events.select_related("actor"),
             "form": form,
             "pending": correction.status == choices.CorrectionStatus.PENDING,

@@ -40,6 +40,8 @@ class Correction(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    # what the source said (in words) when the correction was approved: a different value now is drift
+    crawled_when_approved = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -138,3 +138,20 @@ def changelog(model: AIModel, limit: int = 200) -> list[CorrectionEvent]:
         .select_related("correction", "actor")
         .order_by("-at", "-id")[:limit]
     )
+
+
+def drifted(corrections) -> dict[int, str]:
+    """Approved corrections whose source now says something else than when they were approved:
+    correction id -> what the source says now. Reviewers check these (the correction may be
+    obsolete, or the source may have caught up)."""
+    by_model: dict[int, list[Correction]] = {}
+    for c in corrections:
+        if c.status == choices.CorrectionStatus.APPROVED and c.crawled_when_approved:
+            by_model.setdefault(c.model_id, []).append(c)
+    result = {}
+    for rows in by_model.values():
+        now = {row.fact: row.crawled for row in facts_now(rows[0].model)}
+        for c in rows:
+            if now.get(c.fact, "") != c.crawled_when_approved:
+                result[c.pk] = now.get(c.fact, "")
+    return result

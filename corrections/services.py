@@ -289,6 +289,12 @@ def _second_person(correction: Correction, reviewer) -> None:
         raise ValidationError("a correction must be reviewed by someone other than its submitter")
 
 
+def _crawled_text(correction: Correction) -> str:
+    from corrections.selectors import facts_now
+
+    return next((row.crawled for row in facts_now(correction.model) if row.fact == correction.fact), "")
+
+
 def correction_approve(*, correction: Correction, reviewer, review_note: str = "") -> Correction:
     """Approve and apply. The reviewer must not be the submitter (two-person rule); the note is
     optional (the submitter's rationale and evidence already say why)."""
@@ -312,6 +318,7 @@ def correction_approve(*, correction: Correction, reviewer, review_note: str = "
                 reviewer,
                 f"superseded by correction {correction.pk}",
             )
+        correction.crawled_when_approved = _crawled_text(correction)
         correction.status = choices.CorrectionStatus.APPROVED
         correction.reviewed_by = reviewer
         correction.reviewed_at = timezone.now()

@@ -745,3 +745,33 @@ def test_the_permission_matrix(team):
         assert got == expected, (method, url, got)
     correction.refresh_from_db()
     assert correction.status == "approved"  # only the reviewer's approval went through
+
+
+def test_reviewers_see_when_the_source_changed_since_approval(team, django_capture_on_commit_callbacks):
+    (maintainer, _), (reviewer, _), _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    olmo = AIModel.objects.get(repo_id=OLMO)
+    submit(maintainer, model, "license", license=GROK)
+    submit(maintainer, olmo, "weights", level="partial", rationale="Sign-up needed.")
+    for correction in Correction.objects.all():
+        with django_capture_on_commit_callbacks(execute=True):
+            reviewer.post(review_url(correction), {"action": "approve", "note": ""})
+    licence = Correction.objects.get(fact="license")
+    assert licence.crawled_when_approved == "other"
+    queue = "/admin/corrections/correction/?drift=changed"
+    assert "0 corrections" in errors_of(
+        reviewer.get(queue)
+    )  # nothing drifted yet (and a re-score changes nothing)
+
+    # the source now declares MIT (as a later crawl would record it)
+    evidence = Evidence.objects.get(
+        subject_type="model", subject_id=model.pk, fact="license", origin="crawled"
+    )
+    evidence.value = {**evidence.value, "declared": ["mit"]}
+    evidence.save()
+    listed = errors_of(reviewer.get(queue))
+    assert "1 correction" in listed
+    assert LICENSE_MODEL in listed
+    assert OLMO not in listed
+    page = errors_of(reviewer.get(review_url(licence)))
+    assert "The source changed since approval (then: other)" in " ".join(page.split())
