@@ -68,6 +68,7 @@ class CorrectionEvent(models.Model):
         WITHDRAWN = "withdrawn", "withdrawn by its submitter"
         SUPERSEDED = "superseded", "superseded by a later approved correction"
         REVERTED = "reverted", "returned to the crawled value"
+        REAPPLIED = "reapplied", "applied again by the sweeper (its corrected rows were missing)"
 
     correction = models.ForeignKey(Correction, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=16, choices=Action.choices)

@@ -9,7 +9,9 @@ computed judgment and say so.
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -486,3 +488,75 @@ def _after_commit(
         score_models.delay([model_id], cause="correction")
 
     transaction.on_commit(enqueue)
+
+
+# --- the sweeper ------------------------------------------------------------------------------
+def _in_effect(correction: Correction, detail) -> bool:
+    """Does this score rest on the correction? Judgments and link facts cite it as evidence
+    ("correction:<id>"); a base-model correction shows as the score's bases."""
+    if correction.fact == choices.CorrectionFact.BASE_MODELS:
+        bases = sorted((b.get("id"), b.get("relation")) for b in detail.sources.get("bases", []))
+        return bases == sorted((b["id"], b["relation"]) for b in correction.value.get("base_models", []))
+    return f'"correction:{correction.pk}"' in json.dumps([detail.judgments, detail.sources])
+
+
+@dataclass
+class SweepReport:
+    reapplied: list[int]  # corrections whose corrected rows were missing, written again
+    rescored: list[int]  # models whose current score did not rest on their approved corrections
+
+
+def corrections_sweep() -> SweepReport:
+    """Make every approved correction be in effect (idempotent; beat runs it periodically).
+
+    Approval writes the corrected rows in its own transaction, but the rescore runs after
+    commit in a worker, which can be lost (a killed worker, a broker restart); and a restore
+    or a hand edit can lose corrected rows. Rows missing: applied again (an event says so).
+    A current score that does not cite an approved correction: rescored.
+    """
+    from scoring.models import Score
+    from scoring.selectors import current_methodology
+
+    approved = list(
+        Correction.objects.filter(status=choices.CorrectionStatus.APPROVED).select_related("model")
+    )
+    if not approved:
+        return SweepReport([], [])
+    present = set(
+        Evidence.objects.filter(
+            subject_type=choices.SubjectType.MODEL,
+            origin=choices.EvidenceOrigin.CORRECTED,
+            correction_id__in=[c.pk for c in approved],
+        ).values_list("correction_id", flat=True)
+    )
+    reapplied = []
+    for correction in approved:
+        if correction.pk in present:
+            continue
+        with transaction.atomic():
+            locked = _locked(correction)
+            if locked.status != choices.CorrectionStatus.APPROVED:
+                continue
+            dataset_ids, repo_ids = _apply(locked)
+            _event(locked, CorrectionEvent.Action.REAPPLIED)
+            _after_commit(locked.model_id, dataset_ids, repo_ids)
+        reapplied.append(correction.pk)
+    wanted: dict[int, set[int]] = {}
+    for correction in approved:
+        if correction.pk not in reapplied:
+            wanted.setdefault(correction.model_id, set()).add(correction.pk)
+    scores = Score.objects.filter(
+        methodology=current_methodology(), model_id__in=list(wanted)
+    ).select_related("detail")
+    details = {s.model_id: s.detail for s in scores}
+    by_pk = {c.pk: c for c in approved}
+    rescored = sorted(
+        model_id
+        for model_id, ids in wanted.items()
+        if model_id not in details or not all(_in_effect(by_pk[pk], details[model_id]) for pk in ids)
+    )
+    if rescored:
+        from scoring.tasks import score_models
+
+        score_models.delay(rescored, cause="correction")
+    return SweepReport(reapplied, rescored)

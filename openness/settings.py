@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.recrawl_stale_datasets",
         "schedule": timedelta(hours=6),
     },
+    "corrections-sweep": {
+        "task": "corrections.tasks.sweep",
+        "schedule": timedelta(minutes=env_int("CORRECTIONS_SWEEP_MINUTES", 15, minimum=1)),
+    },
     "export-dump": {
         "task": "scoring.tasks.export_dump",
         "schedule": crontab(minute=40, hour=4),

@@ -775,3 +775,48 @@ def test_reviewers_see_when_the_source_changed_since_approval(team, django_captu
     assert OLMO not in listed
     page = errors_of(reviewer.get(review_url(licence)))
     assert "The source changed since approval (then: other)" in " ".join(page.split())
+
+
+def test_the_sweeper_puts_every_approved_correction_in_effect_exactly_once(
+    team, django_capture_on_commit_callbacks
+):
+    from corrections.services import corrections_sweep
+    from corrections.tasks import sweep
+
+    (maintainer, _), (reviewer, _), _ = team
+    model = AIModel.objects.get(repo_id=LICENSE_MODEL)
+    kinds = {
+        "license": {"license": GROK},
+        "datasets": {"datasets": "allenai/dolma"},
+        "code_repositories": {"repositories": "allenai/OLMo"},
+        "base_models": {"base_models": f"{OLMO} finetune"},
+        "weights": {"level": "partial", "rationale": "Sign-up needed."},
+    }
+    for fact, fields in kinds.items():
+        submit(maintainer, model, fact, **fields)
+        with django_capture_on_commit_callbacks(execute=True):
+            reviewer.post(review_url(Correction.objects.get(fact=fact)), {"action": "approve", "note": ""})
+    report = corrections_sweep()
+    assert (report.reapplied, report.rescored) == ([], [])  # all in effect: nothing to do
+
+    # a lost rescore: the approval committed, its task never ran
+    olmo = AIModel.objects.get(repo_id=OLMO)
+    submit(maintainer, olmo, "training_code", level="closed", rationale="The repository was deleted.")
+    with django_capture_on_commit_callbacks(execute=False):
+        reviewer.post(review_url(Correction.objects.get(model=olmo)), {"action": "approve", "note": ""})
+    assert score(OLMO).judgments["training_code"]["origin"] != "corrected"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep.delay().get() == {"reapplied": [], "rescored": [olmo.pk]}
+    assert score(OLMO).training_code == "closed"
+
+    # corrected rows lost (a restore, a hand edit): applied again, with an event saying so
+    weights = Correction.objects.get(model=model, fact="weights")
+    Evidence.objects.filter(correction_id=weights.pk).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        report = corrections_sweep()
+    assert (report.reapplied, report.rescored) == ([weights.pk], [])
+    assert Evidence.objects.filter(correction_id=weights.pk, origin="corrected").count() == 1
+    assert weights.events.last().action == "reapplied"
+    assert score(LICENSE_MODEL).weights == "partial"
+    report = corrections_sweep()
+    assert (report.reapplied, report.rescored) == ([], [])  # exactly once
