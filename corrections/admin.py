@@ -290,6 +290,11 @@ class CorrectionAdmin(admin.ModelAdmin):
                 initial["report"] = found.pk
                 if found.evidence_url:
                     initial.setdefault("evidence_url", found.evidence_url)
+                if found.topic in services.JUDGMENT_FACTS or found.topic == "license":
+                    # a report on a judgment: the fact is that judgment ("license" is the license grade)
+                    initial.setdefault("fact", "license_grade" if found.topic == "license" else found.topic)
+                    if found.proposed_level:
+                        initial.setdefault("level", found.proposed_level)
         return initial
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -494,20 +499,23 @@ class ProblemReportAdmin(admin.ModelAdmin):
     """Public reports: a reviewer turns one into a correction or dismisses it with a reason."""
 
     list_display = (
+        "triage_link",
         "created_at",
         "model",
         "topic",
+        "proposed_level",
         "short_description",
         "status",
         "triaged_by",
-        "triage_link",
     )
+    list_display_links = ("created_at",)
     list_filter = ("status", "topic", "created_at")
     search_fields = ("model__repo_id", "description")
     list_select_related = ("model", "triaged_by")
     readonly_fields = (
         "model",
         "topic",
+        "proposed_level",
         "description",
         "evidence_url",
         "contact_email",
@@ -536,7 +544,9 @@ class ProblemReportAdmin(admin.ModelAdmin):
     @admin.display(description="")
     def triage_link(self, obj):
         return format_html(
-            '<a href="{}">triage</a>', reverse("admin:corrections_problemreport_triage", args=[obj.pk])
+            '<a class="triage-link" href="{}">{}</a>',
+            reverse("admin:corrections_problemreport_triage", args=[obj.pk]),
+            "Triage" if obj.status == ProblemReport.Status.OPEN else "View",
         )
 
     def get_urls(self):

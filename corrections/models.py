@@ -111,6 +111,9 @@ class ProblemReport(models.Model):
 
     model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="problem_reports")
     topic = models.CharField(max_length=32, blank=True, help_text="The judgment or fact the report is about")
+    proposed_level = models.CharField(
+        max_length=16, blank=True, help_text="The level the reporter thinks the judgment should have"
+    )
     description = models.TextField(help_text="What is wrong, in the reporter's words (shown escaped)")
     evidence_url = models.URLField(max_length=500, blank=True)
     contact_email = models.EmailField(blank=True, help_text="Optional; never shown publicly")

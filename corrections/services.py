@@ -424,6 +424,7 @@ def report_file(
     evidence_url: str = "",
     contact_email: str = "",
     client_hash: str = "",
+    proposed_level: str = "",
 ) -> ProblemReport:
     """File a public report in the reviewers' queue (never published, never applied by itself)."""
     description = (description or "").strip()
@@ -431,9 +432,12 @@ def report_file(
         raise ValidationError("say what is wrong")
     if len(description) > REPORT_DESCRIPTION_MAX:
         raise ValidationError(f"keep the description under {REPORT_DESCRIPTION_MAX} characters")
+    if proposed_level and proposed_level not in LEVELS:
+        raise ValidationError(f"the proposed level must be one of {', '.join(LEVELS)}")
     report = ProblemReport(
         model=model,
         topic=topic[:32],
+        proposed_level=proposed_level,
         description=description,
         evidence_url=evidence_url_clean(evidence_url, required=False),
         contact_email=(contact_email or "").strip(),

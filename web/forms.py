@@ -22,6 +22,17 @@ TOPIC_CHOICES = [
 
 class ProblemReportForm(forms.Form):
     topic = forms.ChoiceField(choices=TOPIC_CHOICES, required=False, label="What is it about?")
+    proposed_level = forms.ChoiceField(
+        choices=[
+            ("", "— no opinion —"),
+            ("open", "open"),
+            ("partial", "partial"),
+            ("closed", "closed"),
+            ("unknown", "unknown"),
+        ],
+        required=False,
+        label="What level should the judgment have? (optional)",
+    )
     description = forms.CharField(
         label="What is wrong?",
         min_length=10,

@@ -310,6 +310,7 @@ def report_problem(request, repo_id: str):
             report = report_file(
                 model=model,
                 topic=form.cleaned_data["topic"],
+                proposed_level=form.cleaned_data["proposed_level"],
                 description=form.cleaned_data["description"],
                 evidence_url=form.cleaned_data["evidence_url"],
                 contact_email=form.cleaned_data["contact_email"],

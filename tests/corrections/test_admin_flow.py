@@ -465,7 +465,7 @@ def test_a_member_of_the_public_files_a_report_that_a_reviewer_turns_into_a_corr
     assert 'name="csrfmiddlewaretoken"' in form
     assert '<option value="weights" selected>' in form
     person = reporter("10.1.0.1")
-    response = person.post(url, {**REPORT, "contact_email": "me@example.org"})
+    response = person.post(url, {**REPORT, "contact_email": "me@example.org", "proposed_level": "open"})
     assert (response.status_code, response["Location"]) == (302, url + "?sent=1")
     report = ProblemReport.objects.get()
     assert (report.model.repo_id, report.status, report.contact_email) == (
@@ -494,6 +494,9 @@ def test_a_member_of_the_public_files_a_report_that_a_reviewer_turns_into_a_corr
     assert "Turn into a correction" in html
     assert "me@example.org" in html
     add = reviewer.get(f"{ADD}?report={report.pk}").content.decode()
+    # the report's judgment and proposed level come pre-selected
+    assert '<option value="license_grade" selected>' in add
+    assert '<option value="open" selected>open</option>' in add
     assert f'name="report" value="{report.pk}"' in add
     assert 'value="https://example.org/LICENSE"' in add
     model = AIModel.objects.get(repo_id=LICENSE_MODEL)
@@ -555,6 +558,9 @@ def test_the_honeypot_keeps_nothing_and_bad_input_is_refused(crawled):
         response = reporter("10.4.0.2").post(url, {**REPORT, "evidence_url": evidence})
         assert response.status_code == 400
         assert message in unescape(response.content.decode())
+    bad_level = reporter("10.4.0.6").post(url, {**REPORT, "proposed_level": "wide open"})
+    assert bad_level.status_code == 400
+    assert "Select a valid choice" in bad_level.content.decode()
     too_long = reporter("10.4.0.3").post(url, {**REPORT, "description": "x" * 2001})
     assert too_long.status_code == 400
     assert "at most 2000 characters" in too_long.content.decode()
