@@ -114,7 +114,15 @@ def test_submit_approve_recrawl_revert_and_a_public_report_in_chromium(browser_p
     page.goto(site + f"/models/{MODEL}/#license")
     page.locator("#license").scroll_into_view_if_needed()
     shot(page, "corrections-05-model-page-390")
+
+    # the leaderboard marks the corrected cell
+    page.goto(site + "/?q=opt-1.3b")
+    assert page.locator("table.board td.corrected .corrected-mark").count() == 1
+    page.locator("table.board").scroll_into_view_if_needed()
+    shot(page, "corrections-05b-board-390")
     page.set_viewport_size(WIDE)
+    page.goto(site + "/?q=opt-1.3b")
+    shot(page, "corrections-05c-board-1366")
 
     # a re-crawl keeps the correction
     call_command("crawl", "--no-progress", stdout=StringIO(), stderr=StringIO())
