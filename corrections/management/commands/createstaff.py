@@ -6,7 +6,9 @@ another role adds that role; ``--only`` makes it the person's only role.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -33,6 +35,9 @@ class Command(BaseCommand):
             raise CommandError(f"not an e-mail address: {email!r}") from None
         users = get_user_model()
         with transaction.atomic():
+            # permissions normally exist after migrate; a flushed database gets them back here
+            for app_config in apps.get_app_configs():
+                create_permissions(app_config, verbosity=0)
             groups = groups_ensure(Group, Permission)
             found = users.objects.filter(username__iexact=email).first()
             created = found is None
