@@ -66,6 +66,7 @@ class PaperLinkInline(admin.TabularInline):
 
 @admin.register(AIModel)
 class AIModelAdmin(ReadOnlyAdmin):
+    ordering = ("repo_id",)  # the correction form's model search pages through this list
     list_display = (
         "repo_id",
         "organization",

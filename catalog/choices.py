@@ -133,10 +133,10 @@ class CrawlStage(models.TextChoices):
 
 
 class CorrectionFact(models.TextChoices):
-    LICENSE = "license", "license (canonical key or hub id)"
-    DATASETS = "datasets", "training datasets (hub ids)"
-    CODE_REPOSITORIES = "code_repositories", "training code repositories (owner/name)"
-    BASE_MODELS = "base_models", "base models (hub ids)"
+    LICENSE = "license", "license"
+    DATASETS = "datasets", "training datasets"
+    CODE_REPOSITORIES = "code_repositories", "code repositories"
+    BASE_MODELS = "base_models", "base models"
     WEIGHTS = "weights", "weights judgment"
     TRAINING_DATA = "training_data", "training data judgment"
     TRAINING_CODE = "training_code", "training code judgment"
@@ -147,7 +147,9 @@ class CorrectionStatus(models.TextChoices):
     PENDING = "pending", "pending review"
     APPROVED = "approved", "approved"
     REJECTED = "rejected", "rejected"
-    WITHDRAWN = "withdrawn", "withdrawn"
+    WITHDRAWN = "withdrawn", "withdrawn by its submitter"
+    SUPERSEDED = "superseded", "superseded by a later approved correction"
+    REVERTED = "reverted", "returned to the crawled value"
 
 
 class Retirement(models.TextChoices):

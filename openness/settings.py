@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.sweep_lost_work",
         "schedule": timedelta(seconds=env_int("SWEEP_INTERVAL_SECONDS", 300, minimum=1)),
     },
+    "corrections-sweep": {
+        "task": "corrections.tasks.sweep",
+        "schedule": timedelta(minutes=env_int("CORRECTIONS_SWEEP_MINUTES", 15, minimum=1)),
+    },
     "export-dump": {
         "task": "scoring.tasks.export_dump",
         "schedule": crontab(minute=40, hour=4),
@@ -314,6 +318,9 @@ SITE_URL = (
     )
     or ""
 ).rstrip("/")
+
+# public "report a problem" submissions per address per hour
+REPORT_RATE_PER_HOUR = env_int("REPORT_RATE_PER_HOUR", 5, minimum=1)
 
 # --- auth, i18n, static -------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

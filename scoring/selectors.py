@@ -17,15 +17,17 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Case, Count, F, IntegerField, Max, Q, QuerySet, Subquery, Value, When
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncQuarter
 
-from catalog.models import AIModel, LineageEdge
+from catalog import choices as catalog_choices
+from catalog.models import AIModel, Evidence, LineageEdge
 from lib import keyset
 from scoring import dimensions
 from scoring.filters import ScoreFilterSet
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
 from scoring.lineage import bases_first
-from scoring.models import License, MethodologyVersion, Score
+from scoring.models import License, MethodologyVersion, Score, ScoreDetail
 
 LEVEL_RANK = {OPEN: 3, PARTIAL: 2, UNKNOWN: 1, CLOSED: 0}
 COUNT_TTL = 60
@@ -489,3 +491,34 @@ def organization_scores(name: str) -> tuple[list[Score], int, dict[str, dict[str
     rows = list(qs.order_by("-total", "repo_id", "id")[:ORG_PAGE_MAX])
     count = len(rows) if len(rows) < ORG_PAGE_MAX else qs.count()
     return rows, count, level_counts(qs)
+
+
+# --- corrected cells --------------------------------------------------------------------------
+def corrected_dimensions(scores) -> dict[int, frozenset[str]]:
+    """Per score id, the dimensions whose judgment an approved correction set (origin
+    "corrected"). Two small queries at most: the second only when a model of the page has
+    corrected evidence at all, and it reads just the origins out of the judgments JSON."""
+    by_model = {s.model_id: s.pk for s in scores}
+    if not by_model:
+        return {}
+    with_corrections = set(
+        Evidence.objects.filter(
+            subject_type=catalog_choices.SubjectType.MODEL,
+            subject_id__in=list(by_model),
+            origin=catalog_choices.EvidenceOrigin.CORRECTED,
+        )
+        .values_list("subject_id", flat=True)
+        .distinct()
+    )
+    score_ids = [by_model[m] for m in with_corrections]
+    if not score_ids:
+        return {}
+    names = {f"origin_{d.key}": KT(f"judgments__{d.key}__origin") for d in dimensions.ALL}
+    result = {}
+    for row in (
+        ScoreDetail.objects.filter(score_id__in=score_ids).annotate(**names).values("score_id", *names)
+    ):
+        result[row["score_id"]] = frozenset(
+            d.key for d in dimensions.ALL if row[f"origin_{d.key}"] == "corrected"
+        )
+    return result

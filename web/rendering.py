@@ -43,12 +43,35 @@ _CELLS = [
 BOARD_COLUMNS = ROW.count("<td") + len(dimensions.ALL)  # the empty table's colspan
 
 
-def _level_cells(row) -> str:
+_CORRECTED_CELLS = [
+    {
+        level: f'<td class="lvl corrected" data-label="{escape(d.heading)}">{level_mark(level)}'
+        '<span class="corrected-mark" title="set by an approved correction; the page shows the crawled '
+        'value beside it">corrected</span></td>'
+        for level in MARKS
+    }
+    for d in dimensions.ALL
+]
+_KEYS = tuple(d.key for d in dimensions.ALL)
+
+
+def _level_cells(row, corrected: frozenset[str] = frozenset()) -> str:
     levels = _levels(row)
     if not isinstance(levels, tuple):  # attrgetter of a single name returns the value itself
         levels = (levels,)
     # any other value shows as unknown, as level_mark shows it
-    return "".join([cells.get(level, cells[UNKNOWN]) for cells, level in zip(_CELLS, levels, strict=True)])
+    return "".join(
+        [
+            _cell(corrected_cells if key in corrected else cells, level)
+            for cells, corrected_cells, key, level in zip(
+                _CELLS, _CORRECTED_CELLS, _KEYS, levels, strict=True
+            )
+        ]
+    )
+
+
+def _cell(cells: dict[str, str], level: str) -> str:
+    return cells.get(level, cells[UNKNOWN])
 
 
 def _truncate(text: str, length: int) -> str:
@@ -72,7 +95,9 @@ def _org_cell(name: str) -> str:
     return f'<a href="{escape(org_path(name))}">{escape(name)}</a>'
 
 
-def board_rows(rows, ranks: dict) -> SafeString:
+def board_rows(rows, ranks: dict, corrected: dict[int, frozenset[str]] | None = None) -> SafeString:
+    """The rows' markup; ``corrected`` (score id -> dimension keys) marks corrected cells."""
+    corrected = corrected or {}
     out = []
     now = timezone.now()
     for row in rows:
@@ -84,7 +109,7 @@ def board_rows(rows, ranks: dict) -> SafeString:
                 rank=rank_text(ranks, row.total),
                 derivative=DERIVATIVE if row.is_derivative else "",
                 org=_org_cell(row.organization_name),
-                levels=_level_cells(row),
+                levels=_level_cells(row, corrected.get(row.pk, frozenset())),
                 total=row.total,
                 mof=MOF_NAMES.get(row.mof_class, "none"),
                 label=escape(_truncate(row.license_label, 40)),

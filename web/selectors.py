@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef
+from django.db.models import Exists, OuterRef
 
 from catalog.models import AIModel, LineageEdge, ModelAlias, ModelCodeRepository, ModelDataset, ModelPaper
 from corrections.models import Correction
@@ -26,6 +26,7 @@ class ModelPage:
     history: list[ScoreChange]  # newest first (the latest 200)
     license: License | None
     pending_corrections: int
+    has_corrections: bool
 
 
 def model_page(repo_id: str) -> ModelPage | None:
@@ -36,6 +37,8 @@ def model_page(repo_id: str) -> ModelPage | None:
             corrections_pending=selectors._count_of(
                 Correction.objects.filter(model=OuterRef("pk"), status="pending")
             ),
+            # any correction ever (so the page reads the trail only for models that have one)
+            corrections_any=Exists(Correction.objects.filter(model=OuterRef("pk"))),
         )
         .filter(repo_id=repo_id)
         .first()
@@ -68,6 +71,7 @@ def model_page(repo_id: str) -> ModelPage | None:
         ),
         license=license_row,
         pending_corrections=model.corrections_pending,
+        has_corrections=model.corrections_any,
     )
 
 

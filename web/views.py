@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -13,8 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.cache import cache_control, cache_page
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import condition, require_http_methods, require_safe
 
+from catalog.models import AIModel
+from corrections import selectors as correction_selectors
+from corrections.models import ProblemReport
+from corrections.services import report_file
 from scoring import dimensions, gold, selectors
 from scoring.filters import SORTS, ScoreFilterSet
 from scoring.freshness import is_stale
@@ -23,6 +31,7 @@ from scoring.models import MethodologyVersion
 from web import badges, charts
 from web import selectors as page_selectors
 from web.exports import export_meta, iter_rows, stream_csv, stream_json
+from web.forms import TOPIC_CHOICES, ProblemReportForm
 from web.rendering import BOARD_COLUMNS, board_rows
 from web.site import absolute_url, citation, model_path, org_path
 
@@ -90,7 +99,7 @@ def leaderboard(request):
     context = {
         "page": page,
         "filter_fields": filter_fields(page.filterset.form),
-        "rows_html": board_rows(page.rows, page.ranks),
+        "rows_html": board_rows(page.rows, page.ranks, selectors.corrected_dimensions(page.rows)),
         "sort_key": sort_key,
         "sorted_by_total": sort_key.lstrip("-") == "total",
         "active_filters": sum(
@@ -147,7 +156,10 @@ def model_detail(request, repo_id: str):
             return redirect("model_detail", repo_id=canonical, permanent=True)
         raise Http404(f"{repo_id} is not in the index")
     judgments = page.score.detail.judgments if page.score else {}
-    sections = [(d.key, d.label, judgments.get(d.key)) for d in dimensions.ALL]
+    corrected = (
+        correction_selectors.approved_by_dimension(page.model, page.score) if page.has_corrections else {}
+    )
+    sections = [(d.key, d.label, judgments.get(d.key), corrected.get(d.key, [])) for d in dimensions.ALL]
     history_points = [(c.changed_at, c.new.get("total", 0)) for c in reversed(page.history)]
     methodology = selectors.current_methodology()
     as_of, as_of_notice = parse_as_of(request.GET.get("as_of"))
@@ -162,6 +174,9 @@ def model_detail(request, repo_id: str):
         "dimensions": sections,
         "history_svg": charts.history_svg(history_points),
         "correction_url": (reverse("admin:corrections_correction_add") + f"?model={page.model.pk}"),
+        "report_url": reverse("report_problem", kwargs={"repo_id": page.model.repo_id}),
+        "lineage_corrections": corrected.get("", []),
+        "changelog": correction_selectors.changelog(page.model) if page.has_corrections else [],
         "badge_url": reverse("badge_svg", kwargs={"repo_id": page.model.repo_id}),
         "badge_markdown": (
             f"[![Openness]({absolute_url(reverse('badge_svg', kwargs={'repo_id': page.model.repo_id}))})]"
@@ -382,15 +397,90 @@ def data_page(request):
     return render(request, "data.html", context)
 
 
-@require_safe
 def suggest_correction(request, repo_id: str):
-    """Staff go straight to the correction form; others learn how corrections work."""
-    page = page_selectors.model_page(repo_id)
-    if page is None:
-        raise Http404(f"{repo_id} is not in the index")
-    if request.user.is_authenticated and request.user.is_staff:
-        return redirect(reverse("admin:corrections_correction_add") + f"?model={page.model.pk}")
-    return render(request, "suggest_correction.html", {"model": page.model})
+    """The old "suggest a correction" address leads to the public report form."""
+    return redirect("report_problem", repo_id=repo_id, permanent=True)
+
+
+def _client_hash(request) -> str:
+    """A keyed hash of the sender's address: throttles and spots floods without keeping the address."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = int(str(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0))
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        # behind N trusted proxies the client is the N-th address from the right (as DRF's throttles read it)
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        address = hops[-min(proxies, len(hops))] if hops else address
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def _report_allowed(client_hash: str) -> bool:
+    """At most REPORT_RATE_PER_HOUR submissions per address per hour (a fixed window in the cache)."""
+    key = f"report-rate:{client_hash[:32]}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= settings.REPORT_RATE_PER_HOUR
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def report_problem(request, repo_id: str):
+    """Anyone can report an error; the report waits in the reviewers' queue, never published."""
+    model = AIModel.objects.filter(repo_id=repo_id).first()
+    if model is None:
+        raise Http404(f"{repo_id} is not in the index, so there is nothing to report on it")
+    context = {"model": model, "sent": request.GET.get("sent") == "1"}
+    if context["sent"]:
+        context["status_token"] = request.session.get("report_token", "")
+    if request.method != "POST":
+        topic = request.GET.get("topic", "")
+        context["form"] = ProblemReportForm(initial={"topic": topic if topic in dict(TOPIC_CHOICES) else ""})
+        return render(request, "report_problem.html", context)
+    client = _client_hash(request)
+    if not _report_allowed(client):
+        context["form"] = ProblemReportForm(request.POST)
+        context["throttled"] = True
+        response = render(request, "report_problem.html", context, status=429)
+        response["Retry-After"] = "3600"
+        return response
+    form = ProblemReportForm(request.POST)
+    if form.is_valid() and form.cleaned_data["website"]:
+        # a bot filled the hidden field: answer as if it worked, keep nothing
+        return redirect(reverse("report_problem", kwargs={"repo_id": model.repo_id}) + "?sent=1")
+    if form.is_valid():
+        try:
+            report = report_file(
+                model=model,
+                topic=form.cleaned_data["topic"],
+                proposed_level=form.cleaned_data["proposed_level"],
+                description=form.cleaned_data["description"],
+                evidence_url=form.cleaned_data["evidence_url"],
+                contact_email=form.cleaned_data["contact_email"],
+                client_hash=client,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            # the same answer as the honeypot's; the private status link travels in the session
+            request.session["report_token"] = report.token
+            return redirect(reverse("report_problem", kwargs={"repo_id": model.repo_id}) + "?sent=1")
+    context["form"] = form
+    return render(request, "report_problem.html", context, status=400)
+
+
+@require_safe
+def report_status(request, token: str):
+    """The reporter's private page: the status of their report and the reviewer's reason."""
+    report = ProblemReport.objects.select_related("model", "correction").filter(token=token).first()
+    if report is None:
+        raise Http404("no report has this address")
+    response = render(request, "report_status.html", {"report": report})
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_safe
@@ -404,7 +494,7 @@ def favicon(request):
 @require_safe
 def robots(request):
     return HttpResponse(
-        "User-agent: *\nDisallow: /admin/\nDisallow: /export.\n"
+        "User-agent: *\nDisallow: /admin/\nDisallow: /export.\nDisallow: /reports/\n"
         f"Sitemap: {absolute_url(reverse('sitemap_index'))}\n",
         content_type="text/plain",
     )

@@ -361,6 +361,11 @@ def test_the_model_page_shows_four_judgments_with_their_evidence(site):
         assert f'class="mark mark-{judgment["level"]}"' in body
         assert unescape(judgment["rationale"]) in unescape(body)
         links = Elements(body).all("a")
+        report = f"/models/{QUANTIZED}/report/?topic={key}"
+        assert [a["href"] for a in links if a["href"] == report] == [
+            report
+        ]  # "report a problem" per judgment
+        links = [a for a in links if a["href"] != report]
         assert [a["href"] for a in links] == [unescape(e["source_url"]) for e in judgment["evidence"]]
         for a in links:
             assert {"nofollow", "noopener"} <= set(a["rel"].split())
@@ -431,7 +436,7 @@ def test_the_model_page_shows_mof_osaid_history_and_how_to_correct(site):
     history = section(html, '<section aria-labelledby="history-heading">', "</section>")
     assert re.search(r'<svg [^>]*role="img"[^>]*aria-labelledby="hist-title hist-desc"', history)
     assert history.count("<circle ") == 1, "one recorded score so far"
-    assert '<a href="/models/TheBloke/Llama-2-7B-GGUF/correct/">Suggest a correction</a>' in html
+    assert '<a href="/models/TheBloke/Llama-2-7B-GGUF/report/">Report a problem</a>' in html
 
 
 def test_a_correction_shows_in_the_history_chart(site, reviewers, django_capture_on_commit_callbacks):
@@ -449,18 +454,19 @@ def test_a_correction_shows_in_the_history_chart(site, reviewers, django_capture
     assert "maintainer-corrected" in section(html, '<article class="judgment" id="license">', "</article>")
 
 
-def test_the_correction_page_sends_staff_to_the_form_and_tells_others_how(site):
-    html = html_of(site.get(f"/models/{QUANTIZED}/correct/"))
+def test_the_old_suggest_address_leads_to_the_report_form_and_staff_see_the_correction_form(site):
+    response = site.get(f"/models/{QUANTIZED}/correct/")
+    assert (response.status_code, response["Location"]) == (301, f"/models/{QUANTIZED}/report/")
+    form_page = html_of(site.get(response["Location"]))
+    assert "<h1>Report a problem with TheBloke/Llama-2-7B-GGUF</h1>" in form_page
     pk = AIModel.objects.get(repo_id=QUANTIZED).pk
-    assert f"/admin/login/?next=/admin/corrections/correction/add/%3Fmodel%3D{pk}" in html
+    assert f"/admin/corrections/correction/add/?model={pk}" not in html_of(site.get(f"/models/{QUANTIZED}/"))
     staff = get_user_model().objects.create_user("carol", password="x", is_staff=True)
     site.force_login(staff)
-    response = site.get(f"/models/{QUANTIZED}/correct/")
-    assert response.status_code == 302
-    assert response["Location"] == f"/admin/corrections/correction/add/?model={pk}"
+    assert f"/admin/corrections/correction/add/?model={pk}" in html_of(site.get(f"/models/{QUANTIZED}/"))
 
 
-@pytest.mark.parametrize("path", ["/models/nobody/nothing/", "/models/nobody/nothing/correct/"])
+@pytest.mark.parametrize("path", ["/models/nobody/nothing/", "/models/nobody/nothing/report/"])
 def test_an_unknown_model_page_is_a_404(site, path):
     response = site.get(path)
     assert response.status_code == 404
@@ -653,7 +659,7 @@ PAGES = [
     "/?sort=name&weights=open",
     f"/models/{QUANTIZED}/",
     f"/models/{BASE}/",
-    f"/models/{QUANTIZED}/correct/",
+    f"/models/{QUANTIZED}/report/",
     f"/compare/?m={QUANTIZED}&m={BASE}",
     "/compare/",
     "/methodology/",

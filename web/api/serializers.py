@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import CodeRepository, Dataset
-from scoring import dimensions
+from scoring import dimensions, selectors
 from scoring.freshness import is_stale
 from scoring.levels import LEVELS
 from scoring.licenses import knowledge_base
@@ -27,6 +27,35 @@ class LevelsSerializer(serializers.Serializer):
     locals().update({field: serializers.ChoiceField(choices=LEVELS) for field, _ in LEVEL_FIELDS})
 
 
+class CorrectedSerializer(serializers.Serializer):
+    # one flag per scoring.dimensions entry
+    locals().update(
+        {
+            field: serializers.BooleanField(
+                help_text="True when an approved maintainer correction set this judgment "
+                "(the model's page and detail show the crawled value beside it)"
+            )
+            for field, _ in LEVEL_FIELDS
+        }
+    )
+
+
+API_FIELD_OF = {d.key: d.api_field for d in dimensions.ALL}
+
+
+def corrected_of(keys) -> dict[str, bool]:
+    return {field: key in keys for key, field in API_FIELD_OF.items()}
+
+
+class ModelListPageSerializer(serializers.ListSerializer):
+    """Reads, once per page, which cells an approved correction set (two small queries at most)."""
+
+    def to_representation(self, data):
+        items = list(data)
+        self.child.context["corrected"] = selectors.corrected_dimensions(items)
+        return super().to_representation(items)
+
+
 class ModelListSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="repo_id", help_text="Hub repository id, the stable identifier")
     url = serializers.SerializerMethodField()
@@ -38,15 +67,20 @@ class ModelListSerializer(serializers.ModelSerializer):
     stale = serializers.SerializerMethodField(
         help_text="The last successful crawl is older than the freshness window (STALE_AFTER_DAYS)"
     )
+    corrected = serializers.SerializerMethodField(
+        help_text="Per dimension: whether an approved maintainer correction set the level"
+    )
 
     class Meta:
         model = Score
+        list_serializer_class = ModelListPageSerializer
         fields = (
             "id",
             "url",
             "organization",
             "total",
             "levels",
+            "corrected",
             "unknown_count",
             "license",
             "mof_class",
@@ -104,6 +138,13 @@ class ModelListSerializer(serializers.ModelSerializer):
     def get_stale(self, obj: Score) -> bool:
         return is_stale(obj.last_crawled_at)
 
+    @extend_schema_field(CorrectedSerializer)
+    def get_corrected(self, obj: Score) -> dict[str, bool]:
+        page = self.context.get("corrected")
+        if page is not None:
+            return corrected_of(page.get(obj.pk, frozenset()))
+        return corrected_of(selectors.corrected_dimensions([obj]).get(obj.pk, frozenset()))
+
     def to_representation(self, obj: Score) -> dict:
         # The declared fields above document the shape (and drive the OpenAPI schema); this
         # builds the same dict directly: field-by-field serialisation cost more than the
@@ -114,7 +155,9 @@ class ModelListSerializer(serializers.ModelSerializer):
             base = request.build_absolute_uri("/api/v1/models/") if request else "/api/v1/models/"
             self.context["_models_base"] = base
         version = self.context.get("methodology_version") or obj.methodology.version
-        return list_item(obj, base, version)
+        item = list_item(obj, base, version)
+        item["corrected"] = self.get_corrected(obj)
+        return item
 
 
 def _iso(value) -> str | None:
@@ -253,6 +296,14 @@ class ModelDetailSerializer(ModelListSerializer):
             "created_at": iso(m.hub_created_at),
             "last_modified": iso(m.last_modified),
         }
+
+    @extend_schema_field(CorrectedSerializer)
+    def get_corrected(self, obj: Score) -> dict[str, bool]:
+        # the detail has the judgments at hand: their origin says it
+        judgments = obj.detail.judgments
+        return corrected_of(
+            {k for k, j in judgments.items() if isinstance(j, dict) and j.get("origin") == "corrected"}
+        )
 
     @extend_schema_field({"type": "object", "additionalProperties": JUDGMENT_SCHEMA})
     def get_judgments(self, obj: Score) -> dict:

@@ -110,3 +110,12 @@ def get_item(mapping, key):
 def attr(obj, name: str):
     """``getattr(obj, name)`` in a template, for columns named by ``scoring.dimensions``."""
     return getattr(obj, name, None)
+
+
+@register.filter
+def public_name(user, role: str = "a maintainer") -> str:
+    """A staff member as the public sees them: their full name, never their e-mail or user name."""
+    if user is None:
+        return role
+    full = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return full or role

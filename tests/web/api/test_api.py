@@ -48,6 +48,7 @@ LIST_KEYS = {
     "organization",
     "total",
     "levels",
+    "corrected",
     "unknown_count",
     "license",
     "mof_class",

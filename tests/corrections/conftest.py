@@ -1,0 +1,1 @@
+from tests.web_api_data import crawled, no_throttle  # noqa: F401
