@@ -494,23 +494,31 @@ def organization_scores(name: str) -> tuple[list[Score], int, dict[str, dict[str
 
 
 # --- corrected cells --------------------------------------------------------------------------
+def corrected_model_ids() -> frozenset[int]:
+    """Every model with corrected evidence (a few, never most): one query per data version, so
+    a warm page asks nothing to know that none of its rows is corrected."""
+
+    def compute() -> frozenset[int]:
+        return frozenset(
+            Evidence.objects.filter(
+                subject_type=catalog_choices.SubjectType.MODEL,
+                origin=catalog_choices.EvidenceOrigin.CORRECTED,
+            )
+            .values_list("subject_id", flat=True)
+            .distinct()
+        )
+
+    return _cached(f"agg:corrected-models:{data_version()}", compute)
+
+
 def corrected_dimensions(scores) -> dict[int, frozenset[str]]:
     """Per score id, the dimensions whose judgment an approved correction set (origin
-    "corrected"). Two small queries at most: the second only when a model of the page has
-    corrected evidence at all, and it reads just the origins out of the judgments JSON."""
+    "corrected"). The set of corrected models is cached per data version; the origins are read
+    out of the judgments JSON only when a model of the page has a correction."""
     by_model = {s.model_id: s.pk for s in scores}
     if not by_model:
         return {}
-    with_corrections = set(
-        Evidence.objects.filter(
-            subject_type=catalog_choices.SubjectType.MODEL,
-            subject_id__in=list(by_model),
-            origin=catalog_choices.EvidenceOrigin.CORRECTED,
-        )
-        .values_list("subject_id", flat=True)
-        .distinct()
-    )
-    score_ids = [by_model[m] for m in with_corrections]
+    score_ids = [by_model[m] for m in corrected_model_ids() if m in by_model]
     if not score_ids:
         return {}
     names = {f"origin_{d.key}": KT(f"judgments__{d.key}__origin") for d in dimensions.ALL}

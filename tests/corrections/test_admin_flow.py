@@ -628,7 +628,7 @@ def test_corrected_cells_are_marked_on_the_board_and_in_the_api(
         reviewer.post(review_url(Correction.objects.get()), {"action": "approve", "note": ""})
 
     board = Client().get("/?show=all").content.decode()
-    row = re.search(rf'<tr><td><input[^>]*value="{re.escape(OLMO)}".*?</tr>', board, re.S).group(0)
+    row = re.search(rf'<tr><td[^>]*><input[^>]*value="{re.escape(OLMO)}".*?</tr>', board, re.S).group(0)
     assert row.count('class="corrected-mark"') == 1
     # one in the legend, one in OLMo's weights cell: no other model is corrected
     assert board.count('class="corrected-mark"') == 2

@@ -272,9 +272,10 @@ def test_a_journalist_finds_reads_and_cites_a_model(browser_page, crawled_site, 
     assert page.locator("meta[property='og:description']").get_attribute("content").startswith("Weights: ")
     assert settings.SITE_URL in page.locator("#cite-bibtex").input_value()
     shot(page, "06-journalist-model")
-    page.get_by_role("link", name="Suggest a correction").click()  # report a problem
+    page.get_by_role("link", name="Report a problem").last.click()  # the model-wide report link
     page.wait_for_load_state()
-    assert page.url.endswith("/correct/")
+    assert page.url.endswith("/report/")
+    assert page.locator("h1").inner_text().startswith("Report a problem with ")
     page.go_back()
 
     # the compare page: Compare waits for two ids; the form keeps its slots on one row
