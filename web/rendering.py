@@ -122,3 +122,25 @@ def board_rows(rows, ranks: dict, corrected: dict[int, frozenset[str]] | None = 
             )
         )
     return mark_safe("".join(out))  # noqa: S308 - every interpolated catalog value is escaped above
+
+
+def _models(n: int) -> str:
+    return f"{n:,} model{'s' if n != 1 else ''}"
+
+
+def pick_lists(license_families: list[dict], organization_counts: list[tuple[str, int]]) -> SafeString:
+    """The leaderboard's two datalists (licence families, organizations), written here rather
+    than by the template engine: hundreds of options cost more in templates than the rest of
+    the page. Cached by the caller per data version."""
+    families = []
+    for fam in license_families:
+        keys = ", ".join(fam["keys"])
+        extra = f": {_truncate(keys, 80)}" if len(fam["keys"]) > 1 else ""
+        families.append(
+            f'<option value="{escape(fam["family"])}">{_models(fam["count"])}{escape(extra)}</option>'
+        )
+    orgs = [f'<option value="{escape(name)}">{_models(n)}</option>' for name, n in organization_counts]
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        '<datalist id="license-families">' + "".join(families) + "</datalist>\n"
+        '<datalist id="organizations">' + "".join(orgs) + "</datalist>"
+    )

@@ -32,7 +32,7 @@ from web import badges, charts
 from web import selectors as page_selectors
 from web.exports import export_meta, iter_rows, stream_csv, stream_json
 from web.forms import TOPIC_CHOICES, ProblemReportForm
-from web.rendering import BOARD_COLUMNS, board_rows
+from web.rendering import BOARD_COLUMNS, board_rows, pick_lists
 from web.site import absolute_url, citation, model_path, org_path
 
 MAX_PAGE = 100_000
@@ -89,6 +89,15 @@ def headline_rows() -> dict:
     }
 
 
+def _pick_lists():
+    key = f"html:pick-lists:{selectors.data_version()}"
+    html = cache.get(key)
+    if html is None:
+        html = pick_lists(selectors.license_families(), selectors.organization_counts())
+        cache.set(key, html, 3600)
+    return html
+
+
 @require_safe
 def leaderboard(request):
     page = selectors.leaderboard_page(
@@ -107,8 +116,7 @@ def leaderboard(request):
         ),
         "summary": selectors.catalog_summary(),
         "headline": headline_rows(),
-        "license_families": selectors.license_families(),
-        "organization_counts": selectors.organization_counts(),
+        "pick_lists": _pick_lists(),
         "errors": page.errors
         + [f"“{name[:40]}” is not a filter this page knows; it was ignored." for name in unknown],
         "notable_threshold": (settings.NOTABLE_MIN_DOWNLOADS, settings.NOTABLE_MIN_LIKES),
