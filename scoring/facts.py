@@ -154,23 +154,29 @@ def repo_license_key(spdx: str, license_text: str) -> str:
 LICENSE_URL_RE = re.compile(r"https?://[^\s)\]>\"']+")
 
 
+def _resolved_from(kb: KnowledgeBase, declared, key: str, where: str, method: str):
+    """``declared`` replaced by the knowledge base's entry for ``key``, saying where it was found;
+    None when the knowledge base does not know the key."""
+    found = kb.resolve(key)
+    if found.entry is None:
+        return None
+    return dataclasses.replace(
+        found, declared=declared.declared or key, reason=f"{found.reason}; {where}", method=method
+    )
+
+
 def license_from_card_text(
     kb: KnowledgeBase, declared, statements: list[str], license_file: dict | None = None
 ):
     """v2: when the metadata names no known licence, the repository's LICENSE file decides, else a
     licence the card's text states."""
     file = license_file or {}
-    file_text = file.get("text") or ""
-    file_key = identify_license_text(file_text) if file_text else None
+    file_key = identify_license_text(file.get("text") or "")
     if file_key:
-        found = kb.resolve(file_key)
-        if found.entry is not None:
-            return dataclasses.replace(
-                found,
-                declared=declared.declared or file_key,
-                reason=f"{found.reason}; from the repository's {file.get('path')} file, not its metadata",
-                method="license_file",
-            )
+        where = f"from the repository's {file.get('path')} file, not its metadata"
+        resolved = _resolved_from(kb, declared, file_key, where, "license_file")
+        if resolved is not None:
+            return resolved
     for statement in statements:
         key = identify_license_text(statement)
         if not key:  # a link to a known licence text stands for the licence
@@ -180,14 +186,10 @@ def license_from_card_text(
                     key = entry.key
                     break
         if key:
-            found = kb.resolve(key)
-            if found.entry is not None:
-                return dataclasses.replace(
-                    found,
-                    declared=declared.declared or key,
-                    reason=f"{found.reason}; stated in the card's text, not in its metadata",
-                    method="card_text",
-                )
+            where = "stated in the card's text, not in its metadata"
+            resolved = _resolved_from(kb, declared, key, where, "card_text")
+            if resolved is not None:
+                return resolved
     return declared
 
 

@@ -90,12 +90,11 @@ def headline_rows() -> dict:
 
 
 def _pick_lists():
-    key = f"html:pick-lists:{selectors.data_version()}"
-    html = cache.get(key)
-    if html is None:
-        html = pick_lists(selectors.license_families(), selectors.organization_counts())
-        cache.set(key, html, 3600)
-    return html
+    return cache.get_or_set(
+        f"html:pick-lists:{selectors.data_version()}",
+        lambda: pick_lists(selectors.license_families(), selectors.organization_counts()),
+        3600,
+    )
 
 
 @require_safe

@@ -536,6 +536,13 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
     )
 
 
+# why a linked collection could not be read, by the client's error code
+UNREADABLE_COLLECTION = {
+    hub.HubNotInSnapshot.code: "is not in the stand-in's snapshot",
+    hub.HubNotFound.code: "is private or deleted",
+}
+
+
 def collections_expand(client: hub.HubClient, links: ExtractedLinks) -> list[str]:
     """Add the datasets of the Hub collections a card links in its training context to the
     card's training datasets; returns notes on what could not be read (never raises for a
@@ -552,18 +559,11 @@ def collections_expand(client: hub.HubClient, links: ExtractedLinks) -> list[str
     for slug in slugs:
         try:
             collection = client.collection(slug)
-        except hub.HubNotInSnapshot:
-            notes.append(f"collection {slug} is not in the stand-in's snapshot: its datasets are unknown")
-            links.hub_collections_unread.append(slug)
-            continue
-        except hub.HubNotFound:
-            notes.append(f"collection {slug} is private or deleted: its datasets are unknown")
-            links.hub_collections_unread.append(slug)
-            continue
         except hub.HubError as exc:
             if exc.transient:
                 raise
-            notes.append(f"collection {slug} unreadable ({exc.code}): its datasets are unknown")
+            why = UNREADABLE_COLLECTION.get(exc.code, f"unreadable ({exc.code})")
+            notes.append(f"collection {slug} {why}: its datasets are unknown")
             links.hub_collections_unread.append(slug)
             continue
         if not collection.dataset_ids:
