@@ -71,6 +71,10 @@ class RepoFact:
     evidence: EvidenceRef | None = None
     framework: bool = False  # a general-purpose framework or tool (v2): usage, not this model's code
     recipe_paths: tuple[str, ...] = ()  # in a framework: configs or scripts that name this model
+    # the model repository's own training scripts (train_script.py in its Hub files, v2)
+    hub_files: tuple[str, ...] = ()
+    # its base model links it too and it holds pretraining code only: the base's code (v2)
+    base_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -466,6 +470,37 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
             else:
                 ranked.append(
                     (2, PARTIAL, f"{repo.full_name} publishes a recipe for this model ({recipe})", repo)
+                )
+        elif derivative and repo.base_code:
+            # the code that made the base, not the code that made this derivative from it
+            ranked.append(
+                (
+                    0,
+                    CLOSED,
+                    f"repository {repo.full_name} holds its base's pretraining code and no fine-tuning code",
+                    repo,
+                )
+            )
+        elif repo.hub_files and (repo.classification == "training" or derivative):
+            # the model repository's own training script, under the model's licence (v2)
+            script = repo.hub_files[0]
+            if license_ok:
+                ranked.append(
+                    (
+                        3,
+                        OPEN,
+                        f"the model repository ships its training script {script} under {repo.license_spdx}",
+                        repo,
+                    )
+                )
+            else:
+                ranked.append(
+                    (
+                        2,
+                        PARTIAL,
+                        f"the model repository ships its training script {script}, licence not free",
+                        repo,
+                    )
                 )
         elif repo.classification == "training" or (derivative and repo.classification == "finetuning"):
             kind = "training" if repo.classification == "training" else "fine-tuning"
