@@ -26,7 +26,7 @@ from catalog.models import (
     ModelDataset,
     ModelPaper,
 )
-from catalog.sources.github.taxonomy import classify_tree, is_framework
+from catalog.sources.github.taxonomy import CODE_SUFFIXES, IGNORED_DIRS, classify_tree, is_framework
 from scoring.levels import UNKNOWN
 from scoring.licenses import KnowledgeBase, identify_license_text, knowledge_base
 from scoring.rubric import (
@@ -313,6 +313,32 @@ def own_code_repo(
     )
 
 
+# the paths that carry a training stage's script or config (v2: a derivative with several stages)
+STAGE_PATH_RES = {
+    "sft": re.compile(r"sft|finetun|fine[_-]tun"),
+    "dpo": re.compile(r"dpo"),
+    "ppo": re.compile(r"ppo|rlhf|reward"),
+    "orpo": re.compile(r"orpo"),
+    "kto": re.compile(r"(^|[/_\-])kto"),
+    "grpo": re.compile(r"grpo"),
+}
+
+
+def stages_missing(stages: list[str], tree: list[str]) -> tuple[str, ...]:
+    """The stages the card names that no script or config of the repository covers."""
+    steps = [
+        p.lower()
+        for p in tree
+        if p.lower().endswith((*CODE_SUFFIXES, ".yaml", ".yml", ".json", ".toml"))
+        and not {part.lower() for part in p.split("/")[:-1]} & IGNORED_DIRS
+    ]
+    return tuple(
+        stage
+        for stage in stages
+        if stage in STAGE_PATH_RES and not any(STAGE_PATH_RES[stage].search(p) for p in steps)
+    )
+
+
 def _repo_license_open(kb: KnowledgeBase, spdx: str) -> bool | None:
     if not spdx or spdx == "NOASSERTION":
         return None
@@ -406,10 +432,17 @@ def build_facts(
     }
     # repositories some card links only through sub-folders: their trees, to classify those
     scoped_names = {name for notes in card_notes.values() for name in (notes.get("repo_subfolders") or {})}
+    # and the trees of the repositories of cards that name training stages (sft, dpo ...)
+    staged = {
+        r["repository__canonical_id"] or r["repository_id"]
+        for mid, rows in repo_rows.items()
+        if (card_notes.get(mid) or {}).get("training_stages")
+        for r in rows
+    }
     scoped_trees = {
         r["id"]: r["tree_paths"] or []
         for r in CodeRepository.objects.filter(
-            id__in=[pk for pk, r in repos.items() if r["full_name"] in scoped_names]
+            id__in=[pk for pk, r in repos.items() if r["full_name"] in scoped_names or pk in staged]
         ).values("id", "tree_paths")
     }
     repo_evidence = _evidence(choices.SubjectType.REPOSITORY, repo_ids)
@@ -486,6 +519,11 @@ def build_facts(
                 and any(repo["id"] in base_repos.get(parent, ()) for parent, _, _ in bases.get(mid, []))
             ):
                 fact = dataclasses.replace(fact, base_code=True)
+            stages = (card_notes.get(mid) or {}).get("training_stages") or []
+            if stages and repo["id"] in scoped_trees and not fact.framework:
+                fact = dataclasses.replace(
+                    fact, missing_stages=stages_missing(stages, scoped_trees[repo["id"]])
+                )
             folders = linked_subfolders(
                 ((card_notes.get(mid) or {}).get("repo_subfolders") or {}).get(repo["full_name"]) or [],
                 repo["default_branch"],

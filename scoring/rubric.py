@@ -75,6 +75,8 @@ class RepoFact:
     hub_files: tuple[str, ...] = ()
     # its base model links it too and it holds pretraining code only: the base's code (v2)
     base_code: bool = False
+    # training stages the card names (dpo, ppo ...) that no script or config here covers
+    missing_stages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -504,7 +506,18 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
                 )
         elif repo.classification == "training" or (derivative and repo.classification == "finetuning"):
             kind = "training" if repo.classification == "training" else "fine-tuning"
-            if license_ok:
+            if derivative and repo.missing_stages:
+                # v2: only part of the code that made it is out (a stage with no script)
+                stages = ", ".join(s.upper() for s in repo.missing_stages)
+                ranked.append(
+                    (
+                        2,
+                        PARTIAL,
+                        f"repository {repo.full_name} has {kind} code, none for the card's {stages} stage",
+                        repo,
+                    )
+                )
+            elif license_ok:
                 ranked.append(
                     (3, OPEN, f"repository {repo.full_name} has {kind} code under {repo.license_spdx}", repo)
                 )

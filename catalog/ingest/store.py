@@ -826,6 +826,7 @@ def model_detail_ingest(
                     # as code evidence with the Hub file as their source
                     "code_files": own_code_files(record.siblings),
                     "repo_subfolders": links.github_subfolders if links else {},
+                    "training_stages": links.training_stages if links else [],
                 },
                 readme_url,
                 sha,

@@ -262,6 +262,9 @@ class ExtractedLinks:
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
     evaluation_section: bool = False  # the card has an evaluation / results / benchmark section
     base_names: list[str] = field(default_factory=list)  # bases stated by a name, not a Hub id
+    # training stages (sft, dpo, ppo ...) named in the sentence that says how this model was
+    # made from its base ("fine-tuned from X ..., then aligned with TRL's DPOTrainer")
+    training_stages: list[str] = field(default_factory=list)
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -394,6 +397,7 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     found.base_names = [] if found.base_models else _stated_base_names(sections)
     found.dataset_names = _named_corpora(sections)
     found.license_statements = _license_statements(sections)
+    found.training_stages = _training_stages(sections)
     found.evaluation_section = any(
         re.search(r"\b(?:eval\w*|benchmark\w*|results?)\b", (m.group(2) or m.group(3) or ""), re.IGNORECASE)
         for m in (HEADING_RE.match(line) for line in text.splitlines())
@@ -531,6 +535,39 @@ def _link_context(sections: list[tuple[str, str]]) -> dict[str, tuple[str, str]]
         for match in URL_RE.finditer(line):
             context.setdefault(match.group(0), (heading, line))
     return context
+
+
+# the sentence that states how this model was made from its base, and the stages it names
+MADE_FROM_RE = re.compile(
+    r"\b(?:fine-?tuned|finetuned|trained|aligned) (?:from|on top of|starting from)\b(?! scratch)",
+    re.IGNORECASE,
+)
+STAGE_RES = (
+    ("sft", re.compile(r"\bsft\b|\bsupervised fine-?tuning\b", re.IGNORECASE)),
+    ("dpo", re.compile(r"\bdpo(?:trainer)?\b|direct preference optimi[sz]ation", re.IGNORECASE)),
+    ("ppo", re.compile(r"\bppo(?:trainer)?\b|\brlhf\b", re.IGNORECASE)),
+    ("orpo", re.compile(r"\borpo\b", re.IGNORECASE)),
+    ("kto", re.compile(r"\bkto\b", re.IGNORECASE)),
+    ("grpo", re.compile(r"\bgrpo\b", re.IGNORECASE)),
+)
+NOT_STAGE_TEXT_RE = re.compile(r"\]\([^)]*\)|https?://\S+|[\w.-]+/[\w.-]+")  # link targets, ids
+
+
+def _training_stages(sections: list[tuple[str, str]]) -> list[str]:
+    """Stages named where the card says how this model was made from its base (v2: a derivative
+    whose card names a stage no published script covers has only part of its code out). Hub
+    ids and link targets are left out first: "-DPO" in a base's id is not a stage of this one."""
+    stages: list[str] = []
+    for heading, line in sections:
+        if not MADE_FROM_RE.search(line) or not is_training_context(heading, line):
+            continue
+        if EVALUATION_HEADING_RE.search(heading) or NOT_CODE_SENTENCE_RE.search(line):
+            continue  # a comparison with other models, or their results
+        text = NOT_STAGE_TEXT_RE.sub(" ", line)
+        if re.search(r"\bnot\b|\bwithout\b|\bno\b", text, re.IGNORECASE):
+            continue  # "has not been fine-tuned through RLHF": a stage it did not go through
+        stages += [name for name, pattern in STAGE_RES if pattern.search(text) and name not in stages]
+    return stages
 
 
 def _license_statements(sections: list[tuple[str, str]]) -> list[str]:

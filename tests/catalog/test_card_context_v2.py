@@ -196,3 +196,24 @@ def test_links_in_a_bibtex_entry_or_to_another_model_card_are_references():
 def test_a_link_under_a_citation_heading_is_not_code():
     card = "# Model\n\n## Citation\n\n- [v1](https://github.com/compvis/sd/blob/main/README.md)\n"
     assert extract_links(card).github_repos == []
+
+
+def test_training_stages_come_from_the_sentence_that_says_how_the_model_was_made():
+    card = (
+        "#### This Model\n\nChat model fine-tuned from [org/base-1b](https://huggingface.co/org/base-1b), "
+        "with supervised fine-tuning on UltraChat, then alignment with TRL's `DPOTrainer` on UltraFeedback.\n"
+    )
+    assert extract_links(card).training_stages == ["sft", "dpo"]
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "Finetuned from model: allenai/OLMo-2-1124-13B-DPO.\n",  # "DPO" in the base's id
+        "This model has not been fine-tuned from a chat model with RLHF.\n",  # a stage it skipped
+        "Trained from scratch on public text, then SFT.\n",  # a base model
+        "## Evaluation\n\nCompared with DPO models fine-tuned from Llama, it scores well.\n",  # no training
+    ],
+)
+def test_stages_of_siblings_bases_or_negations_are_not_this_models(card):
+    assert extract_links(card).training_stages == []

@@ -100,3 +100,21 @@ def test_the_bases_pretraining_repository_is_not_the_derivatives_own_code():
     # for a base model the same repository is its own training code
     assert code_part(facts(repos=(shared,)), derivative=False)[0] == OPEN
     assert judge_code(derivative(repos=(shared,)), [base(UNKNOWN)]).level == UNKNOWN
+
+
+# --- a derivative with several stages, only some of them published ------------------------------
+def test_a_stage_the_card_names_without_a_script_makes_the_own_part_partial():
+    from scoring.facts import stages_missing
+
+    tree = snapshot_tree("jzhang38/TinyLlama")  # sft/finetune.py, no DPO script
+    assert stages_missing(["sft", "dpo"], tree) == ("dpo",)
+    assert stages_missing(["sft"], tree) == ()
+    assert stages_missing(["sft", "dpo"], ["scripts/run_sft.py", "recipes/x/dpo/config_full.yaml"]) == ()
+    assert stages_missing(["dpo"], ["tests/test_dpo.py", "README.md"]) == ("dpo",)  # a test is no stage
+    tinyllama = replace(repo("jzhang38/tinyllama"), missing_stages=("dpo",))
+    level, reason, _ = code_part(derivative(repos=(tinyllama,)), derivative=True)
+    assert level == PARTIAL
+    assert "DPO stage" in reason
+    assert judge_code(derivative(repos=(tinyllama,)), [base(OPEN)]).level == PARTIAL
+    # a base model's own pretraining code is not judged by a derivative's stages
+    assert code_part(facts(repos=(tinyllama,)), derivative=False)[0] == OPEN
