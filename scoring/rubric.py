@@ -555,10 +555,14 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
 
 
 def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
-    evidence = _ev(facts, "code_repositories") + tuple(r.evidence for r in facts.repos if r.evidence)[:10]
     origin = _origin(facts, "code_repositories")
     derivative = facts.relation is not None
     own, own_reason, repo = code_part(facts, derivative=derivative)
+    # the deciding repository's evidence first, so the cap never drops what the level rests on
+    cited = ([repo.evidence] if repo and repo.evidence else []) + [
+        r.evidence for r in facts.repos if r.evidence
+    ]
+    evidence = _ev(facts, "code_repositories") + tuple(dict.fromkeys(cited))[:10]
     details = {"deciding_repository": repo.full_name if repo else None}
     if not facts.listed and not facts.missing:
         return Judgment(

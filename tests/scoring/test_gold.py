@@ -87,7 +87,7 @@ def test_an_agreement_computation_counts_what_it_should():
 # the training-code rules of issue 11, on the snapshot as crawled (each row disagreed before)
 CODE_RULE_CASES = [
     # inference model configs (configs/karlo/*.yaml) are not a recipe
-    ("stabilityai/stable-diffusion-2", "closed", "stability-ai/stablediffusion"),
+    ("stabilityai/stable-diffusion-2", "closed", "Training code: repository"),
     # per-model example folders (training/arctic/, training/llama3.1/) are usage
     ("Snowflake/snowflake-arctic-instruct", "closed", "snowflake-labs/snowflake-arctic"),
     # Mesh TensorFlow's mesh_transformer_main.py trains T5
@@ -112,6 +112,8 @@ def test_training_code_rules_on_the_snapshot(crawled, repo_id, level, said):  # 
     score = Score.objects.select_related("detail").get(repo_id=repo_id, methodology=methodology_current())
     rationale = score.detail.judgments["training_code"]["rationale"]
     assert (score.training_code, said in rationale) == (level, True), rationale
+    if level == "closed":
+        assert "training configs or recipes only" not in rationale
 
 
 def test_the_models_own_training_script_is_cited_by_its_hub_url(crawled):  # noqa: F811
