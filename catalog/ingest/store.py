@@ -39,6 +39,7 @@ from catalog.models import (
     Organization,
     Paper,
 )
+from catalog.sources.github.taxonomy import CODE_SUFFIXES
 from catalog.sources.huggingface.client import BaseModelRef, DatasetRecord, ListPage, ModelRecord, Readme
 from catalog.sources.links import CORPUS_ALIASES, ExtractedLinks, normalize_arxiv_id, strip_front_matter
 from lib import bulk
@@ -171,6 +172,11 @@ def public_url(*parts: str) -> str:
 
 def card_url(repo_id: str, sha: str) -> str:
     return public_url(repo_id, "blob", sha, "README.md") if sha else public_url(repo_id)
+
+
+def own_code_files(siblings: list[str] | None) -> list[str]:
+    """The code files among a model repository's files (their names only, at most 50)."""
+    return [name for name in siblings or [] if name.lower().endswith(CODE_SUFFIXES)][:50]
 
 
 def tree_url(repo_id: str, sha: str) -> str:
@@ -816,6 +822,11 @@ def model_detail_ingest(
                     "papers": [a for a, _ in arxiv],
                     "license_statements": links.license_statements if links else [],
                     "base_names_unresolved": unresolved_bases,
+                    # v2: the model repository's own scripts (train_script.py), by name, read
+                    # as code evidence with the Hub file as their source
+                    "code_files": own_code_files(record.siblings),
+                    "repo_subfolders": links.github_subfolders if links else {},
+                    "training_stages": links.training_stages if links else [],
                 },
                 readme_url,
                 sha,

@@ -153,6 +153,15 @@ COMMUNITY_LABEL_RE = re.compile(
 DATA_CONTEXT_RE = re.compile(
     r"\b(?:training|pre-?training)\s+(?:data|dataset|corpus|corpora)\b", re.IGNORECASE
 )
+# a repository file that is a model card (Stable_Diffusion_v1_Model_Card.md, MODEL_CARD.md) is
+# read as a reference to another card, not as the model's code
+MODEL_CARD_FILE_RE = re.compile(r"/blob/.*model[_-]?card[^/]*\.md$", re.IGNORECASE)
+# a BibTeX entry (@misc{...}) in the card: the links in it are references
+BIBTEX_ENTRY_RE = re.compile(
+    r"@(?:misc|article|inproceedings|incollection|techreport|software|online|book|unpublished)\s*\{"
+    r".*?\n\s*\}",
+    re.IGNORECASE | re.DOTALL,
+)
 COMMUNITY_PATH_RE = re.compile(r"^/[^/]+/[^/]+/(?:issues|discussions|pulls|wiki)(?:/|$)", re.IGNORECASE)
 # names a corpus goes by in Hub ids, so a text mention and its linked dataset count once
 CORPUS_ALIASES = {
@@ -237,6 +246,9 @@ def is_training_context(heading: str, line: str) -> bool:
 @dataclass
 class ExtractedLinks:
     github_repos: list[str] = field(default_factory=list)  # "owner/name", lower-cased
+    # repositories the card links only through sub-folders (github.com/o/r/tree/<ref>/<path>):
+    # "owner/name" -> ["<ref>/<path>", ...]; the card is about those folders only (v2)
+    github_subfolders: dict[str, list[str]] = field(default_factory=dict)
     arxiv_ids: list[str] = field(default_factory=list)
     hub_datasets: list[str] = field(default_factory=list)  # linked in a training context
     hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
@@ -250,6 +262,9 @@ class ExtractedLinks:
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
     evaluation_section: bool = False  # the card has an evaluation / results / benchmark section
     base_names: list[str] = field(default_factory=list)  # bases stated by a name, not a Hub id
+    # training stages (sft, dpo, ppo ...) named in the sentence that says how this model was
+    # made from its base ("fine-tuned from X ..., then aligned with TRL's DPOTrainer")
+    training_stages: list[str] = field(default_factory=list)
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -313,6 +328,18 @@ def normalize_github_repo(url: str) -> str | None:
     return f"{owner.lower()}/{name.lower()}"
 
 
+def _tree_subfolder(url: str) -> str:
+    """'https://github.com/o/r/tree/master/e5' -> 'master/e5' ('' unless a folder below a ref).
+
+    A branch name may hold slashes (tree/Muennighoff/MoE), so the ref and the folder are told
+    apart later, against the repository's default branch."""
+    parts = urlsplit(clean_url(url))
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if len(segments) < 5 or segments[2] != "tree":
+        return ""
+    return "/".join(segments[3:]).strip("/")
+
+
 def normalize_arxiv_id(value: str) -> str | None:
     value = value.strip()
     match = ARXIV_ID_RE.match(value)
@@ -370,12 +397,15 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     found.base_names = [] if found.base_models else _stated_base_names(sections)
     found.dataset_names = _named_corpora(sections)
     found.license_statements = _license_statements(sections)
+    found.training_stages = _training_stages(sections)
     found.evaluation_section = any(
         re.search(r"\b(?:eval\w*|benchmark\w*|results?)\b", (m.group(2) or m.group(3) or ""), re.IGNORECASE)
         for m in (HEADING_RE.match(line) for line in text.splitlines())
         if m
     )
     candidates = [m.group(0) for m in URL_RE.finditer(text)]
+    whole: set[str] = set()
+    cited = {m.group(0) for entry in BIBTEX_ENTRY_RE.finditer(text) for m in URL_RE.finditer(entry.group(0))}
     candidates += [m.group(0) for m in SSH_GITHUB_RE.finditer(text)]
     for raw in candidates:
         url = clean_url(raw)
@@ -387,12 +417,22 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
                 or NOT_CODE_SENTENCE_RE.search(sentence)
                 or COMMUNITY_LABEL_RE.search(_label_of(sentence, raw))
                 or COMMUNITY_PATH_RE.match(urlsplit(url).path)
+                or MODEL_CARD_FILE_RE.search(urlsplit(url).path)
+                or raw in cited
             ):
                 # a repository cited in the references, biases or licence notes is not the
                 # model's source (v2: repositories linked in a source / code / training context)
                 _add(found, found.other_urls, seen, url, max_links)
             else:
                 _add(found, found.github_repos, seen, repo, max_links)
+                subfolder = _tree_subfolder(url)
+                if subfolder and repo not in whole:
+                    found.github_subfolders.setdefault(repo, [])
+                    if subfolder not in found.github_subfolders[repo]:
+                        found.github_subfolders[repo].append(subfolder)
+                elif not subfolder:
+                    whole.add(repo)  # linked at its root or through a file: the whole repository
+                    found.github_subfolders.pop(repo, None)
                 lead = sentence[: max(sentence.find(raw), 0)][-100:]  # what introduces this link
                 if (
                     DATA_CONTEXT_RE.search(lead)
@@ -495,6 +535,39 @@ def _link_context(sections: list[tuple[str, str]]) -> dict[str, tuple[str, str]]
         for match in URL_RE.finditer(line):
             context.setdefault(match.group(0), (heading, line))
     return context
+
+
+# the sentence that states how this model was made from its base, and the stages it names
+MADE_FROM_RE = re.compile(
+    r"\b(?:fine-?tuned|finetuned|trained|aligned) (?:from|on top of|starting from)\b(?! scratch)",
+    re.IGNORECASE,
+)
+STAGE_RES = (
+    ("sft", re.compile(r"\bsft\b|\bsupervised fine-?tuning\b", re.IGNORECASE)),
+    ("dpo", re.compile(r"\bdpo(?:trainer)?\b|direct preference optimi[sz]ation", re.IGNORECASE)),
+    ("ppo", re.compile(r"\bppo(?:trainer)?\b|\brlhf\b", re.IGNORECASE)),
+    ("orpo", re.compile(r"\borpo\b", re.IGNORECASE)),
+    ("kto", re.compile(r"\bkto\b", re.IGNORECASE)),
+    ("grpo", re.compile(r"\bgrpo\b", re.IGNORECASE)),
+)
+NOT_STAGE_TEXT_RE = re.compile(r"\]\([^)]*\)|https?://\S+|[\w.-]+/[\w.-]+")  # link targets, ids
+
+
+def _training_stages(sections: list[tuple[str, str]]) -> list[str]:
+    """Stages named where the card says how this model was made from its base (v2: a derivative
+    whose card names a stage no published script covers has only part of its code out). Hub
+    ids and link targets are left out first: "-DPO" in a base's id is not a stage of this one."""
+    stages: list[str] = []
+    for heading, line in sections:
+        if not MADE_FROM_RE.search(line) or not is_training_context(heading, line):
+            continue
+        if EVALUATION_HEADING_RE.search(heading) or NOT_CODE_SENTENCE_RE.search(line):
+            continue  # a comparison with other models, or their results
+        text = NOT_STAGE_TEXT_RE.sub(" ", line)
+        if re.search(r"\bnot\b|\bwithout\b|\bno\b", text, re.IGNORECASE):
+            continue  # "has not been fine-tuned through RLHF": a stage it did not go through
+        stages += [name for name, pattern in STAGE_RES if pattern.search(text) and name not in stages]
+    return stages
 
 
 def _license_statements(sections: list[tuple[str, str]]) -> list[str]:

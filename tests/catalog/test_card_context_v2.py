@@ -159,3 +159,61 @@ def test_a_repository_linked_for_the_training_data_is_data_documentation():
     assert (
         extract_links("# M\n\n## Usage\nSee [the code](https://github.com/org/infer).\n").data_doc_repos == []
     )
+
+
+# --- training-code links: sub-folders and references (v2 section 3) -----------------------------
+def test_a_repository_linked_only_through_a_sub_folder_is_about_that_folder():
+    card = "Reproduce the results with [unilm/e5](https://github.com/microsoft/unilm/tree/master/e5).\n"
+    links = extract_links(card)
+    assert links.github_repos == ["microsoft/unilm"]
+    assert links.github_subfolders == {"microsoft/unilm": ["master/e5"]}
+
+
+def test_a_root_or_file_link_to_the_same_repository_means_the_whole_of_it():
+    card = (
+        "Training code: https://github.com/org/code/tree/main/train\n\n"
+        "See also [the repository](https://github.com/org/code).\n\n"
+        "Data: https://github.com/org/data/tree/main/raw and "
+        "https://github.com/org/data/blob/main/README.md\n"
+    )
+    assert extract_links(card).github_subfolders == {}
+    # a branch alone is not a folder
+    assert extract_links("https://github.com/org/fork/tree/nllb\n").github_subfolders == {}
+
+
+def test_links_in_a_bibtex_entry_or_to_another_model_card_are_references():
+    card = (
+        "# Model\n\n## Usage\n\n```bibtex\n@misc{model2024,\n  title={Model},\n"
+        "  howpublished={\\url{https://github.com/cited/paper-code}},\n}\n```\n\n"
+        "Adapted from the [v1 card](https://github.com/compvis/sd/blob/main/Stable_Diffusion_v1_Model_Card.md).\n\n"
+        "Code: https://github.com/org/own-code\n"
+    )
+    links = extract_links(card)
+    assert links.github_repos == ["org/own-code"]
+    assert "https://github.com/compvis/sd/blob/main/Stable_Diffusion_v1_Model_Card.md" in links.other_urls
+
+
+def test_a_link_under_a_citation_heading_is_not_code():
+    card = "# Model\n\n## Citation\n\n- [v1](https://github.com/compvis/sd/blob/main/README.md)\n"
+    assert extract_links(card).github_repos == []
+
+
+def test_training_stages_come_from_the_sentence_that_says_how_the_model_was_made():
+    card = (
+        "#### This Model\n\nChat model fine-tuned from [org/base-1b](https://huggingface.co/org/base-1b), "
+        "with supervised fine-tuning on UltraChat, then alignment with TRL's `DPOTrainer` on UltraFeedback.\n"
+    )
+    assert extract_links(card).training_stages == ["sft", "dpo"]
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "Finetuned from model: allenai/OLMo-2-1124-13B-DPO.\n",  # "DPO" in the base's id
+        "This model has not been fine-tuned from a chat model with RLHF.\n",  # a stage it skipped
+        "Trained from scratch on public text, then SFT.\n",  # a base model
+        "## Evaluation\n\nCompared with DPO models fine-tuned from Llama, it scores well.\n",  # no training
+    ],
+)
+def test_stages_of_siblings_bases_or_negations_are_not_this_models(card):
+    assert extract_links(card).training_stages == []

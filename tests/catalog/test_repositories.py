@@ -11,6 +11,7 @@ from catalog import choices
 from catalog.ingest.repositories import repository_crawl, stale_repositories
 from catalog.models import AIModel, CodeRepository, CrawlFailure, Evidence, ModelCodeRepository
 from catalog.sources.github.client import GitHubRateLimited, GitHubUnavailable
+from catalog.sources.github.taxonomy import RULES_VERSION
 from catalog.tasks import crawl_repo
 from openness.celery import app as celery_app
 
@@ -460,7 +461,7 @@ def test_a_rules_change_reclassifies_the_stored_tree_without_fetching(tiny_hub):
     assert repositories_reclassify() == [repo.pk]
     repo.refresh_from_db()
     assert repo.classification == "inference"
-    assert repo.rules_version == "2"
+    assert repo.rules_version == RULES_VERSION
     assert len(tiny_hub.httpd.recent) == requests_before  # nothing fetched
 
 
