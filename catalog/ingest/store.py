@@ -40,7 +40,13 @@ from catalog.models import (
     Paper,
 )
 from catalog.sources.huggingface.client import BaseModelRef, DatasetRecord, ListPage, ModelRecord, Readme
-from catalog.sources.links import CORPUS_ALIASES, ExtractedLinks, normalize_arxiv_id, strip_front_matter
+from catalog.sources.links import (
+    CARD_RULES_VERSION,
+    CORPUS_ALIASES,
+    ExtractedLinks,
+    normalize_arxiv_id,
+    strip_front_matter,
+)
 from lib import bulk
 from lib.card_html import render_card
 
@@ -724,7 +730,7 @@ def model_detail_ingest(
                 else "finetune"
             )
             record.base_models = [
-                BaseModelRef(repo_id, relation, "readme")
+                BaseModelRef(_catalog_spelling(repo_id), relation, "readme")
                 for repo_id in links.base_models
                 if repo_id.lower() != model.repo_id.lower()
             ][:1]
@@ -816,6 +822,9 @@ def model_detail_ingest(
                     "papers": [a for a, _ in arxiv],
                     "license_statements": links.license_statements if links else [],
                     "base_names_unresolved": unresolved_bases,
+                    # v2: the card says part of its training data is not public (partial at best)
+                    "data_withheld": links.data_withheld if links else [],
+                    "card_rules": CARD_RULES_VERSION if links is not None else None,
                 },
                 readme_url,
                 sha,
@@ -824,6 +833,18 @@ def model_detail_ingest(
         )
         evidence_upsert(rows)
     return DetailOutcome(changed=True, dataset_ids=dataset_ids, repository_ids=repo_ids)
+
+
+def _catalog_spelling(repo_id: str) -> str:
+    """A base the card's text spells in another case ("llm360/amber") is the catalogued model
+    (v2: ids matched case-insensitively); one never seen keeps the card's spelling, and the Hub's
+    answer for it (a redirect to the canonical id) settles it when the placeholder is crawled."""
+    known = list(
+        AIModel.objects.filter(source=HF, repo_id__iexact=repo_id)
+        .order_by("is_placeholder", "id")
+        .values_list("repo_id", flat=True)[:1]
+    )
+    return known[0] if known else repo_id
 
 
 def _squash(text: str) -> str:
