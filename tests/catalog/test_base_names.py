@@ -123,3 +123,12 @@ def test_a_card_read_with_older_rules_is_read_again_though_its_commit_did_not_ch
     row.save()
     assert _crawl("fam/plain").status == choices.CrawlOutcome.CRAWLED
     assert _documentation("fam/plain")["card_rules"] == crawl.CARD_RULES_VERSION
+
+
+def test_a_base_id_spelled_in_another_case_is_the_catalogued_model(tiny_hub):
+    _add(tiny_hub.hub, "Org/Amber-7B")
+    _crawl("Org/Amber-7B")
+    _add(tiny_hub.hub, "Org/AmberSafe", "# AmberSafe\n\n- **Finetuned from model:** org/amber-7b\n")
+    _crawl("Org/AmberSafe")
+    assert _bases("Org/AmberSafe") == ["Org/Amber-7B"]  # one base, not a second placeholder
+    assert not crawl.AIModel.objects.filter(repo_id="org/amber-7b").exists()
