@@ -286,6 +286,8 @@ CRAWL_MAX_DATASETS_PER_COLLECTION = env_int("CRAWL_MAX_DATASETS_PER_COLLECTION",
 # a model repository's own LICENSE file is read (when its metadata names no licence) up to this size
 LICENSE_FILE_MAX_BYTES = env_int("LICENSE_FILE_MAX_BYTES", 32_768, minimum=1024)
 CRAWL_MAX_NAMED_DATASETS_RESOLVED = env_int("CRAWL_MAX_NAMED_DATASETS_RESOLVED", 5, minimum=0)
+# base models a card names by a name (not a Hub id) looked up in the Hub's listing, per card
+CRAWL_MAX_BASE_NAMES_RESOLVED = env_int("CRAWL_MAX_BASE_NAMES_RESOLVED", 2, minimum=0)
 CRAWL_USER_AGENT = env_str(
     "CRAWL_USER_AGENT", "openness-index-crawler/0.1 (+https://github.com/openness-index/openness-index)"
 )

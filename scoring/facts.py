@@ -608,6 +608,7 @@ def build_facts(
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",
+            data_withheld=((card_notes.get(mid) or {}).get("data_withheld") or [""])[0],
             merge_recipe="mergekit" in tags and card_read,
             papers=tuple(
                 dict.fromkeys(

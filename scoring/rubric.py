@@ -117,6 +117,8 @@ class ModelFacts:
     data_doc_repos: tuple[str, ...] = ()
     merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
     unresolved_base: str = ""  # a base the card names by a name no single Hub repository matches
+    # v2: a sentence of the card's training-data text saying part of the data is not public
+    data_withheld: str = ""
     papers: tuple[str, ...] = ()
     eval_results: bool = False
     evidence: dict[str, EvidenceRef] = field(default_factory=dict)
@@ -353,6 +355,15 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
         else ""
     )
     if len(obtainable) == total and not unread:
+        if facts.data_withheld:
+            # v2: every dataset it names is public, but the card says part of its data is not
+            details["withheld"] = facts.data_withheld
+            return (
+                PARTIAL,
+                f"names {_plural(total, 'dataset')}, all public and ungated, but the card says part of "
+                f'its training data is not public ("{facts.data_withheld[:120]}"){licence_note}',
+                details,
+            )
         return OPEN, f"names {_plural(total, 'dataset')}, all public and ungated{licence_note}", details
     if unverified and not obtainable and not named_only and not lost:
         return UNKNOWN, f"names {_plural(total, 'dataset')} not checked yet", details

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from catalog.models import AIModel, Evidence, LineageEdge
 from catalog.sources.github.taxonomy import RULES_VERSION as CODE_RULES_VERSION
+from catalog.sources.links import CARD_RULES_VERSION
 from lib import bulk
 from scoring import dimensions
 from scoring import facts as facts_builder
@@ -58,8 +59,13 @@ def methodology_current() -> MethodologyVersion:
 
 
 def rules_stamp(methodology: MethodologyVersion) -> dict[str, str]:
-    """The rules a score was made with: the methodology (rubric) and the code-detection rules."""
-    return {"methodology": methodology.version, "code_detection": CODE_RULES_VERSION}
+    """The rules a score was made with: the methodology (rubric), the code-detection rules and
+    the card-reading rules."""
+    return {
+        "methodology": methodology.version,
+        "code_detection": CODE_RULES_VERSION,
+        "card_reading": CARD_RULES_VERSION,
+    }
 
 
 def as_methodology(version: MethodologyVersion) -> Methodology:

@@ -41,7 +41,13 @@ from catalog.models import (
 )
 from catalog.sources.github.taxonomy import CODE_SUFFIXES
 from catalog.sources.huggingface.client import BaseModelRef, DatasetRecord, ListPage, ModelRecord, Readme
-from catalog.sources.links import CORPUS_ALIASES, ExtractedLinks, normalize_arxiv_id, strip_front_matter
+from catalog.sources.links import (
+    CARD_RULES_VERSION,
+    CORPUS_ALIASES,
+    ExtractedLinks,
+    normalize_arxiv_id,
+    strip_front_matter,
+)
 from lib import bulk
 from lib.card_html import render_card
 
@@ -730,7 +736,7 @@ def model_detail_ingest(
                 else "finetune"
             )
             record.base_models = [
-                BaseModelRef(repo_id, relation, "readme")
+                BaseModelRef(_catalog_spelling(repo_id), relation, "readme")
                 for repo_id in links.base_models
                 if repo_id.lower() != model.repo_id.lower()
             ][:1]
@@ -827,6 +833,9 @@ def model_detail_ingest(
                     "code_files": own_code_files(record.siblings),
                     "repo_subfolders": links.github_subfolders if links else {},
                     "training_stages": links.training_stages if links else [],
+                    # v2: the card says part of its training data is not public (partial at best)
+                    "data_withheld": links.data_withheld if links else [],
+                    "card_rules": CARD_RULES_VERSION if links is not None else None,
                 },
                 readme_url,
                 sha,
@@ -835,6 +844,18 @@ def model_detail_ingest(
         )
         evidence_upsert(rows)
     return DetailOutcome(changed=True, dataset_ids=dataset_ids, repository_ids=repo_ids)
+
+
+def _catalog_spelling(repo_id: str) -> str:
+    """A base the card's text spells in another case ("llm360/amber") is the catalogued model
+    (v2: ids matched case-insensitively); one never seen keeps the card's spelling, and the Hub's
+    answer for it (a redirect to the canonical id) settles it when the placeholder is crawled."""
+    known = list(
+        AIModel.objects.filter(source=HF, repo_id__iexact=repo_id)
+        .order_by("is_placeholder", "id")
+        .values_list("repo_id", flat=True)[:1]
+    )
+    return known[0] if known else repo_id
 
 
 def _squash(text: str) -> str:

@@ -161,6 +161,14 @@ def test_bad_limits_and_cursors_are_refused_with_400(http, query):
     assert "error" in response.json()
 
 
+def test_an_organisations_models_searched_by_name_as_the_crawler_asks(http):
+    """What base-name resolution sends (huggingface_hub ``list_models(author=, search=)``): the
+    author's models whose id contains the search string, in any case; other authors never."""
+    params = {"author": "other", "search": "GAMMA-l", "limit": "100"}
+    assert _ids(http.get("/api/models", params=params)) == ["other/Gamma-Large"]
+    assert _ids(http.get("/api/models", params={"author": "org", "search": "gamma"})) == []
+
+
 def test_author_search_filter_and_sort(http):
     assert _ids(http.get("/api/models", params={"author": "other"})) == ["other/gamma", "other/Gamma-Large"]
     assert _ids(http.get("/api/models", params={"search": "GAMMA"})) == ["other/gamma", "other/Gamma-Large"]
