@@ -18,11 +18,7 @@ from tests.scoring.test_rescore import crawled  # noqa: F401  (the snapshot, cra
 pytestmark = pytest.mark.django_db
 
 # the figures reached (a ratchet: a change may raise them, never lower them unnoticed)
-# training_data 0.78 -> 0.77: the fully read allenai/OLMo-2-1124-13B card lists its siblings'
-# post-training datasets inside its Pretraining table (a real fact of the card; the crawler's
-# missing sibling-dataset rule is recorded in reasons.csv), which turns 4 agreements into reviewed
-# disagreements (158/205).
-FLOORS = {"weights": 0.91, "training_data": 0.77, "training_code": 0.77, "license": 0.88}
+FLOORS = {"weights": 0.91, "training_data": 0.78, "training_code": 0.77, "license": 0.88}
 MAX_UNKNOWN_SHOWN_AS_CLOSED = 0
 
 
