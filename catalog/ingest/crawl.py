@@ -522,6 +522,7 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
         links.dataset_names = [n for n in links.dataset_names if not named_after_model(n, model.repo_id)]
         notes += dataset_names_resolve(client, model.repo_id, links)
         notes += base_names_resolve(client, model.repo_id, links)
+        post_training_datasets_place(links, has_base=bool(record.base_models or links.base_models))
         readme_problem = "; ".join(notes)
     if readme_problem:
         crawl_failure_record(
@@ -544,6 +545,17 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
     return ModelCrawlResult(
         choices.CrawlOutcome.CRAWLED, readme_problem, outcome.dataset_ids, outcome.repository_ids
     )
+
+
+def post_training_datasets_place(links, *, has_base: bool) -> None:
+    """Datasets named in a sentence about post-training are this model's fine-tuning data when
+    it was itself made from a base; in a base model's card they are what its post-trained
+    siblings were made with, so they go with the other (non-training) mentions."""
+    bucket = links.hub_datasets if has_base else links.hub_datasets_other
+    for dataset_id in links.hub_datasets_post_training:
+        if dataset_id not in bucket:
+            bucket.append(dataset_id)
+    links.hub_datasets_post_training = []
 
 
 def card_read_with_current_rules(model: AIModel) -> bool:

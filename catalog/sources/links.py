@@ -15,8 +15,9 @@ from urllib.parse import unquote, urlsplit
 # card gave (the documentation evidence) and in every score's rules stamp: a change re-reads the
 # cards whose commit did not change (catalog.ingest.crawl.model_crawl). 2: bases named before
 # "checkpoints fine-tuned on" and model ids after "trained on", corpora named beyond the fixed
-# list, statements that part of the training data is not public.
-CARD_RULES_VERSION = "2"
+# list, statements that part of the training data is not public. 3: datasets of a sentence about
+# post-training are a base model's siblings' data, a post-trained model's own.
+CARD_RULES_VERSION = "3"
 
 URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'`\\{}|^\[\]]+""", re.IGNORECASE)
 SSH_GITHUB_RE = re.compile(r"git@github\.com:([A-Za-z0-9-]{1,39})/([A-Za-z0-9._-]{1,100})", re.IGNORECASE)
@@ -126,6 +127,10 @@ TRAINING_SENTENCE_RE = re.compile(
 DATA_LABEL_RE = re.compile(
     r"^\W*(?:pre-?training |training |fine-?tuning )?(?:data|datasets?|corpus)\W*[:：]", re.I
 )
+# "Post-training uses the Tulu 3 SFT mix ...": in a base model's card, the data its post-trained
+# siblings (SFT / DPO / Instruct) were made with, not its own (v2: sibling variants' data is
+# not the model's); in a post-trained model's card, its own fine-tuning data
+POST_TRAINING_SENTENCE_RE = re.compile(r"\bpost-?train(?:ing|ed)?\b", re.IGNORECASE)
 EVALUATION_SENTENCE_RE = re.compile(r"\b(?:evaluat\w*|benchmark\w*|tested on|scores? on)\b", re.IGNORECASE)
 # "Finetuned from model: X", "fine-tuned version of X", "based on X": a base stated in prose
 LINEAGE_LINE_RE = re.compile(
@@ -259,6 +264,10 @@ class ExtractedLinks:
     arxiv_ids: list[str] = field(default_factory=list)
     hub_datasets: list[str] = field(default_factory=list)  # linked in a training context
     hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
+    # training-context datasets a sentence about post-training names: the crawler files them
+    # with the model's data when it is itself post-trained (it has a base), else as its
+    # siblings' (catalog.ingest.crawl.post_training_datasets_place)
+    hub_datasets_post_training: list[str] = field(default_factory=list)
     hub_collections: list[str] = field(default_factory=list)  # "org/slug" in a training context
     hub_collections_unread: list[str] = field(default_factory=list)  # of those, what could not be read
     # GitHub repositories the card links for its training data ("data reconstruction scripts at
@@ -473,8 +482,11 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
             hub = _hub_path(parts)
             if hub:
                 if hub[0] == "datasets":
-                    training = is_training_context(*context.get(raw, ("", "")))
+                    heading, sentence = context.get(raw, ("", ""))
+                    training = is_training_context(heading, sentence)
                     bucket = found.hub_datasets if training else found.hub_datasets_other
+                    if training and POST_TRAINING_SENTENCE_RE.search(sentence):
+                        bucket = found.hub_datasets_post_training
                 elif hub[0] == "collections":
                     if not is_training_context(*context.get(raw, ("", ""))):
                         continue

@@ -217,6 +217,8 @@ def test_training_stages_come_from_the_sentence_that_says_how_the_model_was_made
 )
 def test_stages_of_siblings_bases_or_negations_are_not_this_models(card):
     assert extract_links(card).training_stages == []
+
+
 # --- issue 11: bases named in plain text, corpora named beyond the fixed list ----------------------
 
 
@@ -326,3 +328,34 @@ def test_corpora_named_in_training_text_beyond_the_fixed_list(card, named):
 )
 def test_a_card_saying_part_of_its_data_is_not_public(card, withheld):
     assert bool(extract_links(f"# M\n\n{card}").data_withheld) is withheld
+
+
+# --- post-training data in a base model's card is its siblings' (v2 section 2) -----------------
+POST_TRAINING_CARD = """## Model Details
+
+### Pretraining
+Stage 1 on [OLMo-Mix](https://huggingface.co/datasets/org/pretrain-mix). Post-training uses the
+[SFT mix](https://huggingface.co/datasets/org/sft-mix) and the
+[preference mix](https://huggingface.co/datasets/org/pref-mix).
+"""
+
+
+def test_datasets_of_a_post_training_sentence_are_set_apart_from_the_pretraining_data():
+    found = extract_links(POST_TRAINING_CARD)
+    assert found.hub_datasets == ["org/pretrain-mix"]
+    assert found.hub_datasets_post_training == ["org/sft-mix", "org/pref-mix"]
+
+
+@pytest.mark.parametrize(
+    ("has_base", "training", "other"),
+    [
+        (False, ["org/pretrain-mix"], ["org/sft-mix", "org/pref-mix"]),  # a base: its siblings' data
+        (True, ["org/pretrain-mix", "org/sft-mix", "org/pref-mix"], []),  # post-trained: its own
+    ],
+)
+def test_post_training_datasets_go_with_the_model_only_when_it_was_post_trained(has_base, training, other):
+    from catalog.ingest.crawl import post_training_datasets_place
+
+    found = extract_links(POST_TRAINING_CARD)
+    post_training_datasets_place(found, has_base=has_base)
+    assert (found.hub_datasets, found.hub_datasets_other) == (training, other)
