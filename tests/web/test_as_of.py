@@ -56,8 +56,8 @@ def v2_version() -> str:
 def board_rows(html: str) -> list[tuple[str, str, str]]:
     """(rank, model, total) of every row of the past board."""
     return re.findall(
-        r'<td class="rank" data-label="Rank">(\d+)</td>\s*'
-        r'<td data-label="Model"><a href="/models/([^/]+/[^/]+)/\?as_of=[^"]+">'
+        r'<td class="rank num" data-label="Rank">(\d+)</td>\s*'
+        r'<td class="model" data-label="Model"><a href="/models/([^/]+/[^/]+)/\?as_of=[^"]+">'
         r".*?<strong>([\d.]+)</strong>",
         html,
         flags=re.S,

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
@@ -185,6 +186,7 @@ def layout_pages(base: str) -> dict[str, str]:
         "model": base + "/models/allenai/OLMo-7B/",
         "compare": base + "/compare/?" + compared,
         "organization": base + "/org/allenai/",
+        "as-of": base + "/?as_of=" + timezone.now().date().isoformat(),
     }
 
 
