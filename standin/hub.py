@@ -327,6 +327,15 @@ class SnapshotHub:
         self.models.pop(repo_id, None)
         self.readmes.pop(repo_id, None)
 
+    def delete_dataset(self, repo_id: str) -> None:
+        """A dataset deleted from the Hub: dataset info answers 404 (RepoNotFound)."""
+        self.datasets.pop(repo_id, None)
+
+    def delete_repo(self, full_name: str) -> None:
+        """A GitHub repository deleted (or made private, which GitHub answers the same way for
+        anyone else: 404 "Not Found", docs.github.com REST "Get a repository")."""
+        self.repos.pop(full_name.lower(), None)
+
     def make_private(self, repo_id: str, private: bool = True) -> None:
         """Privatised: off the anonymous listing; model info answers 401 RepoNotFound."""
         self.models[repo_id]["private"] = private

@@ -246,3 +246,54 @@ def test_a_private_repo_read_with_its_owners_token_is_retired_as_private(tiny_hu
     secret = AIModel.objects.get(repo_id="mine/secret")
     assert (secret.private, secret.retired_reason) == (True, "private")
     assert AIModel.objects.get(repo_id="org/a").retired_reason == "deleted"
+
+
+# --- datasets and repositories that leave their hosts ------------------------------------------
+def test_a_deleted_dataset_and_repository_turn_missing_on_their_recrawl_and_the_model_is_rescored(
+    tiny_hub, django_capture_on_commit_callbacks
+):
+    """The scheduled recrawls (beat: recrawl-stale-datasets, recrawl-stale-repos) see that a
+    dataset and a repository a card names are gone: each keeps its row (the model's rationale
+    still names it) with status missing, and the model's judgments are recomputed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog import tasks
+    from catalog.models import CodeRepository, Dataset
+
+    hub = tiny_hub.hub
+    hub.add_dataset({"id": "org/corpus", "cardData": {"license": "cc-by-4.0"}, "tags": ["license:cc-by-4.0"]})
+    hub.add_repo(
+        {
+            "repo": {"full_name": "org/trainer", "default_branch": "main", "license": {"key": "mit"}},
+            "tree": ["LICENSE", "train.py", "configs/model.yaml"],
+        }
+    )
+    hub.add_model(
+        {"id": "org/model", "cardData": {"license": "mit", "datasets": ["org/corpus"]}, "downloads": 10},
+        readme="# Model\n\n## Training\n\nTraining code: https://github.com/org/trainer\n",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.discover.delay(crawl.FULL).get()
+    before = Score.objects.get(repo_id="org/model")
+    assert before.training_data == "open"
+    assert before.training_code in ("open", "partial")  # the repository's code counted
+
+    hub.delete_dataset("org/corpus")
+    hub.delete_repo("org/trainer")
+    week_ago = timezone.now() - timedelta(days=8)
+    Dataset.objects.update(crawled_at=week_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.recrawl_stale_datasets.delay().get() == 1
+        assert tasks.recrawl_stale_repos.delay().get() >= 1
+
+    dataset = Dataset.objects.get(repo_id="org/corpus")
+    repository = CodeRepository.objects.get(full_name="org/trainer")
+    assert dataset.status == choices.DatasetStatus.MISSING
+    assert repository.status == choices.RepoStatus.MISSING
+    score = Score.objects.get(repo_id="org/model")
+    assert score.training_data != "open"
+    assert score.training_code not in ("open", "partial")
+    # the first score, then one change per vanished source (each recrawl rescored the model)
+    assert ScoreChange.objects.filter(model__repo_id="org/model").count() == 3
