@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django.utils import timezone
 
 from tests.conftest import REQUIRE_SERVICES
 
