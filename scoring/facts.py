@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from catalog import choices
+from catalog.ingest.store import named_dataset_id
 from catalog.models import (
     AIModel,
     CodeRepository,
@@ -128,7 +129,7 @@ def _corrected_values(model_ids: list[int]) -> dict[tuple[int, str], dict]:
     return {(r["subject_id"], r["fact"]): r["value"] for r in query.values("subject_id", "fact", "value")}
 
 
-def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None) -> DatasetFact:
+def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None, source: str = "") -> DatasetFact:
     declared = row["dataset__license_declared"] or []
     if declared or row["dataset__license_name"]:
         resolution = kb.resolve_declared(declared, row["dataset__license_name"] or "")
@@ -141,6 +142,7 @@ def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None) -> 
         license_grade=grade,
         license_label=label,
         evidence=evidence,
+        source=source,
     )
 
 
@@ -271,7 +273,7 @@ def build_facts(
     for row in (
         ModelCodeRepository.objects.filter(model_id__in=model_ids)
         .order_by("model_id", "repository__full_name")
-        .values("model_id", "origin", "repository_id", "repository__canonical_id")
+        .values("model_id", "origin", "repository_id", "repository__canonical_id", "repository__full_name")
     ):
         repo_rows[row["model_id"]].append(row)
     repo_ids = {
@@ -280,9 +282,17 @@ def build_facts(
     repos = {
         r["id"]: r
         for r in CodeRepository.objects.filter(id__in=repo_ids).values(
-            "id", "full_name", "status", "classification", "license_spdx", "license_text", "evidence_paths"
+            "id",
+            "full_name",
+            "status",
+            "classification",
+            "license_spdx",
+            "license_text",
+            "evidence_paths",
+            "docs",
         )
     }
+    doc_sources = {pk: _doc_sources(r["full_name"], r["docs"]) for pk, r in repos.items()}
     framework_trees = {
         r["id"]: r["tree_paths"] or []
         for r in CodeRepository.objects.filter(
@@ -336,11 +346,79 @@ def build_facts(
             elif row["fact"] not in evidence:
                 evidence[row["fact"]] = _ref(row, subject)
 
+        edges = bases.get(mid, [])
+        if "base_models" in corrected_facts:
+            edges = [e for e in edges if e[2] == choices.LinkOrigin.CORRECTION]
+        else:
+            edges = [e for e in edges if e[2] != choices.LinkOrigin.CORRECTION]
+        relations = {relation for _, relation, _ in edges}
+        relation = None
+        if edges:
+            relation = next(
+                (r for r in ("adapter", "quantized", "merge", "finetune") if r in relations), "unknown"
+            )
+        elif is_adapter_only(m["weight_files"]):
+            relation = "adapter"  # adapter weights without a named base: a derivative of an unknown model
+        elif (card_notes.get(mid) or {}).get("base_names_unresolved"):
+            relation = "finetune"  # the card names its base, but by a name no repository matches
+
+        linked = _links(dataset_rows.get(mid, []), "datasets", corrected_facts)
+        if any(r["origin"] != choices.LinkOrigin.REPO_DOC for r in linked):
+            # the card names its data: the linked repositories' documents do not add to it (v2)
+            linked = [r for r in linked if r["origin"] != choices.LinkOrigin.REPO_DOC]
+        own_repos = [
+            repos[r["repository__canonical_id"] or r["repository_id"]]
+            for r in repo_rows.get(mid, [])
+            if (r["repository__canonical_id"] or r["repository_id"]) in repos
+        ]
+        by_linked_name = {
+            r["repository__full_name"]: repos.get(r["repository__canonical_id"] or r["repository_id"])
+            for r in repo_rows.get(mid, [])
+        }
+        data_doc_repos = tuple((card_notes.get(mid) or {}).get("data_doc_repos") or ())
+        data_repo_ids = {repo["id"] for name in data_doc_repos if (repo := by_linked_name.get(name))}
+        sources: dict[str, tuple[str, int]] = {}
+        for repo in own_repos:
+            if repo["status"] != choices.RepoStatus.AVAILABLE or is_framework(repo["full_name"]):
+                continue
+            if relation is not None and repo["id"] not in data_repo_ids:
+                # a derivative's own data: only a repository its card links for its training data
+                # (a family's pretraining repository documents the base's data, not the fine-tune's)
+                continue
+            for key, where in doc_sources.get(repo["id"], {}).items():
+                sources.setdefault(key, (where, repo["id"]))
+        linked = [
+            r
+            for r in linked
+            if r["origin"] != choices.LinkOrigin.REPO_DOC or r["dataset__repo_id"].lower() in sources
+        ]
         datasets = tuple(
             dataset_fact(
-                r, kb, _first_ref(dataset_evidence.get(r["dataset_id"]), f"dataset:{r['dataset__repo_id']}")
+                r,
+                kb,
+                _first_ref(dataset_evidence.get(r["dataset_id"]), f"dataset:{r['dataset__repo_id']}"),
+                sources.get(r["dataset__repo_id"].lower(), ("", 0))[0]
+                if r["origin"] == choices.LinkOrigin.REPO_DOC
+                else "",
             )
-            for r in _links(dataset_rows.get(mid, []), "datasets", corrected_facts)
+            for r in linked
+        )
+        used_repos = {
+            sources[r["dataset__repo_id"].lower()][1]
+            for r in linked
+            if r["origin"] == choices.LinkOrigin.REPO_DOC and r["dataset__repo_id"].lower() in sources
+        }
+        doc_evidence = tuple(
+            ref
+            for pk in sorted(used_repos)
+            if (ref := _first_ref(repo_evidence.get(pk), f"repository:{repos[pk]['full_name']}", "repo_docs"))
+        )
+        data_doc_repos_read = tuple(
+            name
+            for name in data_doc_repos
+            if (repo := by_linked_name.get(name)) is not None
+            and repo["status"] == choices.RepoStatus.AVAILABLE
+            and any(f.get("status") == "read" for f in (repo["docs"] or {}).get("files", []))
         )
         repo_facts = []
         for r in _links(repo_rows.get(mid, []), "code_repositories", corrected_facts):
@@ -366,22 +444,6 @@ def build_facts(
                     ),
                 )
             )
-
-        edges = bases.get(mid, [])
-        if "base_models" in corrected_facts:
-            edges = [e for e in edges if e[2] == choices.LinkOrigin.CORRECTION]
-        else:
-            edges = [e for e in edges if e[2] != choices.LinkOrigin.CORRECTION]
-        relations = {relation for _, relation, _ in edges}
-        relation = None
-        if edges:
-            relation = next(
-                (r for r in ("adapter", "quantized", "merge", "finetune") if r in relations), "unknown"
-            )
-        elif is_adapter_only(m["weight_files"]):
-            relation = "adapter"  # adapter weights without a named base: a derivative of an unknown model
-        elif (card_notes.get(mid) or {}).get("base_names_unresolved"):
-            relation = "finetune"  # the card names its base, but by a name no repository matches
 
         license_value = corrected.get((mid, "license"))
         if license_value is not None:
@@ -431,7 +493,9 @@ def build_facts(
             has_card=has_card,
             card_read=card_read,
             collections_unread=tuple((card_notes.get(mid) or {}).get("collections_unread") or ()),
-            data_doc_repos=tuple((card_notes.get(mid) or {}).get("data_doc_repos") or ()),
+            data_doc_repos=data_doc_repos,
+            data_doc_repos_read=data_doc_repos_read,
+            doc_evidence=doc_evidence,
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",
@@ -465,6 +529,22 @@ def build_facts(
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids
+
+
+def _doc_sources(full_name: str, docs: dict | None) -> dict[str, str]:
+    """Catalog dataset id (lower-cased) -> "github.com/<repo> <document path>" that named it."""
+    found: dict[str, str] = {}
+    for file in (docs or {}).get("files", []):
+        findings = file.get("findings") or {}
+        where = f"github.com/{full_name} {file.get('path', '')}"
+        keys = [
+            *findings.get("hub_datasets", []),
+            *(u[:300] for u in findings.get("dataset_urls", [])),
+            *(named_dataset_id(n) for n in findings.get("dataset_names", [])),
+        ]
+        for key in keys:
+            found.setdefault(key.lower(), where)
+    return found
 
 
 def _links(rows: list[dict], fact: str, corrected_facts: set[str]) -> list[dict]:
