@@ -37,6 +37,7 @@ from scoring.rubric import (
     EvidenceRef,
     ModelFacts,
     Override,
+    PointedRecipe,
     RepoFact,
 )
 
@@ -293,6 +294,7 @@ def build_facts(
         )
     }
     doc_sources = {pk: _doc_sources(r["full_name"], r["docs"]) for pk, r in repos.items()}
+    pointed = _pointed_recipes(kb, repos)
     framework_trees = {
         r["id"]: r["tree_paths"] or []
         for r in CodeRepository.objects.filter(
@@ -439,6 +441,16 @@ def build_facts(
                     has_configs=bool(paths.get("configs")),
                     has_data_processing=bool(paths.get("data_processing")),
                     has_evaluation=bool(paths.get("evaluation")),
+                    # a recipe in another repository counts for the model its path or its
+                    # README heading names (xmtf's "BLOOMZ" section trains bloomz, not mt0)
+                    pointed_recipe=next(
+                        (
+                            r
+                            for r in pointed.get(repo["id"], [])
+                            if _names_model(m["repo_id"], r.path, r.heading)
+                        ),
+                        None,
+                    ),
                     evidence=_first_ref(
                         repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"
                     ),
@@ -529,6 +541,57 @@ def build_facts(
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids
+
+
+def _names_model(repo_id: str, *texts: str) -> bool:
+    """Does a path or a heading name this model (``bloomz`` in "Train models / BLOOMZ")?"""
+    name = repo_id.rsplit("/", 1)[-1].lower()
+    stems = {re.sub(r"[-_./]", "", s) for s in (name, re.sub(r"[-_.]v?\d+(\.\d+)*$", "", name))}
+    squashed = [re.sub(r"[-_./\s]", "", t.lower()) for t in texts]
+    return any(stem and len(stem) >= 3 and stem in text for stem in stems for text in squashed)
+
+
+def _pointed_recipes(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, list[PointedRecipe]]:
+    """Per linked repository, the training recipes its README links in a GitHub repository
+    that is in the catalog, public, not a general framework, and whose stored tree holds the
+    path (the crawler never follows the link itself); best first."""
+    wanted = {
+        pk: [
+            link
+            for f in (r["docs"] or {}).get("files", [])
+            for link in (f.get("findings") or {}).get("recipe_links", [])
+        ]
+        for pk, r in repos.items()
+        if r["status"] == choices.RepoStatus.AVAILABLE and not is_framework(r["full_name"])
+    }
+    names = {link["repo"] for links in wanted.values() for link in links if not is_framework(link["repo"])}
+    if not names:
+        return {}
+    targets = {
+        t["full_name"]: t
+        for t in CodeRepository.objects.filter(
+            full_name__in=names, status=choices.RepoStatus.AVAILABLE
+        ).values("full_name", "tree_paths", "license_spdx", "license_text")
+    }
+    found: dict[int, list[PointedRecipe]] = {}
+    for pk, links in wanted.items():
+        # a path that says it trains first ("train/tr13-mtf/x.slurm" before "data/xp3/y.slurm")
+        for link in sorted(links, key=lambda item: "train" not in item["path"].lower()):
+            target = targets.get(link["repo"])
+            if target is None or link["path"] not in set(target["tree_paths"] or []):
+                continue
+            key = repo_license_key(target["license_spdx"], target["license_text"])
+            found.setdefault(pk, []).append(
+                PointedRecipe(
+                    repository=link["repo"],
+                    path=link["path"],
+                    kind=link.get("kind", "pretraining"),
+                    license_spdx=key,
+                    license_open=_repo_license_open(kb, key),
+                    heading=link.get("heading", ""),
+                )
+            )
+    return found
 
 
 def _doc_sources(full_name: str, docs: dict | None) -> dict[str, str]:

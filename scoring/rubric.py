@@ -62,6 +62,19 @@ class DatasetFact:
 
 
 @dataclass(frozen=True)
+class PointedRecipe:
+    """A training recipe a repository's README links in a GitHub repository, found in that
+    repository's stored tree (issue 11: the README's recipe pointers)."""
+
+    repository: str
+    path: str
+    kind: str  # pretraining / finetuning (from the README heading it sits under)
+    license_spdx: str
+    license_open: bool | None
+    heading: str = ""  # the README section it sits under ("Train models / BLOOMZ")
+
+
+@dataclass(frozen=True)
 class RepoFact:
     full_name: str
     status: str  # available / missing / empty / refused / error / unverified / renamed
@@ -74,6 +87,7 @@ class RepoFact:
     evidence: EvidenceRef | None = None
     framework: bool = False  # a general-purpose framework or tool (v2): usage, not this model's code
     recipe_paths: tuple[str, ...] = ()  # in a framework: configs or scripts that name this model
+    pointed_recipe: PointedRecipe | None = None  # the recipe its README links (another repository)
 
 
 @dataclass(frozen=True)
@@ -530,6 +544,18 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
             ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
         else:
             ranked.append((0, CLOSED, f"repository {repo.full_name} is not available ({repo.status})", repo))
+        recipe = repo.pointed_recipe
+        if recipe is not None and repo.status == "available":
+            where = (
+                f"the README of {repo.full_name} points to the training recipe {recipe.path} in "
+                f"{recipe.repository}"
+            )
+            if recipe.kind == "finetuning" and not derivative:
+                ranked.append((2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)", repo))
+            elif recipe.license_open is True:
+                ranked.append((3, OPEN, f"{where} under {recipe.license_spdx}", repo))
+            else:
+                ranked.append((2, PARTIAL, f"{where}, without an open licence", repo))
     ranked.sort(key=lambda item: item[0], reverse=True)
     _, level, reason, repo = ranked[0]
     unverified = [r for r in repos if r.status == "unverified"]

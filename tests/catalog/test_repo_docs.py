@@ -343,3 +343,53 @@ def test_a_data_repository_that_cannot_be_read_stays_unknown(tiny_hub):
     assert data["level"] == "unknown"
     assert "could not be read" in data["rationale"]
     assert ModelCodeRepository.objects.filter(model=model).exists()
+
+
+# --- recipes a README points to in another repository --------------------------------------------
+FAMILY_README = (
+    "# Family\n\n## Train models\n\n### Alpha\n\n"
+    "Launch with Megatron-DeepSpeed; the script that trained alpha is "
+    "[here](https://github.com/org/recipes/blob/main/train/alpha-176b.slurm), data prep "
+    "[here](https://github.com/org/recipes/blob/main/data/prep.slurm).\n\n"
+    "### Beta\n\nFollow the framework's guide (https://github.com/google-research/t5x/blob/main/docs/finetune.md).\n"
+)
+
+
+def test_recipe_links_are_kept_with_their_heading():
+    from catalog.sources.github.docs import recipe_links
+
+    links = recipe_links(FAMILY_README)
+    # the data-preparation script is not a training recipe; the T5X guide is not a script
+    assert [(link["repo"], link["path"]) for link in links] == [("org/recipes", "train/alpha-176b.slurm")]
+    assert links[0]["heading"] == "Train models / Alpha"
+
+
+def _recipes_repo(tree: list[str]) -> None:
+    CodeRepository.objects.create(
+        full_name="org/recipes",
+        html_url="https://github.com/org/recipes",
+        status=choices.RepoStatus.AVAILABLE,
+        license_spdx="Apache-2.0",
+        tree_paths=tree,
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "tree", "level"),
+    [
+        ("org/alpha", ["train/alpha-176b.slurm", "data/prep.slurm"], "open"),  # its section, found
+        ("org/beta", ["train/alpha-176b.slurm", "data/prep.slurm"], "closed"),  # alpha's recipe, not beta's
+        ("org/alpha", ["data/prep.slurm"], "closed"),  # the linked path is not in that repository
+    ],
+)
+def test_a_recipe_the_readme_links_elsewhere_counts_for_the_model_it_names(tiny_hub, model, tree, level):
+    _recipes_repo(tree)
+    tiny_hub.hub.add_repo(docs_repo("org/family", {"README.md": FAMILY_README}, tree=["README.md", "app.py"]))
+    card = "# M\n\n## Model Details\n\n- **Repository:** https://github.com/org/family\n"
+    code = _crawl_and_score(_model(tiny_hub.hub, model, card))["training_code"]
+    assert code["level"] == level
+    if level == "open":
+        assert "points to the training recipe train/alpha-176b.slurm in org/recipes" in code["rationale"]
+    assert len(github_requests(tiny_hub)) == len(
+        [line for line in github_requests(tiny_hub) if "/repos/org/family" in line]
+    )  # org/recipes itself is never requested from the docs

@@ -49,3 +49,37 @@ def test_a_data_repository_not_read_is_unknown():
     assert level == UNKNOWN
     assert "could not be read" in reason
     assert DATA == "training_data"
+
+
+def _family(recipe):
+    from scoring.rubric import RepoFact
+
+    return RepoFact(
+        full_name="org/family",
+        status="available",
+        classification="inference",
+        license_spdx="Apache-2.0",
+        license_open=True,
+        pointed_recipe=recipe,
+    )
+
+
+def test_a_recipe_the_readme_points_to_under_an_open_licence_is_open_code():
+    from scoring.rubric import CODE, PointedRecipe, judge_code
+
+    recipe = PointedRecipe("org/recipes", "train/alpha.slurm", "pretraining", "Apache-2.0", True)
+    judgment = judge_code(facts(repos=(_family(recipe),)), [])
+    assert judgment.dimension == CODE
+    assert judgment.level == OPEN
+    assert "README of org/family points to the training recipe train/alpha.slurm in org/recipes" in (
+        judgment.rationale
+    )
+
+
+def test_a_pointed_recipe_without_an_open_licence_or_only_fine_tuning_is_partial():
+    from scoring.rubric import PointedRecipe, judge_code
+
+    closed_licence = PointedRecipe("org/recipes", "train/alpha.slurm", "pretraining", "NOASSERTION", None)
+    fine_tuning = PointedRecipe("org/recipes", "sft/alpha.sh", "finetuning", "MIT", True)
+    assert judge_code(facts(repos=(_family(closed_licence),)), []).level == PARTIAL
+    assert judge_code(facts(repos=(_family(fine_tuning),)), []).level == PARTIAL

@@ -57,6 +57,9 @@ class DocFindings:
     dataset_urls: list[str] = field(default_factory=list)
     dataset_names: list[str] = field(default_factory=list)
     entry_points: list[dict[str, str]] = field(default_factory=list)  # {"path", "kind", "command"}
+    # training scripts or configs the README links in another GitHub repository ("the script
+    # launched to train X is <github blob link>"): {"repo", "path", "kind"}; never fetched here
+    recipe_links: list[dict[str, str]] = field(default_factory=list)
     dropped: int = 0  # links over the per-document cap
 
     def as_dict(self) -> dict:
@@ -65,6 +68,7 @@ class DocFindings:
             "dataset_urls": self.dataset_urls,
             "dataset_names": self.dataset_names,
             "entry_points": self.entry_points,
+            "recipe_links": self.recipe_links,
             "dropped": self.dropped,
         }
 
@@ -90,6 +94,7 @@ def extract_doc(
     )
     if is_readme:
         findings.entry_points = entry_points(text, tree)
+        findings.recipe_links = recipe_links(text)
     return findings
 
 
@@ -114,8 +119,41 @@ NOT_ENTRY_SCRIPT_RE = re.compile(
     r"|infer\w*|generat\w*|serve\w*|demo\w*|chat\w*|app)\.(py|sh|slurm)$",
     re.IGNORECASE,
 )
+# data preparation is not training: a script in a data folder or named for preparing data
+DATA_PATH_RE = re.compile(
+    r"(^|/)(data|datasets?|data_prep\w*|preprocess\w*|prep\w*|tokeni[sz]\w*|dedup\w*)(/|\.)"
+    r"|(^|[/_-])(prepare|preprocess|tokeni[sz]e)\w*\.",
+    re.IGNORECASE,
+)
+
+
+def _not_training(path: str) -> bool:
+    return bool(NOT_ENTRY_SCRIPT_RE.search(path) or DATA_PATH_RE.search(path))
+
+
 FINETUNE_HEADING_RE = re.compile(r"fine-?tun|instruct|sft|dpo|rlhf|align|chat", re.IGNORECASE)
 MAX_ENTRY_POINTS = 10
+
+
+def _training_sections(text: str):
+    """(training heading, line) for the lines of a README under a training heading: a section
+    (level 2 or deeper) whose own heading or a parent's speaks of training, and whose own
+    heading is not about evaluation, inference, installation, conversion or data preparation."""
+    stack: list[tuple[int, str]] = []
+    for line in text.splitlines():
+        match = HEADING_RE.match(line)
+        if match:
+            level = len(match.group(1)) if match.group(1) else 2
+            title = (match.group(2) or match.group(3) or "").strip()
+            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
+            yield None, line
+            continue
+        path = [t for lv, t in stack if lv >= 2]
+        if not path or NOT_ENTRY_HEADING_RE.search(path[-1]):
+            continue
+        training = next((t for t in reversed(path) if ENTRY_HEADING_RE.search(t)), None)
+        if training is not None:
+            yield " / ".join(path), line
 
 
 def entry_points(text: str, tree: list[str]) -> list[dict[str, str]]:
@@ -123,28 +161,46 @@ def entry_points(text: str, tree: list[str]) -> list[dict[str, str]]:
     a script the README documents as the command that trains the model is an entry point)."""
     present = set(tree)
     found: list[dict[str, str]] = []
-    heading = ""
     cwd = ""
-    for line in text.splitlines():
-        match = HEADING_RE.match(line)
-        if match:
-            heading = (match.group(2) or match.group(3) or "").strip()
-            cwd = ""
-            continue
-        if line.lstrip().startswith("```"):
-            cwd = ""  # a code block starts in the repository's root
-            continue
-        if not heading or not ENTRY_HEADING_RE.search(heading) or NOT_ENTRY_HEADING_RE.search(heading):
+    for heading, line in _training_sections(text):
+        if heading is None or line.lstrip().startswith("```"):
+            cwd = ""  # a new section or code block starts in the repository's root
             continue
         for cd in CD_RE.finditer(line):
             cwd = posixpath.normpath(posixpath.join(cwd, cd.group(1))) if cd.group(1) != "/" else ""
         for command in COMMAND_RE.finditer(line):
             script = command.group(1) or command.group(2)
             path = _in_tree(script, cwd, present)
-            if path is None or any(e["path"] == path for e in found) or NOT_ENTRY_SCRIPT_RE.search(path):
+            if path is None or any(e["path"] == path for e in found) or _not_training(path):
                 continue
             kind = "finetuning" if FINETUNE_HEADING_RE.search(heading) else "pretraining"
             found.append({"path": path, "kind": kind, "command": command.group(0).strip()[:200]})
+            if len(found) >= MAX_ENTRY_POINTS:
+                return found
+    return found
+
+
+GITHUB_BLOB_RE = re.compile(
+    r"https?://(?:www\.)?github\.com/([A-Za-z0-9][\w.-]*)/([\w.-]+)/blob/[^/\s)\]>\"']+/"
+    r"([^\s)\]>\"'#?]+\.(?:py|sh|slurm|ya?ml|json|toml))\b"
+)
+
+
+def recipe_links(text: str) -> list[dict[str, str]]:
+    """Training scripts and configs a README links, under a training heading, in a GitHub
+    repository (its own or another): kept as pointers, checked later against that
+    repository's stored tree, never fetched from here."""
+    found: list[dict[str, str]] = []
+    for heading, line in _training_sections(text):
+        if heading is None:
+            continue
+        for match in GITHUB_BLOB_RE.finditer(line):
+            owner, name, path = match.groups()
+            repo = f"{owner.lower()}/{name.lower().removesuffix('.git')}"
+            if _not_training(path) or any((f["repo"], f["path"]) == (repo, path) for f in found):
+                continue
+            kind = "finetuning" if FINETUNE_HEADING_RE.search(heading) else "pretraining"
+            found.append({"repo": repo, "path": path, "kind": kind, "heading": heading[:200]})
             if len(found) >= MAX_ENTRY_POINTS:
                 return found
     return found
