@@ -370,7 +370,7 @@ def build_facts(
             linked = [r for r in linked if r["origin"] != choices.LinkOrigin.REPO_DOC]
         own_repos = [
             repos[r["repository__canonical_id"] or r["repository_id"]]
-            for r in repo_rows.get(mid, [])
+            for r in _links(repo_rows.get(mid, []), "code_repositories", corrected_facts)
             if (r["repository__canonical_id"] or r["repository_id"]) in repos
         ]
         by_linked_name = {

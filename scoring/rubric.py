@@ -544,16 +544,16 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
             ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
         else:
             ranked.append((0, CLOSED, f"repository {repo.full_name} is not available ({repo.status})", repo))
-        recipe = repo.pointed_recipe
-        if recipe is not None and repo.status == "available":
+        pointed = repo.pointed_recipe
+        if pointed is not None and repo.status == "available":
             where = (
-                f"the README of {repo.full_name} points to the training recipe {recipe.path} in "
-                f"{recipe.repository}"
+                f"the README of {repo.full_name} points to the training recipe {pointed.path} in "
+                f"{pointed.repository}"
             )
-            if recipe.kind == "finetuning" and not derivative:
+            if pointed.kind == "finetuning" and not derivative:
                 ranked.append((2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)", repo))
-            elif recipe.license_open is True:
-                ranked.append((3, OPEN, f"{where} under {recipe.license_spdx}", repo))
+            elif pointed.license_open is True:
+                ranked.append((3, OPEN, f"{where} under {pointed.license_spdx}", repo))
             else:
                 ranked.append((2, PARTIAL, f"{where}, without an open licence", repo))
     ranked.sort(key=lambda item: item[0], reverse=True)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from catalog.models import AIModel, Evidence, LineageEdge
+from catalog.sources.github.docs import DOCS_VERSION as REPO_DOCS_VERSION
 from catalog.sources.github.taxonomy import RULES_VERSION as CODE_RULES_VERSION
 from lib import bulk
 from scoring import dimensions
@@ -58,8 +59,13 @@ def methodology_current() -> MethodologyVersion:
 
 
 def rules_stamp(methodology: MethodologyVersion) -> dict[str, str]:
-    """The rules a score was made with: the methodology (rubric) and the code-detection rules."""
-    return {"methodology": methodology.version, "code_detection": CODE_RULES_VERSION}
+    """The rules a score was made with: the methodology (rubric), the code-detection rules and
+    the rules that read linked repositories' README and data documents."""
+    return {
+        "methodology": methodology.version,
+        "code_detection": CODE_RULES_VERSION,
+        "repository_docs": REPO_DOCS_VERSION,
+    }
 
 
 def as_methodology(version: MethodologyVersion) -> Methodology:

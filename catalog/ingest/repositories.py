@@ -225,7 +225,7 @@ def _docs_read(
     """
     if previous and _docs_current(previous, revision):
         return previous
-    same_rules = bool(previous) and previous.get("version") == DOCS_VERSION
+    same_rules = previous is not None and previous.get("version") == DOCS_VERSION
     earlier = {f["path"]: f for f in (previous or {}).get("files", [])} if same_rules else {}
     present = set(paths)
     max_bytes = settings.REPO_DOCS_MAX_BYTES
