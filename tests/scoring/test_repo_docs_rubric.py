@@ -31,11 +31,15 @@ def test_obtainable_datasets_from_the_docs_count_as_the_cards_would():
     assert reason.startswith("names no dataset in its card, but its linked repository's documentation")
 
 
-def test_card_named_datasets_keep_the_cards_wording():
-    web = DatasetFact("org/web", "available", OPEN, "ODC-BY")
+def test_card_named_datasets_keep_the_cards_wording_and_only_doc_ones_carry_a_source():
+    web = DatasetFact("org/web", "available", OPEN, "ODC-BY", source="")
     level, reason, details = data_part(facts(datasets=(web,)))
     assert (level, reason.startswith("names 1 dataset")) == (OPEN, True)
     assert "from_repository_docs" not in details
+    doc = DatasetFact("org/doc", "available", OPEN, "MIT", source=DOC)
+    _, reason, details = data_part(facts(datasets=(web, doc)))
+    assert reason.startswith("names 2 datasets")  # not all from the docs: the card's wording
+    assert details["from_repository_docs"] == {"org/doc": DOC}
 
 
 def test_a_data_repository_read_without_a_checkable_dataset_is_partial():
