@@ -37,6 +37,10 @@ if not SECRET_KEY:
 if PRODUCTION and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of at least 50 characters")
 
+# Rotation: the new key signs, the old ones (comma-separated) still verify sessions and
+# signed links until they expire; drop them after SESSION_COOKIE_AGE (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when OPENNESS_DEPLOYMENT=production")
@@ -76,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # innermost: marks direction controls and look-alike words in the page the view made
+    "web.middleware.RevealMisleadingText",
 ]
 
 ROOT_URLCONF = "openness.urls"
@@ -286,6 +292,8 @@ CRAWL_MAX_DATASETS_PER_COLLECTION = env_int("CRAWL_MAX_DATASETS_PER_COLLECTION",
 # a model repository's own LICENSE file is read (when its metadata names no licence) up to this size
 LICENSE_FILE_MAX_BYTES = env_int("LICENSE_FILE_MAX_BYTES", 32_768, minimum=1024)
 CRAWL_MAX_NAMED_DATASETS_RESOLVED = env_int("CRAWL_MAX_NAMED_DATASETS_RESOLVED", 5, minimum=0)
+# base models a card names by a name (not a Hub id) looked up in the Hub's listing, per card
+CRAWL_MAX_BASE_NAMES_RESOLVED = env_int("CRAWL_MAX_BASE_NAMES_RESOLVED", 2, minimum=0)
 CRAWL_USER_AGENT = env_str(
     "CRAWL_USER_AGENT", "openness-index-crawler/0.1 (+https://github.com/openness-index/openness-index)"
 )

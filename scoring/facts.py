@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from catalog import choices
 from catalog.ingest.store import named_dataset_id
 from catalog.models import (
@@ -25,7 +27,7 @@ from catalog.models import (
     ModelDataset,
     ModelPaper,
 )
-from catalog.sources.github.taxonomy import is_framework
+from catalog.sources.github.taxonomy import CODE_SUFFIXES, IGNORED_DIRS, classify_tree, is_framework
 from scoring.levels import UNKNOWN
 from scoring.licenses import KnowledgeBase, identify_license_text, knowledge_base
 from scoring.rubric import (
@@ -209,7 +211,34 @@ def card_was_read(detail_crawled: bool, documentation: dict | None) -> bool:
     return problem.startswith("no README")
 
 
-def recipes_for(repo_id: str, tree: list[str]) -> tuple[str, ...]:
+SIZE_RE = re.compile(r"(?:^|[-_])(\d+(?:[.\-]\d+)?[mb])(?=$|[-_])")
+
+
+def sized_configs(repo_id: str, framework: str, tree: list[str]) -> list[str]:
+    """In the model's own organisation's framework, the configs named by the model's size (v2).
+
+    EleutherAI/gpt-neox-20b and EleutherAI/gpt-neox's ``configs/20B.yml``: a framework whose
+    configs are named by size alone. Only the model's own organisation's framework, and only a
+    config directly in a config folder or in a sub-folder the model's name contains
+    (``configs/pythia/12B.yml`` for pythia-12b, never ``configs/llama2/13B.yml``).
+    """
+    org, _, name = repo_id.lower().partition("/")
+    if framework.lower().split("/", 1)[0] != org:
+        return []
+    sizes = {m.replace(".", "-") for m in SIZE_RE.findall(name)}
+    found = []
+    for path in tree:
+        parts = path.lower().split("/")
+        stem, _, suffix = parts[-1].rpartition(".")
+        if not sizes or suffix not in ("yml", "yaml", "json") or stem.replace(".", "-") not in sizes:
+            continue
+        roots = [i for i, part in enumerate(parts[:-1]) if part in ("configs", "config")]
+        if roots and all(part in name for part in parts[roots[0] + 1 : -1]):
+            found.append(path)
+    return found
+
+
+def recipes_for(repo_id: str, tree: list[str], framework: str = "") -> tuple[str, ...]:
     """Paths of a framework's tree that name this model (its recipe or config), if any."""
     name = repo_id.rsplit("/", 1)[-1].lower()
     stems = {name, re.sub(r"[-_.]v?\d+(\.\d+)*$", "", name)}
@@ -222,7 +251,95 @@ def recipes_for(repo_id: str, tree: list[str]) -> tuple[str, ...]:
         if path.lower().endswith((".yaml", ".yml", ".json", ".toml", ".py", ".sh"))
         and any(stem in re.sub(r"[-_./]", "", path.lower()) for stem in squashed)
     ]
+    found += [p for p in sized_configs(repo_id, framework, tree) if p not in found]
     return tuple(sorted(found)[:5])
+
+
+def linked_subfolders(refs: list[str], default_branch: str) -> list[str]:
+    """The folders of a repository the card links it through ("master/e5" -> "e5"), when every
+    link names a folder below the default branch; [] means the whole repository (a link to
+    another branch, or a branch name with slashes, cannot be told from a folder)."""
+    if not refs or not default_branch:
+        return []
+    prefix = default_branch.lower() + "/"
+    folders = [ref[len(prefix) :].strip("/") for ref in refs if ref.lower().startswith(prefix)]
+    if len(folders) != len(refs) or not all(folders):
+        return []
+    return folders
+
+
+def subfolder_repo(fact: RepoFact, tree: list[str], folders: list[str]) -> RepoFact:
+    """The repository as the card links it: only the paths under the linked folders (v2)."""
+    paths = []
+    for folder in folders:
+        paths += [p[len(folder) + 1 :] for p in tree if p.startswith(folder + "/")]
+    report = classify_tree(paths)
+    return dataclasses.replace(
+        fact,
+        full_name=f"{fact.full_name}/{'+'.join(folders)}",
+        classification=report.classification,
+        has_configs=report.has_configs,
+        has_data_processing=bool(report.counts.get("data_processing")),
+        has_evaluation=bool(report.counts.get("evaluation")),
+        recipe_paths=(),
+    )
+
+
+def own_code_repo(
+    repo_id: str, files: list[str], license_resolution, documentation: EvidenceRef | None
+) -> RepoFact | None:
+    """The model repository's own training script (train_script.py in its files), as code
+    evidence under the model's licence; None when its files hold no training entry point."""
+    report = classify_tree(files)
+    if report.classification not in ("training", "finetuning"):
+        return None
+    kind = "pretraining" if report.classification == "training" else "finetuning"
+    script = report.paths[kind][0]
+    revision = documentation.revision if documentation else ""
+    source = "/".join([settings.HF_PUBLIC_URL.rstrip("/"), repo_id, "blob", revision or "main", script])
+    grade = license_resolution.grade if license_resolution is not None else UNKNOWN
+    key = (license_resolution.key if license_resolution is not None else None) or ""
+    return RepoFact(
+        full_name=repo_id,
+        status="available",
+        classification=report.classification,
+        license_spdx=key,
+        license_open=True if grade == "open" else (None if grade == UNKNOWN else False),
+        evidence=EvidenceRef(
+            fact="code_files",
+            subject=f"model:{repo_id}",
+            source_url=source,
+            revision=revision,
+            fetched_at=documentation.fetched_at if documentation else "",
+        ),
+        hub_files=tuple(report.paths[kind][:5]),
+    )
+
+
+# the paths that carry a training stage's script or config (v2: a derivative with several stages)
+STAGE_PATH_RES = {
+    "sft": re.compile(r"sft|finetun|fine[_-]tun"),
+    "dpo": re.compile(r"dpo"),
+    "ppo": re.compile(r"ppo|rlhf|reward"),
+    "orpo": re.compile(r"orpo"),
+    "kto": re.compile(r"(^|[/_\-])kto"),
+    "grpo": re.compile(r"grpo"),
+}
+
+
+def stages_missing(stages: list[str], tree: list[str]) -> tuple[str, ...]:
+    """The stages the card names that no script or config of the repository covers."""
+    steps = [
+        p.lower()
+        for p in tree
+        if p.lower().endswith((*CODE_SUFFIXES, ".yaml", ".yml", ".json", ".toml"))
+        and not {part.lower() for part in p.split("/")[:-1]} & IGNORED_DIRS
+    ]
+    return tuple(
+        stage
+        for stage in stages
+        if stage in STAGE_PATH_RES and not any(STAGE_PATH_RES[stage].search(p) for p in steps)
+    )
 
 
 def _repo_license_open(kb: KnowledgeBase, spdx: str) -> bool | None:
@@ -280,6 +397,14 @@ def build_facts(
     repo_ids = {
         r["repository__canonical_id"] or r["repository_id"] for rows in repo_rows.values() for r in rows
     }
+    # the repositories each model's bases link: a derivative linking its base's pretraining
+    # repository (and no fine-tuning code in it) links the code that made the base, not itself
+    parent_ids = {parent for edges in bases.values() for parent, _, _ in edges}
+    base_repos: dict[int, set[int]] = defaultdict(set)
+    for parent, repo_id, canonical_id in ModelCodeRepository.objects.filter(
+        model_id__in=parent_ids
+    ).values_list("model_id", "repository_id", "repository__canonical_id"):
+        base_repos[parent].add(canonical_id or repo_id)
     repos = {
         r["id"]: r
         for r in CodeRepository.objects.filter(id__in=repo_ids).values(
@@ -291,6 +416,7 @@ def build_facts(
             "license_text",
             "evidence_paths",
             "docs",
+            "default_branch",
         )
     }
     doc_sources = {pk: _doc_sources(r["full_name"], r["docs"]) for pk, r in repos.items()}
@@ -309,6 +435,21 @@ def build_facts(
             fact=choices.Fact.DOCUMENTATION,
             origin=choices.EvidenceOrigin.CRAWLED,
         ).values("subject_id", "value")
+    }
+    # repositories some card links only through sub-folders: their trees, to classify those
+    scoped_names = {name for notes in card_notes.values() for name in (notes.get("repo_subfolders") or {})}
+    # and the trees of the repositories of cards that name training stages (sft, dpo ...)
+    staged = {
+        r["repository__canonical_id"] or r["repository_id"]
+        for mid, rows in repo_rows.items()
+        if (card_notes.get(mid) or {}).get("training_stages")
+        for r in rows
+    }
+    scoped_trees = {
+        r["id"]: r["tree_paths"] or []
+        for r in CodeRepository.objects.filter(
+            id__in=[pk for pk, r in repos.items() if r["full_name"] in scoped_names or pk in staged]
+        ).values("id", "tree_paths")
     }
     repo_evidence = _evidence(choices.SubjectType.REPOSITORY, repo_ids)
     model_evidence = _evidence(choices.SubjectType.MODEL, model_ids)
@@ -429,33 +570,47 @@ def build_facts(
                 continue
             paths = repo["evidence_paths"] or {}
             license_key = repo_license_key(repo["license_spdx"], repo["license_text"])
-            repo_facts.append(
-                RepoFact(
-                    full_name=repo["full_name"],
-                    status=repo["status"],
-                    classification=repo["classification"],
-                    license_spdx=license_key,
-                    license_open=_repo_license_open(kb, license_key),
-                    framework=is_framework(repo["full_name"]),
-                    recipe_paths=recipes_for(m["repo_id"], framework_trees.get(repo["id"], [])),
-                    has_configs=bool(paths.get("configs")),
-                    has_data_processing=bool(paths.get("data_processing")),
-                    has_evaluation=bool(paths.get("evaluation")),
-                    # a recipe in another repository counts for the model its path or its
-                    # README heading names (xmtf's "BLOOMZ" section trains bloomz, not mt0)
-                    pointed_recipe=next(
-                        (
-                            r
-                            for r in pointed.get(repo["id"], [])
-                            if _names_model(m["repo_id"], r.path, r.heading)
-                        ),
-                        None,
-                    ),
-                    evidence=_first_ref(
-                        repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"
-                    ),
-                )
+            fact = RepoFact(
+                full_name=repo["full_name"],
+                status=repo["status"],
+                classification=repo["classification"],
+                license_spdx=license_key,
+                license_open=_repo_license_open(kb, license_key),
+                framework=is_framework(repo["full_name"]),
+                recipe_paths=recipes_for(
+                    m["repo_id"], framework_trees.get(repo["id"], []), repo["full_name"]
+                ),
+                has_configs=bool(paths.get("configs")),
+                has_data_processing=bool(paths.get("data_processing")),
+                has_evaluation=bool(paths.get("evaluation")),
+                # a recipe in another repository counts for the model its path or its
+                # README heading names (xmtf's "BLOOMZ" section trains bloomz, not mt0)
+                pointed_recipe=next(
+                    (r for r in pointed.get(repo["id"], []) if _names_model(m["repo_id"], r.path, r.heading)),
+                    None,
+                ),
+                evidence=_first_ref(
+                    repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"
+                ),
             )
+            if (
+                repo["classification"] == "training"
+                and not paths.get("finetuning")
+                and any(repo["id"] in base_repos.get(parent, ()) for parent, _, _ in bases.get(mid, []))
+            ):
+                fact = dataclasses.replace(fact, base_code=True)
+            stages = (card_notes.get(mid) or {}).get("training_stages") or []
+            if stages and repo["id"] in scoped_trees and not fact.framework:
+                fact = dataclasses.replace(
+                    fact, missing_stages=stages_missing(stages, scoped_trees[repo["id"]])
+                )
+            folders = linked_subfolders(
+                ((card_notes.get(mid) or {}).get("repo_subfolders") or {}).get(repo["full_name"]) or [],
+                repo["default_branch"],
+            )
+            if folders and repo["id"] in scoped_trees and repo["status"] == choices.RepoStatus.AVAILABLE:
+                fact = subfolder_repo(fact, scoped_trees[repo["id"]], folders)
+            repo_facts.append(fact)
 
         license_value = corrected.get((mid, "license"))
         if license_value is not None:
@@ -479,6 +634,14 @@ def build_facts(
                 (card_notes.get(mid) or {}).get("license_statements") or [],
                 (card_notes.get(mid) or {}).get("license_file"),
             )
+        own = own_code_repo(
+            m["repo_id"],
+            (card_notes.get(mid) or {}).get("code_files") or [],
+            license_resolution,
+            evidence.get(choices.Fact.DOCUMENTATION),
+        )
+        if own is not None and "code_repositories" not in corrected_facts:
+            repo_facts.append(own)
         documentation = model_evidence.get(mid, [])
         has_card = True if m["detail_crawled_at"] else None
         if any(r["fact"] == "documentation" for r in documentation):
@@ -511,6 +674,7 @@ def build_facts(
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",
+            data_withheld=((card_notes.get(mid) or {}).get("data_withheld") or [""])[0],
             merge_recipe="mergekit" in tags and card_read,
             papers=tuple(
                 dict.fromkeys(

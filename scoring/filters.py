@@ -128,10 +128,13 @@ class ScoreFilterSet(django_filters.FilterSet):
             return queryset
         phrase = r"[-_ ./]?".join(re.escape(w) for w in words)
         matches = Q(repo_id__iregex=phrase) | Q(organization_name__iregex=phrase)
-        if not any(w[:1].isdigit() for w in words):
+        if len(words) > 1 and not any(w[:1].isdigit() for w in words):
             every_word = Q()
             for word in words:
-                every_word &= Q(repo_id__icontains=word) | Q(organization_name__icontains=word)
+                # iregex rather than icontains: PostgreSQL runs it as ~*, which the trigram
+                # indexes serve (icontains is UPPER(column) LIKE, which they cannot)
+                escaped = re.escape(word)
+                every_word &= Q(repo_id__iregex=escaped) | Q(organization_name__iregex=escaped)
             matches |= every_word
         return queryset.filter(matches)
 

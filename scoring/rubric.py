@@ -88,6 +88,12 @@ class RepoFact:
     framework: bool = False  # a general-purpose framework or tool (v2): usage, not this model's code
     recipe_paths: tuple[str, ...] = ()  # in a framework: configs or scripts that name this model
     pointed_recipe: PointedRecipe | None = None  # the recipe its README links (another repository)
+    # the model repository's own training scripts (train_script.py in its Hub files, v2)
+    hub_files: tuple[str, ...] = ()
+    # its base model links it too and it holds pretraining code only: the base's code (v2)
+    base_code: bool = False
+    # training stages the card names (dpo, ppo ...) that no script or config here covers
+    missing_stages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ class ModelFacts:
     doc_evidence: tuple[EvidenceRef, ...] = ()
     merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
     unresolved_base: str = ""  # a base the card names by a name no single Hub repository matches
+    # v2: a sentence of the card's training-data text saying part of the data is not public
+    data_withheld: str = ""
     papers: tuple[str, ...] = ()
     eval_results: bool = False
     evidence: dict[str, EvidenceRef] = field(default_factory=dict)
@@ -386,6 +394,15 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
         else ""
     )
     if len(obtainable) == total and not unread:
+        if facts.data_withheld:
+            # v2: every dataset it names is public, but the card says part of its data is not
+            details["withheld"] = facts.data_withheld
+            return (
+                PARTIAL,
+                f"{names} {_plural(total, 'dataset')}, all public and ungated, but the card says part of "
+                f'its training data is not public ("{facts.data_withheld[:120]}"){licence_note}',
+                details,
+            )
         return OPEN, f"{names} {_plural(total, 'dataset')}, all public and ungated{licence_note}", details
     if unverified and not obtainable and not named_only and not lost:
         return UNKNOWN, f"{names} {_plural(total, 'dataset')} not checked yet", details
@@ -513,9 +530,51 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
                 ranked.append(
                     (2, PARTIAL, f"{repo.full_name} publishes a recipe for this model ({recipe})", repo)
                 )
+        elif derivative and repo.base_code:
+            # the code that made the base, not the code that made this derivative from it
+            ranked.append(
+                (
+                    0,
+                    CLOSED,
+                    f"repository {repo.full_name} holds its base's pretraining code and no fine-tuning code",
+                    repo,
+                )
+            )
+        elif repo.hub_files and (repo.classification == "training" or derivative):
+            # the model repository's own training script, under the model's licence (v2)
+            script = repo.hub_files[0]
+            if license_ok:
+                ranked.append(
+                    (
+                        3,
+                        OPEN,
+                        f"the model repository ships its training script {script} under {repo.license_spdx}",
+                        repo,
+                    )
+                )
+            else:
+                ranked.append(
+                    (
+                        2,
+                        PARTIAL,
+                        f"the model repository ships its training script {script}, licence not free",
+                        repo,
+                    )
+                )
         elif repo.classification == "training" or (derivative and repo.classification == "finetuning"):
             kind = "training" if repo.classification == "training" else "fine-tuning"
-            if license_ok:
+            if derivative and repo.missing_stages:
+                # v2: only part of the code that made it is out (a stage with no script)
+                stages = ", ".join(s.upper() for s in repo.missing_stages)
+                ranked.append(
+                    (
+                        2,
+                        PARTIAL,
+                        f"repository {repo.full_name} has {kind} code, none for the card's {stages} stage",
+                        repo,
+                    )
+                )
+            elif license_ok:
                 ranked.append(
                     (3, OPEN, f"repository {repo.full_name} has {kind} code under {repo.license_spdx}", repo)
                 )
@@ -565,10 +624,14 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
 
 
 def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
-    evidence = _ev(facts, "code_repositories") + tuple(r.evidence for r in facts.repos if r.evidence)[:10]
     origin = _origin(facts, "code_repositories")
     derivative = facts.relation is not None
     own, own_reason, repo = code_part(facts, derivative=derivative)
+    # the deciding repository's evidence first, so the cap never drops what the level rests on
+    cited = ([repo.evidence] if repo and repo.evidence else []) + [
+        r.evidence for r in facts.repos if r.evidence
+    ]
+    evidence = _ev(facts, "code_repositories") + tuple(dict.fromkeys(cited))[:10]
     details = {"deciding_repository": repo.full_name if repo else None}
     if not facts.listed and not facts.missing:
         return Judgment(

@@ -26,6 +26,7 @@ from tqdm import tqdm
 from catalog.models import AIModel, Evidence, LineageEdge
 from catalog.sources.github.docs import DOCS_VERSION as REPO_DOCS_VERSION
 from catalog.sources.github.taxonomy import RULES_VERSION as CODE_RULES_VERSION
+from catalog.sources.links import CARD_RULES_VERSION
 from lib import bulk
 from scoring import dimensions
 from scoring import facts as facts_builder
@@ -59,11 +60,12 @@ def methodology_current() -> MethodologyVersion:
 
 
 def rules_stamp(methodology: MethodologyVersion) -> dict[str, str]:
-    """The rules a score was made with: the methodology (rubric), the code-detection rules and
-    the rules that read linked repositories' README and data documents."""
+    """The rules a score was made with: the methodology (rubric), the code-detection rules, the
+    card-reading rules and the rules that read linked repositories' README and data documents."""
     return {
         "methodology": methodology.version,
         "code_detection": CODE_RULES_VERSION,
+        "card_reading": CARD_RULES_VERSION,
         "repository_docs": REPO_DOCS_VERSION,
     }
 

@@ -4,7 +4,8 @@ Every answer carries the ``x-ratelimit-*`` headers of its caller (``standin.rate
 an ``ETag``; a matching ``If-None-Match`` gets a bodiless 304 that, as on GitHub, uses up no
 quota when the request is authorised (an anonymous one counts).
 Renamed repositories answer 301 to ``/repositories/<id>``; an empty repository answers 409
-on its tree; a record may mark its tree as truncated.
+on its tree; a record may mark its tree as truncated. A record's ``tree`` is its default
+branch; ``branches`` may hold the trees of other branches (``/git/trees/<branch>``).
 
 Documentation files come from the record's ``docs`` object (path -> body; our own short
 summaries in the bundled snapshot). ``/repos/{o}/{r}/readme`` and
@@ -23,6 +24,7 @@ import hashlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from standin.server import StandinHandler, StandinHTTPServer
@@ -175,7 +177,7 @@ class GitHubRoutes:
         elif sub.startswith("/contents/"):
             self._document(handler, record, sub.removeprefix("/contents/"))
         else:
-            self._tree(handler, record)
+            self._tree(handler, record, unquote(sub.removeprefix("/git/trees/")))
 
     def _document(self, handler: StandinHandler, record: dict[str, Any], path: str | None) -> None:
         body = (record.get("docs") or {}).get(path) if path else None
@@ -231,7 +233,7 @@ class GitHubRoutes:
             return
         handler._send(200, data, {"ETag": etag, **rate}, content_type="application/vnd.github.raw+json")
 
-    def _tree(self, handler: StandinHandler, record: dict[str, Any]) -> None:
+    def _tree(self, handler: StandinHandler, record: dict[str, Any], ref: str = "") -> None:
         if record.get("empty"):
             self._answer(
                 handler,
@@ -239,6 +241,9 @@ class GitHubRoutes:
                 {"message": "Git Repository is empty.", "documentation_url": "https://docs.github.com/rest"},
             )
             return
+        branch = (record.get("branches") or {}).get(ref)
+        if branch is not None:  # a branch other than the default one
+            record = branch
         paths = record.get("tree", [])
         directories = sorted({"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)})
         entries = [{"path": d, "mode": "040000", "type": "tree"} for d in directories]

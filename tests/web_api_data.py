@@ -34,6 +34,7 @@ API_V1_PATHS = (
     "models/",
     "models/{owner}/{name}/",
     "models/{owner}/{name}/history/",
+    "as-of/{date}/",
     "changes/",
     "organizations/",
     "datasets/",

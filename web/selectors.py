@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, F, FloatField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 
 from catalog.models import AIModel, LineageEdge, ModelAlias, ModelCodeRepository, ModelDataset, ModelPaper
 from corrections.models import Correction
@@ -99,13 +102,57 @@ class JudgmentsAsOf:
         return self.change.new if self.change else {}
 
 
-def judgments_as_of(model: AIModel, methodology, day: dt.date) -> JudgmentsAsOf:
+def judgments_as_of(model: AIModel, day: dt.date) -> JudgmentsAsOf:
     """A model's levels and total as they stood at the end of ``day`` (UTC), from its score
-    history: the last change recorded before the next day began."""
+    history: the last change recorded before the next day began, under whichever methodology
+    was current then (the same rule as the whole board's ``states_as_of``)."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     change = (
-        ScoreChange.objects.filter(model=model, methodology=methodology, changed_at__lt=end)
+        ScoreChange.objects.select_related("methodology")
+        .filter(model=model, changed_at__lt=end)
         .order_by("-changed_at", "-id")
         .first()
     )
     return JudgmentsAsOf(day, change)
+
+
+# --- the whole index as of a date ---------------------------------------------------------------------
+def end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+
+def states_as_of(day: dt.date, q: str = "") -> QuerySet[ScoreChange]:
+    """Each model's last recorded change before the end of ``day`` (UTC): the judgments and total
+    the index showed for it then, under whichever methodology was current then. Models first
+    scored later are absent. Annotated ``total_then`` and ``repo_id`` for ordering and keysets."""
+    end = end_of_day(day)
+    latest = (
+        ScoreChange.objects.filter(model=OuterRef("pk"), changed_at__lt=end)
+        .order_by("-changed_at", "-id")
+        .values("id")[:1]
+    )
+    models = AIModel.objects.all()
+    if q:
+        models = models.filter(repo_id__icontains=q)
+    in_force = models.annotate(change_id=Subquery(latest)).filter(change_id__isnull=False)
+    return (
+        ScoreChange.objects.filter(id__in=in_force.values("change_id"))
+        .annotate(
+            total_then=Coalesce(Cast(KeyTextTransform("total", "new"), FloatField()), Value(0.0)),
+            repo_id=F("model__repo_id"),
+        )
+        .select_related("methodology")
+    )
+
+
+STATES_ORDERING = ["-total_then", "repo_id", "id"]
+
+
+def ranks_as_of(states: Any) -> dict[float, int]:  # a states_as_of queryset (annotated)
+    """Competition ranks by total ("1, 1, 3"): one grouped count, whatever the page."""
+    counts = states.order_by().values("total_then").annotate(n=Count("id")).order_by("-total_then")
+    ranks, seen = {}, 0
+    for row in counts:
+        ranks[row["total_then"]] = seen + 1
+        seen += row["n"]
+    return ranks

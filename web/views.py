@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -99,6 +100,8 @@ def _pick_lists():
 
 @require_safe
 def leaderboard(request):
+    if "as_of" in request.GET:
+        return leaderboard_as_of(request)
     page = selectors.leaderboard_page(
         params=request.GET, page=_page_number(request), page_size=settings.LEADERBOARD_PAGE_SIZE
     )
@@ -147,6 +150,33 @@ def parse_as_of(raw: str | None) -> tuple[dt.date | None, str]:
     return day, ""
 
 
+def leaderboard_as_of(request):
+    """The whole index as it stood at the end of a day (UTC), from the score history, so a
+    figure published then can be reproduced: rank, the four levels and the total of every model
+    scored by then. Only the name search applies; the current view's filters describe today."""
+    day, notice = parse_as_of(request.GET.get("as_of"))
+    day = day or timezone.now().date()
+    q = (request.GET.get("q") or "").strip()[:100]
+    states = page_selectors.states_as_of(day, q)
+    paginator = Paginator(states.order_by(*page_selectors.STATES_ORDERING), settings.LEADERBOARD_PAGE_SIZE)
+    page = paginator.get_page(_page_number(request))
+    ranks = page_selectors.ranks_as_of(states)
+    ignored = sorted(set(request.GET) - {"as_of", "q", "page"})
+    context = {
+        "day": day,
+        "q": q,
+        "page": page,
+        "rows": [(ranks.get(state.total_then), state) for state in page.object_list],
+        "notice": notice,
+        "ignored": ignored,
+        "dimensions": dimensions.ALL,
+        "methodology": selectors.current_methodology(),
+        "today": timezone.now().date(),
+        "as_of_earliest": AS_OF_EARLIEST,
+    }
+    return render(request, "leaderboard_as_of.html", context)
+
+
 def judgments_description(levels: dict[str, str], total: float | None, version: str) -> str:
     """One line for link previews: the four marks and the total."""
     marks = " · ".join(f"{d.label}: {levels.get(d.key, 'unknown')}" for d in dimensions.ALL)
@@ -170,7 +200,7 @@ def model_detail(request, repo_id: str):
     history_points = [(c.changed_at, c.new.get("total", 0)) for c in reversed(page.history)]
     methodology = selectors.current_methodology()
     as_of, as_of_notice = parse_as_of(request.GET.get("as_of"))
-    as_of_state = page_selectors.judgments_as_of(page.model, methodology, as_of) if as_of else None
+    as_of_state = page_selectors.judgments_as_of(page.model, as_of) if as_of else None
     cited_on = as_of or timezone.now().date()
     path = model_path(page.model.repo_id)
     levels = {d.key: getattr(page.score, d.column) for d in dimensions.ALL} if page.score else {}

@@ -7,6 +7,7 @@ Tasks and the ``crawl`` command call these; they talk to the Hub only through
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from catalog.models import (
     AIModel,
     CrawlRun,
     Dataset,
+    Evidence,
     LineageEdge,
     ModelDataset,
     ModelPaper,
@@ -30,7 +32,7 @@ from catalog.models import (
     Paper,
 )
 from catalog.sources.huggingface import client as hub
-from catalog.sources.links import ExtractedLinks, extract_links, strip_front_matter
+from catalog.sources.links import CARD_RULES_VERSION, ExtractedLinks, extract_links, strip_front_matter
 from lib import bulk
 
 log = logging.getLogger(__name__)
@@ -477,7 +479,13 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
         result = model_crawl(model=target, force=force, run=run)
         result.status = choices.CrawlOutcome.RENAMED
         return result
-    if not force and model.detail_crawled_at and record.sha and record.sha == model.detail_sha:
+    if (
+        not force
+        and model.detail_crawled_at
+        and record.sha
+        and record.sha == model.detail_sha
+        and card_read_with_current_rules(model)
+    ):
         return ModelCrawlResult(choices.CrawlOutcome.UNCHANGED)
 
     readme = None
@@ -511,7 +519,9 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
                 f"card links over the cap of {settings.CRAWL_MAX_LINKS_PER_CARD}: {links.dropped} ignored"
             )
         notes += collections_expand(client, links)
+        links.dataset_names = [n for n in links.dataset_names if not named_after_model(n, model.repo_id)]
         notes += dataset_names_resolve(client, model.repo_id, links)
+        notes += base_names_resolve(client, model.repo_id, links)
         readme_problem = "; ".join(notes)
     if readme_problem:
         crawl_failure_record(
@@ -534,6 +544,25 @@ def model_crawl(*, model: AIModel, force: bool = False, run: CrawlRun | None = N
     return ModelCrawlResult(
         choices.CrawlOutcome.CRAWLED, readme_problem, outcome.dataset_ids, outcome.repository_ids
     )
+
+
+def card_read_with_current_rules(model: AIModel) -> bool:
+    """Was this model's card last read with today's card-reading rules? A card never read (gated,
+    unreadable) has nothing to re-read; one read with older rules is read again even when its
+    commit did not change, as code trees are re-classified when the code rules change."""
+    value = (
+        Evidence.objects.filter(
+            subject_type=choices.SubjectType.MODEL,
+            subject_id=model.pk,
+            fact=choices.Fact.DOCUMENTATION,
+            origin=choices.EvidenceOrigin.CRAWLED,
+        )
+        .values_list("value", flat=True)
+        .first()
+    )
+    if not value or not value.get("model_card"):
+        return True
+    return value.get("card_rules") == CARD_RULES_VERSION
 
 
 # why a linked collection could not be read, by the client's error code
@@ -605,6 +634,14 @@ def dataset_name_spellings(name: str) -> set[str]:
     return {s for s in spellings if s}
 
 
+def named_after_model(name: str, repo_id: str) -> bool:
+    """'trained on the Phi-3 datasets' (Phi-3-mini-4k-instruct): data called by the model's own
+    name describes its undisclosed data; it names no corpus anyone could look up."""
+    first = _squash(re.split(r"\s+", name.strip())[0])
+    own = _squash(repo_id.rsplit("/", 1)[-1])
+    return len(first) >= 3 and any(c.isdigit() for c in first) and own.startswith(first)
+
+
 def dataset_names_resolve(client: hub.HubClient, repo_id: str, links: ExtractedLinks) -> list[str]:
     """Corpora a card names in plain text become Hub datasets when exactly one dataset of the
     model's own organisation is called that (methodology v2: "resolved to a Hub dataset when the
@@ -633,6 +670,107 @@ def dataset_names_resolve(client: hub.HubClient, repo_id: str, links: ExtractedL
         else:
             kept.append(name)
     links.dataset_names = kept + links.dataset_names[settings.CRAWL_MAX_NAMED_DATASETS_RESOLVED :]
+    return notes
+
+
+SIZE_TOKEN_RE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?[bmk])(?![a-z0-9])", re.IGNORECASE)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def base_name_spellings(name: str) -> set[str]:
+    """How a model named in prose may be spelled as a Hub repository name ("Llama 2" -> llama-2)."""
+    plain = name.strip().lower()
+    return {s for s in (plain, plain.replace(" ", "-"), plain.replace(" ", "_"), plain.replace(" ", "")) if s}
+
+
+def _pick_base_names(repo_id: str, candidates: list[tuple[str, str]]) -> list[str]:
+    """Of the models a family's shared card names ("BLOOMZ and mT0 are BLOOM and mT5 checkpoints"),
+    the one this model descends from: paired with the subject its own name starts with, else the
+    one its own name starts with, else the only one named. Several and no way to tell: none."""
+    own = _squash(repo_id.rsplit("/", 1)[-1])
+    paired = sorted(
+        (
+            (len(_squash(subject)), name)
+            for name, subject in candidates
+            if subject and own.startswith(_squash(subject))
+        ),
+        reverse=True,
+    )
+    if paired:
+        return [paired[0][1]]
+    prefixed = [name for name, _ in candidates if own.startswith(_squash(name))]
+    if prefixed:
+        return prefixed[:1]
+    return [candidates[0][0]] if len(candidates) == 1 else []
+
+
+def _resolve_base_name(client: hub.HubClient, repo_id: str, name: str) -> tuple[str | None, int]:
+    """(the Hub id, how many repositories the name could mean) for a model named in prose, looked
+    up among the models of this model's own organisation (methodology v2, clarification 1: one
+    repository of the named organisation or family matches, else the base is unknown, never a
+    guess). Exact names count, ignoring case and spaces vs hyphens; a family name without a size
+    ("OPT checkpoints") is completed with the size this model's own name carries (opt-iml-max-30b
+    -> opt-30b), when exactly one repository is so named."""
+    owner, own_name = repo_id.split("/", 1)
+    first = re.split(r"[\s_-]+", name.strip())[0]
+    ids = [
+        i
+        for i in client.model_ids(author=owner, search=first, limit=100)
+        if i.lower() != repo_id.lower() and "/" in i
+    ]
+    names = {i: i.split("/", 1)[1].lower() for i in ids}
+    spellings = base_name_spellings(name)
+    exact = [i for i, n in names.items() if n in spellings]
+    if len(exact) == 1:
+        return exact[0], 1
+    if not exact and not SIZE_TOKEN_RE.search(name):
+        sizes = {m.group(1).lower() for m in SIZE_TOKEN_RE.finditer(own_name)}
+        if len(sizes) == 1:
+            size = sizes.pop()
+            sized = {f"{s}{sep}{size}" for s in spellings for sep in ("-", "_", "")}
+            exact = [i for i, n in names.items() if n in sized]
+            if len(exact) == 1:
+                return exact[0], 1
+    family = [i for i, n in names.items() if _squash(n).startswith(_squash(name))]
+    return None, max(len(exact), len(family))
+
+
+def base_names_resolve(client: hub.HubClient, repo_id: str, links: ExtractedLinks) -> list[str]:
+    """Bases a card names in prose by a name, not a Hub id, become Hub ids through the Hub's
+    listing of the model's own organisation (one ``GET /api/models?author=&search=`` per name,
+    at most ``CRAWL_MAX_BASE_NAMES_RESOLVED`` per card). A name stated as the base ("Finetuned
+    from model: X") that no single repository matches stays shown as the unknown base; a name
+    read before "checkpoints fine-tuned on" is lineage only when the Hub knows it as a model:
+    several matches make the base unknown with the name shown, none is no lineage."""
+    if links.base_models or "/" not in repo_id:
+        return []
+    notes: list[str] = []
+    budget = budget_cap = settings.CRAWL_MAX_BASE_NAMES_RESOLVED
+    stated = links.base_names[:1]
+    guessed = [] if stated else _pick_base_names(repo_id, links.base_name_candidates)
+    for name, from_text_form in [(n, False) for n in stated] + [(n, True) for n in guessed]:
+        if budget <= 0:
+            notes.append(f"base name '{name}' not looked up (over the cap of {budget_cap})")
+            continue
+        budget -= 1
+        try:
+            resolved, matches = _resolve_base_name(client, repo_id, name)
+        except hub.HubError as exc:
+            if exc.transient:
+                raise
+            notes.append(f"base name '{name}' not looked up ({exc.code})")
+            if from_text_form:
+                links.base_names = [name]
+            continue
+        if resolved:
+            links.base_models = [resolved]
+            links.base_names = []
+            return notes
+        if from_text_form and matches:
+            links.base_names = [name]  # a model, but which one cannot be told: unknown, shown
     return notes
 
 

@@ -39,8 +39,15 @@ from catalog.models import (
     Organization,
     Paper,
 )
+from catalog.sources.github.taxonomy import CODE_SUFFIXES
 from catalog.sources.huggingface.client import BaseModelRef, DatasetRecord, ListPage, ModelRecord, Readme
-from catalog.sources.links import CORPUS_ALIASES, ExtractedLinks, normalize_arxiv_id, strip_front_matter
+from catalog.sources.links import (
+    CARD_RULES_VERSION,
+    CORPUS_ALIASES,
+    ExtractedLinks,
+    normalize_arxiv_id,
+    strip_front_matter,
+)
 from lib import bulk
 from lib.card_html import render_card
 
@@ -173,6 +180,11 @@ def public_url(*parts: str) -> str:
 
 def card_url(repo_id: str, sha: str) -> str:
     return public_url(repo_id, "blob", sha, "README.md") if sha else public_url(repo_id)
+
+
+def own_code_files(siblings: list[str] | None) -> list[str]:
+    """The code files among a model repository's files (their names only, at most 50)."""
+    return [name for name in siblings or [] if name.lower().endswith(CODE_SUFFIXES)][:50]
 
 
 def tree_url(repo_id: str, sha: str) -> str:
@@ -726,7 +738,7 @@ def model_detail_ingest(
                 else "finetune"
             )
             record.base_models = [
-                BaseModelRef(repo_id, relation, "readme")
+                BaseModelRef(_catalog_spelling(repo_id), relation, "readme")
                 for repo_id in links.base_models
                 if repo_id.lower() != model.repo_id.lower()
             ][:1]
@@ -820,6 +832,14 @@ def model_detail_ingest(
                     "papers": [a for a, _ in arxiv],
                     "license_statements": links.license_statements if links else [],
                     "base_names_unresolved": unresolved_bases,
+                    # v2: the model repository's own scripts (train_script.py), by name, read
+                    # as code evidence with the Hub file as their source
+                    "code_files": own_code_files(record.siblings),
+                    "repo_subfolders": links.github_subfolders if links else {},
+                    "training_stages": links.training_stages if links else [],
+                    # v2: the card says part of its training data is not public (partial at best)
+                    "data_withheld": links.data_withheld if links else [],
+                    "card_rules": CARD_RULES_VERSION if links is not None else None,
                 },
                 readme_url,
                 sha,
@@ -828,6 +848,18 @@ def model_detail_ingest(
         )
         evidence_upsert(rows)
     return DetailOutcome(changed=True, dataset_ids=dataset_ids, repository_ids=repo_ids)
+
+
+def _catalog_spelling(repo_id: str) -> str:
+    """A base the card's text spells in another case ("llm360/amber") is the catalogued model
+    (v2: ids matched case-insensitively); one never seen keeps the card's spelling, and the Hub's
+    answer for it (a redirect to the canonical id) settles it when the placeholder is crawled."""
+    known = list(
+        AIModel.objects.filter(source=HF, repo_id__iexact=repo_id)
+        .order_by("is_placeholder", "id")
+        .values_list("repo_id", flat=True)[:1]
+    )
+    return known[0] if known else repo_id
 
 
 def _squash(text: str) -> str:

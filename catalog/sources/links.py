@@ -11,6 +11,13 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
+# The card-reading rules (training context, named corpora, lineage from prose). Stored with what a
+# card gave (the documentation evidence) and in every score's rules stamp: a change re-reads the
+# cards whose commit did not change (catalog.ingest.crawl.model_crawl). 2: bases named before
+# "checkpoints fine-tuned on" and model ids after "trained on", corpora named beyond the fixed
+# list, statements that part of the training data is not public.
+CARD_RULES_VERSION = "2"
+
 URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'`\\{}|^\[\]]+""", re.IGNORECASE)
 SSH_GITHUB_RE = re.compile(r"git@github\.com:([A-Za-z0-9-]{1,39})/([A-Za-z0-9._-]{1,100})", re.IGNORECASE)
 ARXIV_TEXT_RE = re.compile(r"\barxiv[:\s]\s*(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
@@ -153,6 +160,15 @@ COMMUNITY_LABEL_RE = re.compile(
 DATA_CONTEXT_RE = re.compile(
     r"\b(?:training|pre-?training)\s+(?:data|dataset|corpus|corpora)\b", re.IGNORECASE
 )
+# a repository file that is a model card (Stable_Diffusion_v1_Model_Card.md, MODEL_CARD.md) is
+# read as a reference to another card, not as the model's code
+MODEL_CARD_FILE_RE = re.compile(r"/blob/.*model[_-]?card[^/]*\.md$", re.IGNORECASE)
+# a BibTeX entry (@misc{...}) in the card: the links in it are references
+BIBTEX_ENTRY_RE = re.compile(
+    r"@(?:misc|article|inproceedings|incollection|techreport|software|online|book|unpublished)\s*\{"
+    r".*?\n\s*\}",
+    re.IGNORECASE | re.DOTALL,
+)
 COMMUNITY_PATH_RE = re.compile(r"^/[^/]+/[^/]+/(?:issues|discussions|pulls|wiki)(?:/|$)", re.IGNORECASE)
 # names a corpus goes by in Hub ids, so a text mention and its linked dataset count once
 CORPUS_ALIASES = {
@@ -188,7 +204,7 @@ NAMED_CORPORA = {
     r"dolma": "Dolma",
     r"fineweb(?:-edu)?": "FineWeb",
     r"dclm(?:-baseline)?": "DCLM",
-    r"(?<![\w-])c4(?![\w-])": "C4",
+    r"(?<![\w-])c4(?![\w-])|colossal clean crawled corpus": "C4",
     r"mc4": "mC4",
     r"roots corpus|bigscience roots": "ROOTS",
     r"the stack(?: v2)?": "The Stack",
@@ -237,6 +253,9 @@ def is_training_context(heading: str, line: str) -> bool:
 @dataclass
 class ExtractedLinks:
     github_repos: list[str] = field(default_factory=list)  # "owner/name", lower-cased
+    # repositories the card links only through sub-folders (github.com/o/r/tree/<ref>/<path>):
+    # "owner/name" -> ["<ref>/<path>", ...]; the card is about those folders only (v2)
+    github_subfolders: dict[str, list[str]] = field(default_factory=dict)
     arxiv_ids: list[str] = field(default_factory=list)
     hub_datasets: list[str] = field(default_factory=list)  # linked in a training context
     hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
@@ -250,6 +269,16 @@ class ExtractedLinks:
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
     evaluation_section: bool = False  # the card has an evaluation / results / benchmark section
     base_names: list[str] = field(default_factory=list)  # bases stated by a name, not a Hub id
+    # training stages (sft, dpo, ppo ...) named in the sentence that says how this model was
+    # made from its base ("fine-tuned from X ..., then aligned with TRL's DPOTrainer")
+    training_stages: list[str] = field(default_factory=list)
+    # "BLOOM and mT5 checkpoints finetuned on xP3": (name, the subject it is paired with, or "").
+    # Lineage only when the Hub's listing resolves the name (one that matches no repository is
+    # not taken for a model); see catalog.ingest.crawl.base_names_resolve
+    base_name_candidates: list[tuple[str, str]] = field(default_factory=list)
+    # sentences of the card's training-data text saying part of the data is not public (v2: the
+    # data is then partial at best, whatever public dataset the metadata names)
+    data_withheld: list[str] = field(default_factory=list)
     hub_models: list[str] = field(default_factory=list)
     dataset_urls: list[str] = field(default_factory=list)  # other dataset hosts, never fetched
     other_urls: list[str] = field(default_factory=list)  # kept as text, never fetched
@@ -313,6 +342,18 @@ def normalize_github_repo(url: str) -> str | None:
     return f"{owner.lower()}/{name.lower()}"
 
 
+def _tree_subfolder(url: str) -> str:
+    """'https://github.com/o/r/tree/master/e5' -> 'master/e5' ('' unless a folder below a ref).
+
+    A branch name may hold slashes (tree/Muennighoff/MoE), so the ref and the folder are told
+    apart later, against the repository's default branch."""
+    parts = urlsplit(clean_url(url))
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if len(segments) < 5 or segments[2] != "tree":
+        return ""
+    return "/".join(segments[3:]).strip("/")
+
+
 def normalize_arxiv_id(value: str) -> str | None:
     value = value.strip()
     match = ARXIV_ID_RE.match(value)
@@ -366,16 +407,24 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     seen: set[str] = set()
     sections = list(_sections(text))  # the card read once; every reader below walks it
     context = _link_context(sections)
-    found.base_models = _stated_bases(sections)
+    model_links = _model_link_ids(text)
+    found.base_models = _stated_bases(sections, model_links)
     found.base_names = [] if found.base_models else _stated_base_names(sections)
+    found.base_name_candidates = (
+        [] if found.base_models or found.base_names else _base_name_candidates(sections)
+    )
     found.dataset_names = _named_corpora(sections)
+    found.data_withheld = _data_withheld(sections)
     found.license_statements = _license_statements(sections)
+    found.training_stages = _training_stages(sections)
     found.evaluation_section = any(
         re.search(r"\b(?:eval\w*|benchmark\w*|results?)\b", (m.group(2) or m.group(3) or ""), re.IGNORECASE)
         for m in (HEADING_RE.match(line) for line in text.splitlines())
         if m
     )
     candidates = [m.group(0) for m in URL_RE.finditer(text)]
+    whole: set[str] = set()
+    cited = {m.group(0) for entry in BIBTEX_ENTRY_RE.finditer(text) for m in URL_RE.finditer(entry.group(0))}
     candidates += [m.group(0) for m in SSH_GITHUB_RE.finditer(text)]
     for raw in candidates:
         url = clean_url(raw)
@@ -387,12 +436,22 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
                 or NOT_CODE_SENTENCE_RE.search(sentence)
                 or COMMUNITY_LABEL_RE.search(_label_of(sentence, raw))
                 or COMMUNITY_PATH_RE.match(urlsplit(url).path)
+                or MODEL_CARD_FILE_RE.search(urlsplit(url).path)
+                or raw in cited
             ):
                 # a repository cited in the references, biases or licence notes is not the
                 # model's source (v2: repositories linked in a source / code / training context)
                 _add(found, found.other_urls, seen, url, max_links)
             else:
                 _add(found, found.github_repos, seen, repo, max_links)
+                subfolder = _tree_subfolder(url)
+                if subfolder and repo not in whole:
+                    found.github_subfolders.setdefault(repo, [])
+                    if subfolder not in found.github_subfolders[repo]:
+                        found.github_subfolders[repo].append(subfolder)
+                elif not subfolder:
+                    whole.add(repo)  # linked at its root or through a file: the whole repository
+                    found.github_subfolders.pop(repo, None)
                 lead = sentence[: max(sentence.find(raw), 0)][-100:]  # what introduces this link
                 if (
                     DATA_CONTEXT_RE.search(lead)
@@ -497,6 +556,39 @@ def _link_context(sections: list[tuple[str, str]]) -> dict[str, tuple[str, str]]
     return context
 
 
+# the sentence that states how this model was made from its base, and the stages it names
+MADE_FROM_RE = re.compile(
+    r"\b(?:fine-?tuned|finetuned|trained|aligned) (?:from|on top of|starting from)\b(?! scratch)",
+    re.IGNORECASE,
+)
+STAGE_RES = (
+    ("sft", re.compile(r"\bsft\b|\bsupervised fine-?tuning\b", re.IGNORECASE)),
+    ("dpo", re.compile(r"\bdpo(?:trainer)?\b|direct preference optimi[sz]ation", re.IGNORECASE)),
+    ("ppo", re.compile(r"\bppo(?:trainer)?\b|\brlhf\b", re.IGNORECASE)),
+    ("orpo", re.compile(r"\borpo\b", re.IGNORECASE)),
+    ("kto", re.compile(r"\bkto\b", re.IGNORECASE)),
+    ("grpo", re.compile(r"\bgrpo\b", re.IGNORECASE)),
+)
+NOT_STAGE_TEXT_RE = re.compile(r"\]\([^)]*\)|https?://\S+|[\w.-]+/[\w.-]+")  # link targets, ids
+
+
+def _training_stages(sections: list[tuple[str, str]]) -> list[str]:
+    """Stages named where the card says how this model was made from its base (v2: a derivative
+    whose card names a stage no published script covers has only part of its code out). Hub
+    ids and link targets are left out first: "-DPO" in a base's id is not a stage of this one."""
+    stages: list[str] = []
+    for heading, line in sections:
+        if not MADE_FROM_RE.search(line) or not is_training_context(heading, line):
+            continue
+        if EVALUATION_HEADING_RE.search(heading) or NOT_CODE_SENTENCE_RE.search(line):
+            continue  # a comparison with other models, or their results
+        text = NOT_STAGE_TEXT_RE.sub(" ", line)
+        if re.search(r"\bnot\b|\bwithout\b|\bno\b", text, re.IGNORECASE):
+            continue  # "has not been fine-tuned through RLHF": a stage it did not go through
+        stages += [name for name, pattern in STAGE_RES if pattern.search(text) and name not in stages]
+    return stages
+
+
 def _license_statements(sections: list[tuple[str, str]]) -> list[str]:
     """Sentences of the card that state a licence (v2: read when the metadata names none)."""
     found: list[str] = []
@@ -510,21 +602,284 @@ def _license_statements(sections: list[tuple[str, str]]) -> list[str]:
     return found
 
 
+# A section about the training data itself ("Training data", "## Data", "Training datasets"),
+# not "Data visualization" or "Data processing code": its links name its corpora
+TRAINING_DATA_HEADING_RE = re.compile(
+    r"^\W*(?:(?:pre-?|post-?)?train(?:ing)?|fine-?tuning|instruction|pre-?training)?\s*"
+    r"(?:data(?:sets?)?|corpus|corpora)(?:\s+(?:sources?|mixture|composition|sets?))?\W*$",
+    re.IGNORECASE,
+)
+# hosts whose pages are papers, code, docs or people, never a corpus
+NOT_CORPUS_HOSTS = (
+    "huggingface.co",
+    "hf.co",
+    "github.com",
+    "arxiv.org",
+    "doi.org",
+    "aclanthology.org",
+    "openreview.net",
+    "semanticscholar.org",
+    "twitter.com",
+    "x.com",
+    "discord.gg",
+    "colab.research.google.com",
+    "wikipedia.org",
+)
+GENERIC_LABEL_RE = re.compile(
+    r"^(?:here|link|this|these|website|page|source|details|more|read more|download)$"
+    r"|\b(?:paper|report|blog|post|article|docs?|documentation|model card|datasheet|announcement|license)\b",
+    re.IGNORECASE,
+)
+# a proper name (capitalised words, mid-sentence) followed by what a corpus is called:
+# "the Meta Music Initiative Sound Collection", "the Shutterstock music collection", "OPT-IML Bench"
+CORPUS_WORDS = r"(?:[Dd]atasets?|[Cc]orpus|[Cc]orpora|[Cc]ollection|[Aa]rchive|Bench|[Dd]ump)"
+PROPER_CORPUS_RE = re.compile(
+    r"(?<=[\s(])((?:[A-Z][\w.+&-]*\s+){0,4}[A-Z][\w.+&-]*)\s+((?:[a-z]+\s+)?)(" + CORPUS_WORDS + r")\b"
+)
+# "benchmarks such as Super-NaturalInstructions, FLAN, PromptSource": names that look like names
+# (inner capitals, digits, hyphens or all capitals), listed after "such as / including / e.g."
+SUCH_AS_RE = re.compile(
+    r"\b(?:such as|including|e\.g\.,?|namely)\s+((?:[^.;()]|\.(?=\w)){3,200})", re.IGNORECASE
+)
+# what opens a capitalised phrase without making it a name: "English corpus", "These datasets"
+GENERIC_FIRST_WORDS = {
+    "the",
+    "this",
+    "these",
+    "those",
+    "our",
+    "a",
+    "an",
+    "its",
+    "their",
+    "all",
+    "some",
+    "other",
+    "no",
+    "english",
+    "multilingual",
+    "chinese",
+    "french",
+    "german",
+    "spanish",
+    "japanese",
+    "code",
+    "training",
+    "pre-training",
+    "pretraining",
+    "fine-tuning",
+    "finetuning",
+    "evaluation",
+    "public",
+    "synthetic",
+    "web",
+    "internal",
+    "proprietary",
+    "custom",
+    "curated",
+    "licensed",
+    "open",
+    "new",
+    "additional",
+    "instruction",
+    "several",
+    "various",
+    "many",
+    "such",
+}
+NAME_LIKE_RE = re.compile(r"^(?:[A-Za-z0-9]*[a-z][A-Z][\w-]*|[A-Z][\w]*[-\d][\w.-]*|[A-Z]{3,}[\w-]*)$")
+# "audio from Freesound and the Free Music Archive": sources of the data, named
+FROM_SOURCES_RE = re.compile(
+    r"\b(?:data|audio|music|sounds?|images?|photos|videos?|texts?|recordings|speech|pairs|documents"
+    r"|conversations|dialogues)\s+from\s+((?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}"
+    r"(?:\s*(?:,|and)\s*(?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})*)"
+)
+NOT_A_SOURCE = {
+    "the",
+    "internet",
+    "web",
+    "the web",
+    "the internet",
+    "github",
+    "hugging face",
+    "huggingface",
+    "english",
+    "common",
+    "public",
+}
+NOT_CORPUS_NAMES = {
+    "hugging face",
+    "huggingface",
+    "hub",
+    "the hub",
+    "github",
+    "this",
+    "our",
+    "the",
+    "training",
+}
+
+
+def _clean_corpus_name(name: str) -> str:
+    name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.IGNORECASE).strip(" ,;:.*`_")
+    return name
+
+
+def _corpus_name_ok(name: str) -> bool:
+    lowered = name.lower()
+    return (
+        2 <= len(name) <= 80
+        and lowered not in NOT_CORPUS_NAMES
+        and not re.search(r"-(?:style|like|based|type)\b", lowered)  # a description, not a name
+        and not lowered.startswith(("this ", "our ", "their ", "its "))
+    )
+
+
+def _named_in_text(heading: str, line: str) -> list[str]:
+    """Corpora a training-data line names beyond the fixed list (methodology v2: a named corpus
+    hosted outside the Hub counts as named): proper names followed by a corpus word, name-like
+    items after 'such as', and the named sources in 'audio from X and Y'. A Hub or GitHub link is
+    recorded by its link, so its label is not read as a name; a capital opening the sentence,
+    a language or a generic word ("English corpus", "Fine-tuning datasets") names nothing."""
+    found: list[str] = []
+    plain = " " + line
+    for label, url in re.findall(r"(\[[^\]]{0,120}\]\(\s*<?(" + URL_RE.pattern + r")>?\s*\))", line):
+        host = (urlsplit(clean_url(url)).hostname or "").lower().removeprefix("www.")
+        if any(host == h or host.endswith("." + h) for h in NOT_CORPUS_HOSTS):
+            plain = plain.replace(label, " ")  # a Hub or GitHub link is recorded by its link
+    plain = re.sub(r"\]\(\s*<?" + URL_RE.pattern + r">?\s*\)", "]", plain)
+    plain = URL_RE.sub(" ", plain).replace("[", "").replace("]", "")
+    for match in PROPER_CORPUS_RE.finditer(plain):
+        words, modifier, kind = match.groups()
+        name = f"{words} {modifier}{kind}" if (modifier or kind[0].islower()) else f"{words} {kind}"
+        if words.split()[0].lower() in GENERIC_FIRST_WORDS or words.lower() in NOT_CORPUS_NAMES:
+            continue
+        if not plain[: match.start(1)].strip() and not NAME_LIKE_RE.match(words.split()[0]):
+            continue  # a capital opening the sentence ("No dataset is released") names nothing
+        name = _clean_corpus_name(name)
+        if _corpus_name_ok(name):
+            found.append(name)
+    for match in SUCH_AS_RE.finditer(plain):
+        for item in re.split(r"\s*(?:,|\band\b|\bor\b|/)\s*", match.group(1)):
+            item = _clean_corpus_name(item)
+            if NAME_LIKE_RE.match(item) and "/" not in item and _corpus_name_ok(item):
+                found.append(item)
+    for match in FROM_SOURCES_RE.finditer(plain):
+        for item in re.split(r"\s*(?:,|\band\b)\s*", match.group(1)):
+            item = _clean_corpus_name(item)
+            if item and item.lower() not in NOT_A_SOURCE and _corpus_name_ok(item):
+                found.append(item)
+    return found
+
+
+def _evaluation_line(heading: str, line: str) -> bool:
+    """Does this line speak of evaluation? Inside a training-data section, 'benchmarks' are where
+    training tasks came from ("tasks assembled from benchmarks such as FLAN"): only a line that
+    says evaluated / tested / scored is about evaluation there."""
+    if TRAINING_DATA_HEADING_RE.match(heading):
+        return bool(re.search(r"\bevaluat\w*|\btested on\b|\bscores? on\b", line, re.IGNORECASE))
+    return bool(EVALUATION_SENTENCE_RE.search(line))
+
+
 def _named_corpora(sections: list[tuple[str, str]]) -> list[str]:
     names: list[str] = []
     for heading, line in sections:
-        if not is_training_context(heading, line):
+        if not is_training_context(heading, line) or _evaluation_line(heading, line):
             continue
         plain = URL_RE.sub(" ", line)  # a linked dataset is recorded by its link
         for pattern, name in _NAMED_CORPORA_RE:
             if name not in names and pattern.search(plain):
                 names.append(name)
+        for name in _named_in_text(heading, line):
+            # "RefinedWeb-English" after "RefinedWeb": one corpus, already named
+            if any(pattern.fullmatch(name) for pattern, _ in _NAMED_CORPORA_RE):
+                continue
+            # "Meta Music Initiative Sound" beside "... Sound Collection", "Pile" beside "The Pile",
+            # "Colossal Clean Crawled Corpus (C4)" beside "C4": one corpus
+            squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+            if any(
+                k.startswith(squashed) or squashed.startswith(k) or (len(k) >= 2 and k in squashed)
+                for k in (re.sub(r"[^a-z0-9]", "", n.lower()).removeprefix("the") for n in names)
+                if k
+            ):
+                continue
+            names.append(name)
     return names[:20]
 
 
-def _stated_bases(sections: list[tuple[str, str]]) -> list[str]:
+# "Only the RefinedWeb extract is public", "(not released)", "an internal dataset": the card says
+# part of its training data is not public
+WITHHELD_RE = re.compile(
+    r"\bnot\s+(?:been\s+)?(?:publicly\s+)?(?:released|public|disclosed|shared|made public|open-?sourced)\b"
+    r"|\bnot\s+(?:publicly\s+)?available\b"
+    r"|\bno\s+(?:training\s+)?(?:data(?:sets?)?|corpus|corpora)\s+"
+    r"(?:is|are|was|were|has been|have been)\s+released\b"
+    r"|\bonly\s+(?:the\s+|a\s+|an\s+)?[^.;]{1,60}?\s+(?:is|are|was|were|has been|have been)\s+(?:made\s+)?"
+    r"(?:public|publicly\s+(?:released|available)|released|open)\b"
+    r"|\b(?:internal|proprietary|in-house|private)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:data|datasets?|corpus|corpora|collections?|music|audio|images)\b",
+    re.IGNORECASE,
+)
+DATA_WORD_RE = re.compile(r"\b(?:data|datasets?|corpus|corpora|collections?|extract|tokens)\b", re.IGNORECASE)
+
+
+def _data_withheld(sections: list[tuple[str, str]]) -> list[str]:
+    """Sentences of the training-data text saying part of the data is not public."""
+    found: list[str] = []
+    for heading, line in sections:
+        if not is_training_context(heading, line) or _evaluation_line(heading, line):
+            continue
+        if not (TRAINING_DATA_HEADING_RE.match(heading) or DATA_WORD_RE.search(line)):
+            continue  # "the code is not released" in a training-procedure section is not data
+        if WITHHELD_RE.search(line):
+            clean = line.strip()[:300]
+            if clean not in found:
+                found.append(clean)
+    return found[:3]
+
+
+def _model_link_ids(text: str) -> set[str]:
+    """Lower-cased Hub ids the card links as models (huggingface.co/<org>/<name>, not /datasets/)."""
+    ids: set[str] = set()
+    for raw in URL_RE.finditer(text):
+        parts = urlsplit(clean_url(raw.group(0)))
+        if (parts.hostname or "").lower().removeprefix("www.") in ("huggingface.co", "hf.co"):
+            hub = _hub_path(parts)
+            if hub and hub[0] == "models":
+                ids.add(hub[1].lower())
+    return ids
+
+
+# "trained on mistralai/Mistral-Nemo-Instruct-2407": what follows "trained on" is usually data,
+# but a Hub id the card links as a model (or a model URL) there is the base
+TRAINED_ON_RE = re.compile(
+    r"\b(?:(?:pre-?|post-?|fine-?|further |continued? )?train(?:ed)?|fine-?tuned|finetuned|tuned)"
+    r"\s+on\s+(?:top\s+of\s+)?(?:the\s+)?",
+    re.IGNORECASE,
+)
+# "OPT checkpoints fine-tuned on ...", "BLOOM and mT5 checkpoints finetuned on ...", "a Pythia 12B
+# model (EleutherAI, see [link]) tuned on ...": the base named before the verb, as a model
+MODEL_NAME = r"(?:[A-Z]|[a-z](?=[A-Z0-9]))[\w.-]*(?:\s+\d[\w.]*)?"
+PRE_BASE_RE = re.compile(
+    rf"(?:\b(?P<subjects>{MODEL_NAME}(?:\s*(?:,|and)\s*{MODEL_NAME})*)\s+(?:models?\s+)?(?:are|is)\s+)?"
+    rf"\b(?P<names>{MODEL_NAME}(?:\s*(?:,|and)\s*{MODEL_NAME})*)\s+"
+    r"(?:pre-?trained\s+)?(?:checkpoints?|models?)\s*(?P<aside>\((?:[^()]|\([^()]*\))*\))?\s*"
+    r"(?:\w+ly\s+)?(?:fine-?tuned|finetuned|tuned|instruction-?tuned|trained)\s+(?:on|with|for)\b"
+)
+NOT_A_MODEL_NAME = re.compile(
+    r"^(?:The|This|These|Those|Our|Its|Their|All|Both|Base|Other|Some|Several|Such|Each|Many|Most|"
+    r"Language|Transformer|Pretrained|Pre-trained|Open|Released|Smaller|Larger|Instruct|Chat)$"
+)
+
+
+def _split_names(group: str) -> list[str]:
+    return [n.strip() for n in re.split(r"\s*(?:,|\band\b)\s*", group) if n.strip()]
+
+
+def _stated_bases(sections: list[tuple[str, str]], model_links: set[str] | None = None) -> list[str]:
     """Hub ids a line of prose names as this model's base ("Finetuned from model: org/name")."""
     bases: list[str] = []
+    model_links = model_links or set()
     for heading, line in sections:
         if EVALUATION_HEADING_RE.search(heading) and not re.search(
             r"model details|description", heading, re.I
@@ -532,10 +887,13 @@ def _stated_bases(sections: list[tuple[str, str]]) -> list[str]:
             continue  # comparisons and benchmark tables are not lineage
         match = LINEAGE_LINE_RE.search(line)
         if not match:
+            found = _base_after_trained_on(line, model_links)
+            if found and found.lower() not in {b.lower() for b in bases}:
+                bases.append(found)
             continue
         tail = line[match.start() :]
-        found = ""
-        url = URL_RE.search(tail)
+        found = _base_after_trained_on(line, model_links)
+        url = None if found else URL_RE.search(tail)
         if url:
             hub = _hub_path(urlsplit(clean_url(url.group(0))))
             if (
@@ -561,6 +919,65 @@ def _stated_bases(sections: list[tuple[str, str]]) -> list[str]:
         if found and found.lower() not in {b.lower() for b in bases}:
             bases.append(found)
     return bases[:5]
+
+
+def _base_after_trained_on(line: str, model_links: set[str]) -> str:
+    """'trained on org/name' where org/name is a model (linked as one, or a model URL): the base."""
+    for match in TRAINED_ON_RE.finditer(line):
+        tail = line[match.end() :].lstrip("`*")
+        # the model itself follows the verb: a URL, a Markdown link opening there, or a bare id
+        link = re.match(r"\[[^\]\n]{1,80}\]\(\s*<?(" + URL_RE.pattern + ")", tail)
+        url = URL_RE.match(tail)
+        url_text = link.group(1) if link else (url.group(0) if url else "")
+        tail = tail.lstrip("[")
+        if url_text:
+            parts = urlsplit(clean_url(url_text))
+            hub = _hub_path(parts)
+            if (parts.hostname or "").lower().removeprefix("www.") in ("huggingface.co", "hf.co") and (
+                hub and hub[0] == "models"
+            ):
+                return hub[1]
+            continue
+        bare = BARE_HUB_ID_RE.match(tail)
+        if bare and bare.group(1).rstrip(TRAILING).lower() in model_links:
+            return bare.group(1).rstrip(TRAILING)
+    return ""
+
+
+def _without_urls(text: str) -> str:
+    """The text with its URLs blanked, keeping what closes around them ("[x](url))" -> "[x]( ))")."""
+
+    def blank(match: re.Match) -> str:
+        raw = match.group(0)
+        kept = clean_url(raw)
+        if raw.lower().startswith("www."):
+            kept = kept.removeprefix("https://")
+        return " " + raw[len(kept) :]
+
+    return URL_RE.sub(blank, text)
+
+
+def _base_name_candidates(sections: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Models named before 'checkpoints / model fine-tuned on' ("BLOOMZ and mT0 are BLOOM and mT5
+    checkpoints finetuned on xP3" -> (BLOOM, BLOOMZ), (mT5, mT0)): each name with the subject it
+    is paired with when the sentence lists as many subjects as names, else ''."""
+    found: list[tuple[str, str]] = []
+    for heading, line in sections:
+        if EVALUATION_HEADING_RE.search(heading) and not re.search(
+            r"model details|description|summary", heading, re.I
+        ):
+            continue
+        for match in PRE_BASE_RE.finditer(_without_urls(line)):
+            names = [n for n in _split_names(match.group("names")) if not NOT_A_MODEL_NAME.match(n)]
+            subjects = _split_names(match.group("subjects") or "")
+            if len(subjects) != len(names):
+                subjects = [""] * len(names)
+            for name, subject in zip(names, subjects, strict=True):
+                if name.lower() not in {n.lower() for n, _ in found}:
+                    found.append((name, subject))
+        if found:
+            break  # the first sentence that states it
+    return found[:4]
 
 
 # "fine-tuned from Llama 2", "trained based on DeepSeek-V3-Base": a model named, not linked.

@@ -159,3 +159,170 @@ def test_a_repository_linked_for_the_training_data_is_data_documentation():
     assert (
         extract_links("# M\n\n## Usage\nSee [the code](https://github.com/org/infer).\n").data_doc_repos == []
     )
+
+
+# --- training-code links: sub-folders and references (v2 section 3) -----------------------------
+def test_a_repository_linked_only_through_a_sub_folder_is_about_that_folder():
+    card = "Reproduce the results with [unilm/e5](https://github.com/microsoft/unilm/tree/master/e5).\n"
+    links = extract_links(card)
+    assert links.github_repos == ["microsoft/unilm"]
+    assert links.github_subfolders == {"microsoft/unilm": ["master/e5"]}
+
+
+def test_a_root_or_file_link_to_the_same_repository_means_the_whole_of_it():
+    card = (
+        "Training code: https://github.com/org/code/tree/main/train\n\n"
+        "See also [the repository](https://github.com/org/code).\n\n"
+        "Data: https://github.com/org/data/tree/main/raw and "
+        "https://github.com/org/data/blob/main/README.md\n"
+    )
+    assert extract_links(card).github_subfolders == {}
+    # a branch alone is not a folder
+    assert extract_links("https://github.com/org/fork/tree/nllb\n").github_subfolders == {}
+
+
+def test_links_in_a_bibtex_entry_or_to_another_model_card_are_references():
+    card = (
+        "# Model\n\n## Usage\n\n```bibtex\n@misc{model2024,\n  title={Model},\n"
+        "  howpublished={\\url{https://github.com/cited/paper-code}},\n}\n```\n\n"
+        "Adapted from the [v1 card](https://github.com/compvis/sd/blob/main/Stable_Diffusion_v1_Model_Card.md).\n\n"
+        "Code: https://github.com/org/own-code\n"
+    )
+    links = extract_links(card)
+    assert links.github_repos == ["org/own-code"]
+    assert "https://github.com/compvis/sd/blob/main/Stable_Diffusion_v1_Model_Card.md" in links.other_urls
+
+
+def test_a_link_under_a_citation_heading_is_not_code():
+    card = "# Model\n\n## Citation\n\n- [v1](https://github.com/compvis/sd/blob/main/README.md)\n"
+    assert extract_links(card).github_repos == []
+
+
+def test_training_stages_come_from_the_sentence_that_says_how_the_model_was_made():
+    card = (
+        "#### This Model\n\nChat model fine-tuned from [org/base-1b](https://huggingface.co/org/base-1b), "
+        "with supervised fine-tuning on UltraChat, then alignment with TRL's `DPOTrainer` on UltraFeedback.\n"
+    )
+    assert extract_links(card).training_stages == ["sft", "dpo"]
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "Finetuned from model: allenai/OLMo-2-1124-13B-DPO.\n",  # "DPO" in the base's id
+        "This model has not been fine-tuned from a chat model with RLHF.\n",  # a stage it skipped
+        "Trained from scratch on public text, then SFT.\n",  # a base model
+        "## Evaluation\n\nCompared with DPO models fine-tuned from Llama, it scores well.\n",  # no training
+    ],
+)
+def test_stages_of_siblings_bases_or_negations_are_not_this_models(card):
+    assert extract_links(card).training_stages == []
+# --- issue 11: bases named in plain text, corpora named beyond the fixed list ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "bases"),
+    [
+        (
+            # a Hub id after "trained on" that the card links as a model is the base, not data
+            "Roleplay model trained on mistralai/Mistral-Nemo-Instruct-2407 at 8K context.\n\n"
+            "- [Mistral NeMo](https://huggingface.co/mistralai/Mistral-Nemo-Instruct-2407)\n",
+            ["mistralai/Mistral-Nemo-Instruct-2407"],
+        ),
+        (
+            "Trained on [Nemo Instruct](https://huggingface.co/mistralai/Mistral-Nemo-Instruct-2407) "
+            "with stories.",
+            ["mistralai/Mistral-Nemo-Instruct-2407"],
+        ),
+        # the same words before a dataset stay data
+        ("Trained on org/story-set at 8K.\n\n- [set](https://huggingface.co/datasets/org/story-set)\n", []),
+        # a bare id the card does not link as a model is not taken for one
+        ("Trained on org/story-set at 8K context.", []),
+        # the model is what follows the verb, not a link later in the sentence
+        ("A model trained on the same sources as [Phi-1.5](https://huggingface.co/microsoft/phi-1_5).", []),
+    ],
+)
+def test_a_model_after_trained_on_is_a_base(text, bases):
+    assert extract_links(f"# M\n\n{text}").base_models == bases
+
+
+@pytest.mark.parametrize(
+    ("line", "candidates"),
+    [
+        (
+            "BLOOMZ and mT0 are BLOOM and mT5 checkpoints finetuned on the task mixture xP3.",
+            [("BLOOM", "BLOOMZ"), ("mT5", "mT0")],
+        ),
+        ("OPT-IML models are OPT checkpoints fine-tuned on OPT-IML Bench.", [("OPT", "OPT-IML")]),
+        ("Our models are fine-tuned on public data.", []),
+        ("The checkpoints were trained on 2T tokens.", []),
+    ],
+)
+def test_models_named_before_checkpoints_fine_tuned_on_are_base_candidates(line, candidates):
+    assert extract_links(f"# M\n\n## Model Summary\n\n{line}\n").base_name_candidates == candidates
+
+
+@pytest.mark.parametrize(
+    ("card", "named"),
+    [
+        (
+            "## Training datasets\n\nLicensed music from the Meta Music Initiative Sound Collection, the "
+            "Shutterstock music collection and the Pond5 music collection (not released).\n",
+            [
+                "Meta Music Initiative Sound Collection",
+                "Shutterstock music collection",
+                "Pond5 music collection",
+            ],
+        ),
+        (
+            "## Data\n\nImage-caption data from crawling websites and datasets such as "
+            "[YFCC100M](http://projects.dfki.uni-kl.de/yfcc100m/).\n",
+            ["YFCC100M"],
+        ),
+        (
+            "Trained on Creative-Commons audio from Freesound and the Free Music Archive.",
+            ["Freesound", "Free Music Archive"],
+        ),
+        (
+            "## Training data\n\nOPT-IML Bench tasks assembled from benchmarks such as "
+            "Super-NaturalInstructions, FLAN, PromptSource.\n",
+            ["OPT-IML Bench", "Super-NaturalInstructions", "FLAN", "PromptSource"],
+        ),
+        # vague descriptions name nothing
+        ("## Training data\n\nPublicly available data from the web and licensed data.\n", []),
+        ("## Training data\n\nTrained on the Pile, EleutherAI's curated English corpus.\n", ["The Pile"]),
+        (
+            "## Training data\n\nA mix of synthetic data and filtered public web data. "
+            "No dataset is released.\n",
+            [],
+        ),
+        # evaluation stays excluded, in its own section and as a sentence
+        ("## Evaluation datasets\n\nMusicCaps and the Song Describer collection.\n", []),
+        ("## Training data\n\nWe evaluated it on the Free Music Archive.\n", []),
+        # a Hub link is recorded by its link, never by its label
+        (
+            "## Training data\n\nSFT on the [Tülu 3 dataset](https://huggingface.co/datasets/allenai/tulu-3-sft-mixture).\n",
+            [],
+        ),
+    ],
+)
+def test_corpora_named_in_training_text_beyond_the_fixed_list(card, named):
+    assert sorted(extract_links(f"# M\n\n{card}").dataset_names) == sorted(named)
+
+
+@pytest.mark.parametrize(
+    ("card", "withheld"),
+    [
+        (
+            "## Training Data\n\nRefinedWeb-English 75%, Books 6%, Code 5%. "
+            "Only the RefinedWeb extract is public.\n",
+            True,
+        ),
+        ("## Training data\n\nLicensed music from three collections (not released).\n", True),
+        ("## Training data\n\nFine-tuned on permissively licensed data.\n", False),
+        ("## Training procedure\n\nTrained on 384 GPUs; the training code is not released.\n", False),
+        ("## Evaluation\n\nThe held-out test set is not public.\n", False),
+    ],
+)
+def test_a_card_saying_part_of_its_data_is_not_public(card, withheld):
+    assert bool(extract_links(f"# M\n\n{card}").data_withheld) is withheld

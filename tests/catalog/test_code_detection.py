@@ -569,3 +569,90 @@ def test_a_fork_of_a_framework_is_the_framework():
     from catalog.sources.github.taxonomy import is_framework
 
     assert is_framework("swiss-ai/Megatron-LM")
+
+
+# --- rules v3: training-code rules met in the gold set -----------------------------------------
+def snapshot_tree(full_name: str) -> list[str]:
+    return json.loads((SNAPSHOT_DIR / "github" / f"{full_name}.json").read_text(encoding="utf-8"))["tree"]
+
+
+def test_model_definition_configs_beside_inference_configs_are_not_a_recipe():
+    """Stability-AI/stablediffusion: configs/karlo/*.yaml and configs/stable-diffusion/x4-upscaling.yaml
+    sit in a config folder whose configs name inference, and the repository has no training
+    entry point: they configure sampling, not training."""
+    report = classify_tree(snapshot_tree("Stability-AI/stablediffusion"))
+    assert report.classification == "inference"
+    assert "configs" not in report.paths
+    small = classify_tree(
+        ["configs/karlo/prior_1B_vit_l.yaml", "configs/sd/v2-inference.yaml", "scripts/txt2img.py"]
+    )
+    assert "configs" not in small.paths
+
+
+@pytest.mark.parametrize(
+    ("full_name", "config"),
+    [
+        ("Stability-AI/StableLM", "configs/stablelm-2-1_6b.yml"),  # no inference config beside it
+        ("allenai/OLMoE", "configs/OLMoE-1B-7B-0924.yml"),
+        ("langtech-bsc/salamandra", "configs/bsc_7b.yaml"),
+        ("Stability-AI/generative-models", "configs/example_training/txt2img-clipl.yaml"),  # names training
+    ],
+)
+def test_real_recipes_keep_their_configs(full_name, config):
+    report = classify_tree(snapshot_tree(full_name))
+    assert config in report.paths["configs"]
+
+
+def test_inference_configs_do_not_hide_configs_of_a_repository_that_trains():
+    report = classify_tree(["main.py", "train.py", "configs/model.yaml", "configs/v1-inference.yaml"])
+    assert report.paths["configs"] == ["configs/model.yaml"]
+
+
+def test_launchers_beside_training_configs_start_training():
+    report = classify_tree(snapshot_tree("langtech-bsc/salamandra"))
+    assert report.classification == "training"
+    assert report.paths["pretraining"] == ["launchers/launch_2b.sh", "launchers/launch_7b.sh"]
+    # a launcher without any training config is not evidence of training
+    assert classify_tree(["launchers/launch_server.sh", "README.md"]).classification == "inference"
+
+
+def test_per_model_example_folders_are_not_the_models_recipe():
+    """Snowflake-Labs/snowflake-arctic: training/arctic/lora_script.py and training/llama3.1/run-llama.sh
+    are examples for users, one for another model family."""
+    report = classify_tree(snapshot_tree("Snowflake-Labs/snowflake-arctic"))
+    assert report.classification == "inference"
+    assert "pretraining" not in report.paths
+    assert "finetuning" not in report.paths
+    # one model's own training folder, with sub-folders per stage, still trains
+    stages = [
+        "training/pretrain/README.md",
+        "training/pretrain/run.sh",
+        "training/sft/README.md",
+        "training/sft/run.sh",
+    ]
+    assert classify_tree(stages).classification == "training"
+
+
+@pytest.mark.parametrize("path", ["sample_finetune.py", "example_train.py", "examples_sft.sh"])
+def test_sample_and_example_scripts_are_usage(path):
+    assert classify_tree([path]).classification == "inference"
+
+
+def test_mesh_tensorflow_entry_point_and_gin_configs():
+    report = classify_tree(snapshot_tree("google-research/text-to-text-transfer-transformer"))
+    assert report.classification == "training"
+    assert report.paths["pretraining"] == ["t5/models/mesh_transformer_main.py"]
+    assert report.counts["configs"] > 20  # the gin configs (t5.1.0.base.gin among them)
+    small = [
+        "t5/models/mesh_transformer_main.py",
+        "t5/models/gin/models/t5.1.0.base.gin",
+        "t5/models/gin/infer.gin",
+    ]
+    assert classify_tree(small).paths["configs"] == ["t5/models/gin/models/t5.1.0.base.gin"]
+
+
+def test_a_rules_change_bumps_the_rules_version():
+    from catalog.sources.github.taxonomy import RULES_VERSION
+
+    assert RULES_VERSION == "3"
+    assert classify_tree(["train.py"]).rules_version == RULES_VERSION

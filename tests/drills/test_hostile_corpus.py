@@ -153,10 +153,9 @@ def test_hostile_text_is_inert_in_every_page_badge_export_api_answer_and_admin_p
         assert not AIModel.objects.filter(repo_id=repo_id).exists()
     refused = CrawlFailure.objects.filter(error_code="malformed_item").values_list("subject_key", flat=True)
     assert set(LOOKALIKE_IDS) <= set(refused)
-    datasets = set(Dataset.objects.values_list("repo_id", flat=True))
-    assert (
-        not datasets & set(hostile.DATASET_NAMES) or True
-    )  # stored or refused: either way shown inert below
+    # names that are not Hub ids are kept as the card wrote them (named, not linked), never lost
+    named = set(Dataset.objects.values_list("repo_id", flat=True))
+    assert {hostile.HOMOGLYPH, hostile.RTL_OVERRIDE} <= named
 
     for path in public_paths():
         response = client.get(path)
@@ -168,8 +167,14 @@ def test_hostile_text_is_inert_in_every_page_badge_export_api_answer_and_admin_p
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in card_page  # shown, as text
     assert "Evil License" in card_page  # the licence string
     assert "&lt;img src=x onerror=window.__pwned=1&gt;" in card_page  # a dataset name
-    assert hostile.RTL_OVERRIDE in card_page
-    assert hostile.HOMOGLYPH in card_page
+    # direction tricks and look-alikes are shown for what they are, not as the name they imitate
+    assert "\u202e" not in card_page
+    assert "evil[U+202E]gnp.exe" in card_page
+    assert '<mark class="lookalike" title="mixes Cyrillic and Latin letters' in card_page
+    assert f">{hostile.HOMOGLYPH}</mark>" in card_page
+    # ... on the page only: the API carries the text as published
+    api = client.get(f"/api/v1/models/{CARD_MODEL}/").content.decode()
+    assert hostile.RTL_OVERRIDE in api
 
     for path in (f"/badge/{CARD_MODEL}.svg", f"/badge/{BIG_MODEL}.svg"):
         response = client.get(path)

@@ -86,3 +86,47 @@ def test_a_full_rescore_refreshes_the_statistics_it_plans_with(large_evidence):
         services.rescore_all()
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'catalog_evidence'")
         assert cursor.fetchone()[0] > 500_000
+
+
+@pytest.fixture
+def large_board(require_postgres):  # noqa: F811
+    """100,000 scores over 1,000 organizations, analysed (the bench's synthetic shape)."""
+    from catalog.models import AIModel
+    from scoring.models import MethodologyVersion, Score
+
+    methodology = MethodologyVersion.objects.get(is_current=True)
+    AIModel.objects.bulk_create(
+        (AIModel(repo_id=f"org-{g % 1000}/model-{g}", name=f"model-{g}") for g in range(100_000)),
+        batch_size=5000,
+    )
+    Score.objects.bulk_create(
+        (
+            Score(
+                model_id=pk,
+                methodology=methodology,
+                repo_id=repo_id,
+                organization_name=repo_id.split("/")[0],
+                total=(pk % 9) * 12.5,
+            )
+            for pk, repo_id in AIModel.objects.values_list("pk", "repo_id").iterator()
+        ),
+        batch_size=5000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE scoring_score")
+
+
+def test_a_name_search_reads_the_trigram_index_not_the_whole_board(large_board):
+    from scoring.filters import ScoreFilterSet
+    from scoring.models import Score
+
+    # selective searches (a name, an organization); a search matching a tenth of the board
+    # ("org-3 model") may rightly walk the total index instead: its cost is the count, cached
+    for q in ("model-4242", "Model-77777", "org-5 model-12"):
+        filterset = ScoreFilterSet({"q": q, "show": "all"}, queryset=Score.objects.all())
+        assert filterset.is_valid(), filterset.errors
+        queryset = filterset.qs.order_by("-total", "repo_id")[:50]
+        assert queryset.exists()  # the data is there
+        plan = queryset.explain()
+        assert "Seq Scan on scoring_score" not in plan, (q, plan)
+        assert "_trgm" in plan, (q, plan)

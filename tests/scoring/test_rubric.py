@@ -657,3 +657,17 @@ def test_an_unread_collection_keeps_open_datasets_below_open():
     obtainable = DatasetFact(name="org/d", status="available", license_grade="open", license_label="MIT")
     assert data_part(facts(datasets=(obtainable,)))[0] == "open"
     assert data_part(facts(datasets=(obtainable,), collections_unread=("org/mix-1",)))[0] == "partial"
+
+
+def test_a_card_saying_part_of_its_data_is_not_public_is_partial_at_best():
+    public = DatasetFact(name="org/web", status="available", license_grade="open", license_label="ODC-By")
+    said = "Only the web extract is public."
+    level, reason, details = data_part(facts(datasets=(public,), data_withheld=said))
+    assert level == PARTIAL
+    assert "not public" in reason
+    assert said in reason
+    assert details["withheld"] == said
+    # a cap, never a floor: a card that names nothing stays closed
+    assert data_part(facts(datasets=(), data_withheld=said))[0] == CLOSED
+    assert judge_data(derivative(datasets=(public,)), [base(OPEN)]).level == OPEN
+    assert judge_data(derivative(datasets=(public,), data_withheld=said), [base(OPEN)]).level == PARTIAL

@@ -161,6 +161,14 @@ def test_bad_limits_and_cursors_are_refused_with_400(http, query):
     assert "error" in response.json()
 
 
+def test_an_organisations_models_searched_by_name_as_the_crawler_asks(http):
+    """What base-name resolution sends (huggingface_hub ``list_models(author=, search=)``): the
+    author's models whose id contains the search string, in any case; other authors never."""
+    params = {"author": "other", "search": "GAMMA-l", "limit": "100"}
+    assert _ids(http.get("/api/models", params=params)) == ["other/Gamma-Large"]
+    assert _ids(http.get("/api/models", params={"author": "org", "search": "gamma"})) == []
+
+
 def test_author_search_filter_and_sort(http):
     assert _ids(http.get("/api/models", params={"author": "other"})) == ["other/gamma", "other/Gamma-Large"]
     assert _ids(http.get("/api/models", params={"search": "GAMMA"})) == ["other/gamma", "other/Gamma-Large"]
@@ -617,6 +625,13 @@ def _add_repos(hub: SnapshotHub) -> None:
     hub.add_repo(
         {"repo": {"full_name": "org/huge", "default_branch": "main"}, "tree": ["a.py"], "truncated": True}
     )
+    hub.add_repo(
+        {
+            "repo": {"full_name": "org/branchy", "default_branch": "main"},
+            "tree": ["LICENSE", "cli/train.py"],
+            "branches": {"recipe": {"commit": "ec0ae71", "tree": ["LICENSE", "recipe/train/conf/base.yaml"]}},
+        }
+    )
 
 
 def test_github_etag_and_if_none_match_give_a_304_that_spends_no_quota(server, http):
@@ -681,6 +696,17 @@ def test_github_tree_empty_repository_and_truncated_flag(server, http):
     assert empty.json()["message"] == "Git Repository is empty."
     assert http.get("/github-api/repos/org/nothing-yet").status_code == 200
     assert http.get("/github-api/repos/org/huge/git/trees/main").json()["truncated"] is True
+
+
+def test_github_tree_of_another_branch_comes_from_its_branches_entry(server, http):
+    _add_repos(server.hub)
+
+    def blobs(ref: str) -> set[str]:
+        tree = http.get(f"/github-api/repos/org/branchy/git/trees/{ref}?recursive=1").json()["tree"]
+        return {e["path"] for e in tree if e["type"] == "blob"}
+
+    assert blobs("main") == {"LICENSE", "cli/train.py"}
+    assert blobs("recipe") == {"LICENSE", "recipe/train/conf/base.yaml"}
 
 
 def test_github_not_found_body_shape(server, http):

@@ -413,6 +413,28 @@ class ScoreChangeSerializer(serializers.ModelSerializer):
         fields = ("id", "model", "methodology", "changed_at", "cause", "old", "new")
 
 
+class ModelStateSerializer(serializers.ModelSerializer):
+    """A model's judgments and total as the index showed them at the end of the requested day."""
+
+    model = serializers.CharField(source="repo_id", help_text="Hub repository id")
+    rank = serializers.SerializerMethodField(help_text="Competition rank by total on that day")
+    total = serializers.FloatField(source="total_then")
+    levels = serializers.SerializerMethodField()
+    methodology = serializers.CharField(source="methodology.version", help_text="In force when recorded")
+    recorded_at = serializers.DateTimeField(source="changed_at", help_text="When this state was recorded")
+
+    class Meta:
+        model = ScoreChange
+        fields = ("model", "rank", "total", "levels", "methodology", "recorded_at", "cause")
+
+    def get_rank(self, obj) -> int | None:
+        return self.context["ranks"].get(obj.total_then)
+
+    @extend_schema_field(LevelsSerializer)
+    def get_levels(self, obj) -> dict:
+        return {field: obj.new.get(field, "unknown") for field, _ in LEVEL_FIELDS}
+
+
 class OrganizationSerializer(serializers.Serializer):
     name = serializers.CharField()
     models = serializers.IntegerField()

@@ -35,6 +35,7 @@ urlpatterns = [
         views.ModelHistory.as_view(),
         name="api-model-history",
     ),
+    re_path(r"^v1/as-of/(?P<date>\d{4}-\d{2}-\d{2})/$", views.ModelsAsOf.as_view(), name="api-models-as-of"),
     path("v1/changes/", views.ChangeFeed.as_view(), name="api-changes"),
     path("v1/organizations/", views.OrganizationList.as_view(), name="api-organizations"),
     path("v1/datasets/", views.DatasetList.as_view(), name="api-datasets"),

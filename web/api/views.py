@@ -7,6 +7,7 @@ cache lookup and no query. Unknown query parameters and malformed values answer 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from django.conf import settings
 from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils import timezone
+from django.utils.http import http_date, parse_http_date_safe, urlencode
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -36,6 +38,7 @@ from scoring import selectors
 from scoring.filters import ScoreFilterSet
 from scoring.levels import OPEN
 from scoring.models import License, MethodologyVersion, Score, ScoreChange
+from web import selectors as page_selectors
 from web.api import filters, serializers
 from web.api.pagination import KeysetPagination
 from web.exports import export_meta
@@ -165,10 +168,21 @@ def _filter_parameter(name: str, f: django_filters.Filter) -> OpenApiParameter:
 FILTER_PARAMETERS = [_filter_parameter(name, f) for name, f in ScoreFilterSet.base_filters.items()]
 
 
+AS_OF_PARAMETER = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description="YYYY-MM-DD: the index as it stood at the end of that day; answered with a 303 "
+    "to /api/v1/as-of/{date}/ (the name search q is kept, other filters describe today)",
+)
+
+
 @extend_schema_view(
     get=extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses=documented(serializers.ModelListSerializer(many=True)),
+        parameters=[*FILTER_PARAMETERS, AS_OF_PARAMETER],
+        responses={
+            **documented(serializers.ModelListSerializer(many=True)),
+            303: OpenApiResponse(description="as_of given: see /api/v1/as-of/{date}/"),
+        },
         operation_id="models_list",
     )
 )
@@ -178,8 +192,16 @@ class ModelList(ReadOnlyAPIView):
     serializer_class = serializers.ModelListSerializer
     pagination_class = KeysetPagination  # documents the page envelope; the views paginate themselves
     filterset_class = ScoreFilterSet  # applied by the selector the leaderboard shares, not a backend
+    allowed_parameters = {"as_of"}
 
     def read(self, request, *args, **kwargs):
+        if "as_of" in request.query_params:
+            day = _as_of_day(request.query_params["as_of"])
+            q = request.query_params.get("q")
+            url = reverse("api-models-as-of", kwargs={"date": day.isoformat()})
+            response = Response(status=status.HTTP_303_SEE_OTHER)
+            response["Location"] = f"{url}?{urlencode({'q': q})}" if q else url
+            return response
         filterset, queryset = selectors.filtered_scores(request.query_params)
         if not filterset.is_valid():
             raise ValidationError(filterset.form.errors)
@@ -192,6 +214,51 @@ class ModelList(ReadOnlyAPIView):
             serializers.ModelListSerializer,
             methodology_version=selectors.current_methodology().version,
         )
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Model id contains (any case)"),
+        ],
+        responses=documented(serializers.ModelStateSerializer(many=True), not_found=True),
+        operation_id="models_as_of",
+    )
+)
+class ModelsAsOf(ReadOnlyAPIView):
+    """Every model's judgments and total as the index showed them at the end of ``date`` (UTC),
+    from the score history, highest total first: a published figure can be reproduced. Models
+    first scored later are absent. ``/api/v1/models/?as_of=YYYY-MM-DD`` redirects here."""
+
+    serializer_class = serializers.ModelStateSerializer
+    pagination_class = KeysetPagination
+    allowed_parameters = {"q"}
+
+    def read(self, request, date: str):
+        day = _as_of_day(date)
+        q = request.query_params.get("q", "")
+        if len(q) > 100:
+            raise ValidationError({"q": "at most 100 characters"})
+        states = page_selectors.states_as_of(day, q.strip())
+        return _paginated(
+            self,
+            request,
+            states,
+            page_selectors.STATES_ORDERING,
+            serializers.ModelStateSerializer,
+            ranks=page_selectors.ranks_as_of(states),
+        )
+
+
+def _as_of_day(raw: str) -> dt.date:
+    """A date the history can answer for: YYYY-MM-DD, not before 2020-01-01, not in the future."""
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({"as_of": "a date written YYYY-MM-DD"}) from None
+    if not dt.date(2020, 1, 1) <= day <= timezone.now().date():
+        raise ValidationError({"as_of": "between 2020-01-01 and today (UTC)"})
+    return day
 
 
 def renamed_redirect(request, repo_id: str, url_name: str) -> HttpResponsePermanentRedirect | None:
@@ -502,4 +569,6 @@ def api_root(request):
         "schema": "api-schema",
         "docs": "api-docs",
     }
-    return Response({key: request.build_absolute_uri(reverse(name)) for key, name in names.items()})
+    links = {key: request.build_absolute_uri(reverse(name)) for key, name in names.items()}
+    links["models_as_of"] = request.build_absolute_uri("/api/v1/as-of/") + "{YYYY-MM-DD}/"
+    return Response(links)

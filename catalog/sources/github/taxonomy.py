@@ -35,6 +35,22 @@ Rules version 2 (methodology v2, "classification precision"):
 * a script whose name speaks of an adapter or an alignment method (``lora``, ``dreambooth``,
   ``sft``, ``dpo`` ...) is fine-tuning even when it also says ``train``.
 
+Rules version 3 (methodology v2, training-code rules met in the gold set):
+
+* a config folder whose configs name inference (``v2-inference.yaml``) and none of which names
+  training holds model definitions for inference: in a repository without a training entry
+  point none of its configs is a training config (Stability-AI/stablediffusion's
+  ``configs/karlo/*.yaml`` and ``configs/stable-diffusion/x4-upscaling.yaml``); a config root
+  with no inference-named config keeps its configs (StableLM's and OLMoE's ``configs/*.yml``);
+* a training folder made of per-model example folders, each with its own README and one named
+  after a versioned model family (``training/arctic/``, ``training/llama3.1/``), is a set of
+  user examples, not the recipe that trained the model; so is a script named ``sample_*`` or
+  ``example_*`` (``sample_finetune.py``);
+* known framework entry points: Mesh TensorFlow's ``mesh_transformer_main.py`` (T5), and gin
+  configs under a ``gin/`` folder (``t5/models/gin/models/t5.1.0.base.gin``);
+* launch scripts in a ``launchers/`` folder beside training configs start training
+  (langtech-bsc/salamandra's ``launchers/launch_7b.sh`` with ``configs/bsc_7b.yaml``).
+
 ``RULES_VERSION`` is stored with every classification; a rule change re-classifies the
 stored trees without fetching them again.
 """
@@ -97,7 +113,18 @@ DATA_FILE = re.compile(
     r"data[_\-]?(prep|processing|pipeline)\w*|filter[_\-]?data\w*|build[_\-]?dataset\w*|"
     r"make[_\-]?dataset\w*|download[_\-]?data\w*)\.(py|sh|ipynb)$"
 )
-CONFIG_DIRS = {"configs", "config", "recipes", "recipe", "conf", "hparams", "yamls"}
+CONFIG_DIRS = {"configs", "config", "recipes", "recipe", "conf", "hparams", "yamls", "gin"}
+# a config named for inference, evaluation, serving or deployment is not a training config
+INFERENCE_CONFIG_NAME = re.compile(r"infer|eval|serv|deploy", re.IGNORECASE)
+# the main programs of frameworks whose names follow no train/finetune pattern (v3)
+FRAMEWORK_ENTRY_POINTS = frozenset({"mesh_transformer_main.py"})
+LAUNCHER_DIRS = {"launchers", "launcher_scripts"}
+# a folder named after a versioned model family (llama3.1, qwen2.5, mistral-7b): per-model examples
+MODEL_FAMILY_DIR = re.compile(
+    r"^(llama|mistral|mixtral|qwen|gemma|phi|falcon|deepseek|mpt|bloom|olmo|pythia|yi|gpt)[-_.]?\d",
+    re.IGNORECASE,
+)
+USAGE_SCRIPT = re.compile(r"^(sample|example)s?[_\-]")
 CONFIG_NAME = re.compile(
     r"(train|pretrain|sft|dpo|finetune|fine_tune|deepspeed|ds_config|fsdp|accelerate|zero)", re.IGNORECASE
 )
@@ -108,7 +135,7 @@ INFERENCE = re.compile(
 EVALUATION = re.compile(r"(^|[_\-/])(eval\w*|evaluat\w*|benchmark\w*|lm_eval\w*)\.(py|sh|ipynb)$")
 EVAL_DIRS = {"eval", "evals", "evaluation", "benchmarks", "benchmark", "lm_eval"}
 MAX_PATHS_PER_KIND = 20
-RULES_VERSION = "3"  # 3: training commands a README documents count (catalog.sources.github.docs)
+RULES_VERSION = "4"  # 4: training commands a README documents count (catalog.sources.github.docs)
 NOT_TRAINING_DIR = re.compile(
     r"^(inference|infer|serving|serve|server|deploy|deployment|eval\w*|benchmark\w*|demo\w*|api"
     r"|examples?|cookbooks?|notebooks?|tutorials?|quickstart)$"
@@ -258,6 +285,40 @@ def _library_module(parts: list[str], packages: set[str]) -> bool:
     return in_package and not PACKAGE_ENTRY_STEM.match(stem)
 
 
+def _example_collections(paths: list[str]) -> tuple[str, ...]:
+    """Training folders made of per-model example folders (v3), as lower-case prefixes.
+
+    ``training/arctic/README.md`` + ``training/llama3.1/README.md``: two or more sub-folders,
+    each with its own README, one named after a versioned model family. Such a folder shows
+    users how to fine-tune several models; it is not the recipe that trained this one.
+    """
+    children: dict[str, set[str]] = {}
+    documented: set[str] = set()
+    for path in paths:
+        low = path.lower().split("/")
+        if low[-1].startswith("readme"):
+            documented.add("/".join(low[:-1]))
+        for i, part in enumerate(low[:-2]):
+            if part in TRAIN_DIRS or part in FINETUNE_DIRS:
+                children.setdefault("/".join(low[: i + 1]), set()).add(low[i + 1])
+    return tuple(
+        folder + "/"
+        for folder, kids in children.items()
+        if len(kids) >= 2
+        and all(f"{folder}/{kid}" in documented for kid in kids)
+        and any(MODEL_FAMILY_DIR.match(kid) for kid in kids)
+    )
+
+
+def _config_root(parts: list[str]) -> str:
+    """The path of the outermost config folder holding this file ("" when none)."""
+    for i, part in enumerate(parts[:-1]):
+        low = part.lower()
+        if low in CONFIG_DIRS or low.endswith(("_configs", "-configs", "_config")):
+            return "/".join(parts[: i + 1]).lower()
+    return ""
+
+
 def classify_tree(paths: list[str]) -> CodeReport:
     found: dict[str, list[str]] = {
         k: []
@@ -272,6 +333,12 @@ def classify_tree(paths: list[str]) -> CodeReport:
         )
     }
     packages = _package_dirs(paths)
+    examples = _example_collections(paths)
+    launchers: list[str] = []
+    # per config root: does a config there name inference, does one name training (v3)?
+    inference_roots: set[str] = set()
+    training_roots: set[str] = set()
+    config_roots: dict[str, str] = {}
     for path in paths:
         parts = path.split("/")
         if _ignored(parts):
@@ -281,6 +348,28 @@ def classify_tree(paths: list[str]) -> CodeReport:
         is_code = lower.endswith(CODE_SUFFIXES)
         if is_code:
             found["code"].append(path)
+        root = _config_root(parts) if lower.endswith(CONFIG_SUFFIXES) else ""
+        if root:
+            below = lower[len(root) + 1 :]
+            if INFERENCE_CONFIG_NAME.search(parts[-1]):
+                inference_roots.add(root)
+            if CONFIG_NAME.search(below):
+                training_roots.add(root)
+        if examples and lower.startswith(examples):
+            if is_code:
+                found["inference"].append(path)  # per-model usage examples (v3)
+            continue
+        if is_code and parts[-1] in FRAMEWORK_ENTRY_POINTS:
+            found["pretraining"].append(path)
+            continue
+        if is_code and USAGE_SCRIPT.match(parts[-1].lower()):
+            # sample_finetune.py: an example for users, not an entry point (v3)
+            if INFERENCE.search(lower):
+                found["inference"].append(path)
+            continue
+        if is_code and lower.endswith(".sh") and folders & LAUNCHER_DIRS:
+            launchers.append(path)
+            continue
         if any(NOT_TRAINING_DIR.match(f) for f in folders):
             # inference, serving, deployment and evaluation folders hold no training evidence
             if is_code:
@@ -324,6 +413,14 @@ def classify_tree(paths: list[str]) -> CodeReport:
             and not re.search(r"infer|eval|serv|deploy", parts[-1].lower())  # v2-inference.yaml
         ):
             found["configs"].append(path)
+            config_roots[path] = root
+    if not found["pretraining"] and not found["finetuning"]:
+        # model-definition configs for inference (v3): a config root that names inference and
+        # never training, in a repository with no training entry point, is not a recipe
+        model_roots = inference_roots - training_roots
+        found["configs"] = [p for p in found["configs"] if config_roots.get(p, "") not in model_roots]
+    if launchers and found["configs"]:
+        found["pretraining"].extend(launchers)  # launchers/launch_7b.sh beside configs/bsc_7b.yaml
     if found["pretraining"]:
         classification = "training"
     elif found["finetuning"]:

@@ -877,6 +877,19 @@ class HubClient:
             raise HubMalformedResponse("dataset listing: expected a list")
         return [item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
+    def model_ids(self, *, author: str, search: str, limit: int = 50) -> list[str]:
+        """Ids of the public models of ``author`` whose id contains ``search``: GET /api/models,
+        what huggingface_hub's ``list_models(author=, search=)`` sends. ``search`` is "a string
+        that will be contained in the returned model ids" (hf_api.py docstring), matched without
+        regard to case (huggingface_hub tests/test_hf_api.py ``test_list_models_search`` checks
+        ``"bert" in model.modelId.lower()``). One page only."""
+        raw, _ = self._get_json(
+            f"{self.endpoint}/api/models", [("author", author), ("search", search), ("limit", str(limit))]
+        )
+        if not isinstance(raw, list):
+            raise HubMalformedResponse("model listing: expected a list")
+        return [item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)]
+
     def collection(self, slug: str) -> CollectionRecord:
         """GET /api/collections/{slug} (huggingface_hub's ``get_collection`` URL). A private or
         deleted collection answers 404 to us: ``HubNotFound``."""

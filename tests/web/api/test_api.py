@@ -872,13 +872,13 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(api):
     assert set(document["paths"]) == {f"{API}/{p}" for p in API_V1_PATHS}
     models = document["paths"][f"{API}/models/"]["get"]
     parameters = {p["name"]: p for p in models["parameters"]}
-    assert set(parameters) == set(selectors.ScoreFilterSet.base_filters) | {"cursor", "page_size"}
+    assert set(parameters) == set(selectors.ScoreFilterSet.base_filters) | {"cursor", "page_size", "as_of"}
     assert sorted(parameters["sort"]["schema"]["enum"]) == sorted(
         k for key in SORTS for k in (key, f"-{key}")
     )
     assert sorted(parameters["weights"]["schema"]["enum"]) == ["closed", "open", "partial", "unknown"]
     assert parameters["page_size"]["schema"]["maximum"] == 200
-    assert set(models["responses"]) == {"200", "304", "400", "429"}
+    assert set(models["responses"]) == {"200", "303", "304", "400", "429"}
     assert set(document["paths"][f"{API}/models/{{owner}}/{{name}}/"]["get"]["responses"]) == {
         "200",
         "304",
