@@ -217,6 +217,8 @@ def test_training_stages_come_from_the_sentence_that_says_how_the_model_was_made
 )
 def test_stages_of_siblings_bases_or_negations_are_not_this_models(card):
     assert extract_links(card).training_stages == []
+
+
 # --- issue 11: bases named in plain text, corpora named beyond the fixed list ----------------------
 
 
