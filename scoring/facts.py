@@ -296,7 +296,7 @@ def own_code_repo(
     kind = "pretraining" if report.classification == "training" else "finetuning"
     script = report.paths[kind][0]
     revision = documentation.revision if documentation else ""
-    source = "/".join([settings.HF_PUBLIC_URL.rstrip("/"), repo_id, "blob", revision or "main", script])
+    source = "/".join([str(settings.HF_PUBLIC_URL).rstrip("/"), repo_id, "blob", revision or "main", script])
     grade = license_resolution.grade if license_resolution is not None else UNKNOWN
     key = (license_resolution.key if license_resolution is not None else None) or ""
     return RepoFact(
