@@ -37,6 +37,7 @@ class LinkOrigin(models.TextChoices):
     TAG = "tag", "hub tag"
     README = "readme", "README link"
     API = "api", "hub API"
+    REPO_DOC = "repo_doc", "linked repository's documentation"
     CORRECTION = "correction", "maintainer correction"
 
 
@@ -100,6 +101,7 @@ class Fact(models.TextChoices):
     DATASET_LICENSE = "dataset_license", "dataset license"
     REPO_LICENSE = "repo_license", "repository license"
     REPO_CODE = "repo_code", "repository code classification"
+    REPO_DOCS = "repo_docs", "repository documentation (README, data docs)"
     # judgment overrides set by an approved correction (origin "corrected" only)
     WEIGHTS_JUDGMENT = "weights", "weights judgment"
     TRAINING_DATA_JUDGMENT = "training_data", "training data judgment"

@@ -224,6 +224,9 @@ class CodeRepository(models.Model):
         blank=True, help_text="Start of the licence file, kept when GitHub cannot name the licence"
     )
     etags = models.JSONField(default=dict, blank=True, help_text="ETag per endpoint for conditional requests")
+    # what the README and data documents say (catalog.sources.github.docs): per document its
+    # path, status and findings (datasets, training entry points); null until read
+    docs = models.JSONField(null=True, blank=True, help_text="README and data documentation findings")
     first_seen_at = models.DateTimeField(default=timezone.now)
     crawled_at = models.DateTimeField(null=True, blank=True)
     crawl_error = models.TextField(blank=True)

@@ -277,6 +277,12 @@ CRAWL_RETRY_BACKOFF_MAX = env_int("CRAWL_RETRY_BACKOFF_MAX", 600, minimum=1)
 CRAWL_POPULARITY_THRESHOLD = env_int("CRAWL_POPULARITY_THRESHOLD", 100, minimum=0)  # downloads (30 days)
 CRAWL_LIKES_THRESHOLD = env_int("CRAWL_LIKES_THRESHOLD", 20, minimum=0)
 CRAWL_MAX_LINKS_PER_CARD = env_int("CRAWL_MAX_LINKS_PER_CARD", 50, minimum=1)
+# a linked GitHub repository's README and data documentation (methodology v2, training data):
+# at most this many documents per repository besides the README, each read up to this size
+# (a larger one is recorded as oversized and not read), this many links kept per document
+REPO_DOCS_MAX_FILES = env_int("REPO_DOCS_MAX_FILES", 4, minimum=0, maximum=20)
+REPO_DOCS_MAX_BYTES = env_int("REPO_DOCS_MAX_BYTES", 256 * 1024, minimum=1024)
+REPO_DOCS_MAX_LINKS = env_int("REPO_DOCS_MAX_LINKS", 100, minimum=1)
 # Hub collections linked in a card's training section are expanded into their datasets
 # (one request each): at most this many collections per card, this many datasets per collection
 CRAWL_MAX_COLLECTIONS_PER_CARD = env_int("CRAWL_MAX_COLLECTIONS_PER_CARD", 5, minimum=0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from catalog import choices
+from catalog.ingest.store import named_dataset_id
 from catalog.models import (
     AIModel,
     CodeRepository,
@@ -38,6 +39,7 @@ from scoring.rubric import (
     EvidenceRef,
     ModelFacts,
     Override,
+    PointedRecipe,
     RepoFact,
 )
 
@@ -130,7 +132,7 @@ def _corrected_values(model_ids: list[int]) -> dict[tuple[int, str], dict]:
     return {(r["subject_id"], r["fact"]): r["value"] for r in query.values("subject_id", "fact", "value")}
 
 
-def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None) -> DatasetFact:
+def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None, source: str = "") -> DatasetFact:
     declared = row["dataset__license_declared"] or []
     if declared or row["dataset__license_name"]:
         resolution = kb.resolve_declared(declared, row["dataset__license_name"] or "")
@@ -143,6 +145,7 @@ def dataset_fact(row: dict, kb: KnowledgeBase, evidence: EvidenceRef | None) -> 
         license_grade=grade,
         license_label=label,
         evidence=evidence,
+        source=source,
     )
 
 
@@ -293,7 +296,7 @@ def own_code_repo(
     kind = "pretraining" if report.classification == "training" else "finetuning"
     script = report.paths[kind][0]
     revision = documentation.revision if documentation else ""
-    source = "/".join([settings.HF_PUBLIC_URL.rstrip("/"), repo_id, "blob", revision or "main", script])
+    source = "/".join([str(settings.HF_PUBLIC_URL).rstrip("/"), repo_id, "blob", revision or "main", script])
     grade = license_resolution.grade if license_resolution is not None else UNKNOWN
     key = (license_resolution.key if license_resolution is not None else None) or ""
     return RepoFact(
@@ -388,7 +391,7 @@ def build_facts(
     for row in (
         ModelCodeRepository.objects.filter(model_id__in=model_ids)
         .order_by("model_id", "repository__full_name")
-        .values("model_id", "origin", "repository_id", "repository__canonical_id")
+        .values("model_id", "origin", "repository_id", "repository__canonical_id", "repository__full_name")
     ):
         repo_rows[row["model_id"]].append(row)
     repo_ids = {
@@ -412,9 +415,12 @@ def build_facts(
             "license_spdx",
             "license_text",
             "evidence_paths",
+            "docs",
             "default_branch",
         )
     }
+    doc_sources = {pk: _doc_sources(r["full_name"], r["docs"]) for pk, r in repos.items()}
+    pointed = _pointed_recipes(kb, repos)
     framework_trees = {
         r["id"]: r["tree_paths"] or []
         for r in CodeRepository.objects.filter(
@@ -483,11 +489,79 @@ def build_facts(
             elif row["fact"] not in evidence:
                 evidence[row["fact"]] = _ref(row, subject)
 
+        edges = bases.get(mid, [])
+        if "base_models" in corrected_facts:
+            edges = [e for e in edges if e[2] == choices.LinkOrigin.CORRECTION]
+        else:
+            edges = [e for e in edges if e[2] != choices.LinkOrigin.CORRECTION]
+        relations = {relation for _, relation, _ in edges}
+        relation = None
+        if edges:
+            relation = next(
+                (r for r in ("adapter", "quantized", "merge", "finetune") if r in relations), "unknown"
+            )
+        elif is_adapter_only(m["weight_files"]):
+            relation = "adapter"  # adapter weights without a named base: a derivative of an unknown model
+        elif (card_notes.get(mid) or {}).get("base_names_unresolved"):
+            relation = "finetune"  # the card names its base, but by a name no repository matches
+
+        linked = _links(dataset_rows.get(mid, []), "datasets", corrected_facts)
+        if any(r["origin"] != choices.LinkOrigin.REPO_DOC for r in linked):
+            # the card names its data: the linked repositories' documents do not add to it (v2)
+            linked = [r for r in linked if r["origin"] != choices.LinkOrigin.REPO_DOC]
+        own_repos = [
+            repos[r["repository__canonical_id"] or r["repository_id"]]
+            for r in _links(repo_rows.get(mid, []), "code_repositories", corrected_facts)
+            if (r["repository__canonical_id"] or r["repository_id"]) in repos
+        ]
+        by_linked_name = {
+            r["repository__full_name"]: repos.get(r["repository__canonical_id"] or r["repository_id"])
+            for r in repo_rows.get(mid, [])
+        }
+        data_doc_repos = tuple((card_notes.get(mid) or {}).get("data_doc_repos") or ())
+        data_repo_ids = {repo["id"] for name in data_doc_repos if (repo := by_linked_name.get(name))}
+        sources: dict[str, tuple[str, int]] = {}
+        for repo in own_repos:
+            if repo["status"] != choices.RepoStatus.AVAILABLE or is_framework(repo["full_name"]):
+                continue
+            if relation is not None and repo["id"] not in data_repo_ids:
+                # a derivative's own data: only a repository its card links for its training data
+                # (a family's pretraining repository documents the base's data, not the fine-tune's)
+                continue
+            for key, where in doc_sources.get(repo["id"], {}).items():
+                sources.setdefault(key, (where, repo["id"]))
+        linked = [
+            r
+            for r in linked
+            if r["origin"] != choices.LinkOrigin.REPO_DOC or r["dataset__repo_id"].lower() in sources
+        ]
         datasets = tuple(
             dataset_fact(
-                r, kb, _first_ref(dataset_evidence.get(r["dataset_id"]), f"dataset:{r['dataset__repo_id']}")
+                r,
+                kb,
+                _first_ref(dataset_evidence.get(r["dataset_id"]), f"dataset:{r['dataset__repo_id']}"),
+                sources.get(r["dataset__repo_id"].lower(), ("", 0))[0]
+                if r["origin"] == choices.LinkOrigin.REPO_DOC
+                else "",
             )
-            for r in _links(dataset_rows.get(mid, []), "datasets", corrected_facts)
+            for r in linked
+        )
+        used_repos = {
+            sources[r["dataset__repo_id"].lower()][1]
+            for r in linked
+            if r["origin"] == choices.LinkOrigin.REPO_DOC and r["dataset__repo_id"].lower() in sources
+        }
+        doc_evidence = tuple(
+            ref
+            for pk in sorted(used_repos)
+            if (ref := _first_ref(repo_evidence.get(pk), f"repository:{repos[pk]['full_name']}", "repo_docs"))
+        )
+        data_doc_repos_read = tuple(
+            name
+            for name in data_doc_repos
+            if (repo := by_linked_name.get(name)) is not None
+            and repo["status"] == choices.RepoStatus.AVAILABLE
+            and any(f.get("status") == "read" for f in (repo["docs"] or {}).get("files", []))
         )
         repo_facts = []
         for r in _links(repo_rows.get(mid, []), "code_repositories", corrected_facts):
@@ -509,6 +583,12 @@ def build_facts(
                 has_configs=bool(paths.get("configs")),
                 has_data_processing=bool(paths.get("data_processing")),
                 has_evaluation=bool(paths.get("evaluation")),
+                # a recipe in another repository counts for the model its path or its
+                # README heading names (xmtf's "BLOOMZ" section trains bloomz, not mt0)
+                pointed_recipe=next(
+                    (r for r in pointed.get(repo["id"], []) if _names_model(m["repo_id"], r.path, r.heading)),
+                    None,
+                ),
                 evidence=_first_ref(
                     repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"
                 ),
@@ -531,22 +611,6 @@ def build_facts(
             if folders and repo["id"] in scoped_trees and repo["status"] == choices.RepoStatus.AVAILABLE:
                 fact = subfolder_repo(fact, scoped_trees[repo["id"]], folders)
             repo_facts.append(fact)
-
-        edges = bases.get(mid, [])
-        if "base_models" in corrected_facts:
-            edges = [e for e in edges if e[2] == choices.LinkOrigin.CORRECTION]
-        else:
-            edges = [e for e in edges if e[2] != choices.LinkOrigin.CORRECTION]
-        relations = {relation for _, relation, _ in edges}
-        relation = None
-        if edges:
-            relation = next(
-                (r for r in ("adapter", "quantized", "merge", "finetune") if r in relations), "unknown"
-            )
-        elif is_adapter_only(m["weight_files"]):
-            relation = "adapter"  # adapter weights without a named base: a derivative of an unknown model
-        elif (card_notes.get(mid) or {}).get("base_names_unresolved"):
-            relation = "finetune"  # the card names its base, but by a name no repository matches
 
         license_value = corrected.get((mid, "license"))
         if license_value is not None:
@@ -604,7 +668,9 @@ def build_facts(
             has_card=has_card,
             card_read=card_read,
             collections_unread=tuple((card_notes.get(mid) or {}).get("collections_unread") or ()),
-            data_doc_repos=tuple((card_notes.get(mid) or {}).get("data_doc_repos") or ()),
+            data_doc_repos=data_doc_repos,
+            data_doc_repos_read=data_doc_repos_read,
+            doc_evidence=doc_evidence,
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",
@@ -639,6 +705,73 @@ def build_facts(
         )
         base_ids[mid] = [parent for parent, _, _ in edges]
     return facts, rows, base_ids
+
+
+def _names_model(repo_id: str, *texts: str) -> bool:
+    """Does a path or a heading name this model (``bloomz`` in "Train models / BLOOMZ")?"""
+    name = repo_id.rsplit("/", 1)[-1].lower()
+    stems = {re.sub(r"[-_./]", "", s) for s in (name, re.sub(r"[-_.]v?\d+(\.\d+)*$", "", name))}
+    squashed = [re.sub(r"[-_./\s]", "", t.lower()) for t in texts]
+    return any(stem and len(stem) >= 3 and stem in text for stem in stems for text in squashed)
+
+
+def _pointed_recipes(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, list[PointedRecipe]]:
+    """Per linked repository, the training recipes its README links in a GitHub repository
+    that is in the catalog, public, not a general framework, and whose stored tree holds the
+    path (the crawler never follows the link itself); best first."""
+    wanted = {
+        pk: [
+            link
+            for f in (r["docs"] or {}).get("files", [])
+            for link in (f.get("findings") or {}).get("recipe_links", [])
+        ]
+        for pk, r in repos.items()
+        if r["status"] == choices.RepoStatus.AVAILABLE and not is_framework(r["full_name"])
+    }
+    names = {link["repo"] for links in wanted.values() for link in links if not is_framework(link["repo"])}
+    if not names:
+        return {}
+    targets = {
+        t["full_name"]: t
+        for t in CodeRepository.objects.filter(
+            full_name__in=names, status=choices.RepoStatus.AVAILABLE
+        ).values("full_name", "tree_paths", "license_spdx", "license_text")
+    }
+    found: dict[int, list[PointedRecipe]] = {}
+    for pk, links in wanted.items():
+        # a path that says it trains first ("train/tr13-mtf/x.slurm" before "data/xp3/y.slurm")
+        for link in sorted(links, key=lambda item: "train" not in item["path"].lower()):
+            target = targets.get(link["repo"])
+            if target is None or link["path"] not in set(target["tree_paths"] or []):
+                continue
+            key = repo_license_key(target["license_spdx"], target["license_text"])
+            found.setdefault(pk, []).append(
+                PointedRecipe(
+                    repository=link["repo"],
+                    path=link["path"],
+                    kind=link.get("kind", "pretraining"),
+                    license_spdx=key,
+                    license_open=_repo_license_open(kb, key),
+                    heading=link.get("heading", ""),
+                )
+            )
+    return found
+
+
+def _doc_sources(full_name: str, docs: dict | None) -> dict[str, str]:
+    """Catalog dataset id (lower-cased) -> "github.com/<repo> <document path>" that named it."""
+    found: dict[str, str] = {}
+    for file in (docs or {}).get("files", []):
+        findings = file.get("findings") or {}
+        where = f"github.com/{full_name} {file.get('path', '')}"
+        keys = [
+            *findings.get("hub_datasets", []),
+            *(u[:300] for u in findings.get("dataset_urls", [])),
+            *(named_dataset_id(n) for n in findings.get("dataset_names", [])),
+        ]
+        for key in keys:
+            found.setdefault(key.lower(), where)
+    return found
 
 
 def _links(rows: list[dict], fact: str, corrected_facts: set[str]) -> list[dict]:

@@ -56,6 +56,22 @@ class DatasetFact:
     license_grade: str  # grade of the dataset's declared license (unknown when none)
     license_label: str
     evidence: EvidenceRef | None = None
+    # where a dataset the card does not name came from: "github.com/<owner>/<repo> <doc path>"
+    # (the linked repository's README or data documentation, methodology v2); "" for the card
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PointedRecipe:
+    """A training recipe a repository's README links in a GitHub repository, found in that
+    repository's stored tree (issue 11: the README's recipe pointers)."""
+
+    repository: str
+    path: str
+    kind: str  # pretraining / finetuning (from the README heading it sits under)
+    license_spdx: str
+    license_open: bool | None
+    heading: str = ""  # the README section it sits under ("Train models / BLOOMZ")
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,7 @@ class RepoFact:
     evidence: EvidenceRef | None = None
     framework: bool = False  # a general-purpose framework or tool (v2): usage, not this model's code
     recipe_paths: tuple[str, ...] = ()  # in a framework: configs or scripts that name this model
+    pointed_recipe: PointedRecipe | None = None  # the recipe its README links (another repository)
     # the model repository's own training scripts (train_script.py in its Hub files, v2)
     hub_files: tuple[str, ...] = ()
     # its base model links it too and it holds pretraining code only: the base's code (v2)
@@ -115,6 +132,10 @@ class ModelFacts:
     # v2: GitHub repositories the card links for its training data; their data documentation
     # is not read yet, so a card that names no dataset but points there is unknown, not closed
     data_doc_repos: tuple[str, ...] = ()
+    # of those, the ones whose README / data documents were read (none named a dataset)
+    data_doc_repos_read: tuple[str, ...] = ()
+    # evidence of the repository documents the datasets came from (REPO_DOCS rows)
+    doc_evidence: tuple[EvidenceRef, ...] = ()
     merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
     unresolved_base: str = ""  # a base the card names by a name no single Hub repository matches
     # v2: a sentence of the card's training-data text saying part of the data is not public
@@ -328,10 +349,20 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
                 {"collections_unread": list(unread)},
             )
         if facts.data_doc_repos:
+            unread_docs = [r for r in facts.data_doc_repos if r not in facts.data_doc_repos_read]
+            if unread_docs:
+                return (
+                    UNKNOWN,
+                    f"names no dataset itself but points to github.com/{unread_docs[0]} for its "
+                    "training data, whose documentation could not be read",
+                    {"data_doc_repos": list(facts.data_doc_repos)},
+                )
+            # v2: data described in a datasheet or documentation but not released is named (partial)
             return (
-                UNKNOWN,
+                PARTIAL,
                 f"names no dataset itself but points to github.com/{facts.data_doc_repos[0]} for its "
-                "training data, whose documentation the index does not read yet",
+                "training data, whose README and data documents describe it without naming a dataset "
+                "that can be checked",
                 {"data_doc_repos": list(facts.data_doc_repos)},
             )
         return CLOSED, "names no training dataset (card read)", {}
@@ -340,14 +371,22 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
     named_only = [d for d in datasets if d.status in NAMED_ONLY]
     unverified = [d for d in datasets if d.status == "unverified"]
     lost = [d for d in datasets if d.status in NOT_OBTAINABLE]
+    sources = list(dict.fromkeys(d.source for d in datasets if d.source))
+    names = "names"
+    if sources and all(d.source for d in datasets):
+        # v2: the card names none; its own linked repository's documentation does
+        shown = "; ".join(sources[:2]) + (f" and {len(sources) - 2} more" if len(sources) > 2 else "")
+        names = f"names no dataset in its card, but its linked repository's documentation ({shown}) names"
     details = {
         "obtainable": [d.name for d in obtainable],
         "no_license": [d.name for d in unlicensed],
-        "gated_or_external": [_shown(d.name) for d in named_only],
+        "gated_or_external": [_shown(d.name, d.source) for d in named_only],
         "unresolved": [d.name for d in lost],
         "unverified": [d.name for d in unverified],
         "collections_unread": list(unread),
     }
+    if sources:
+        details["from_repository_docs"] = {d.name: d.source for d in datasets if d.source}
     total = len(datasets)
     licence_note = (
         f"; {_plural(len(unlicensed), 'public dataset')} without a licence tag ({unlicensed[0].name})"
@@ -360,17 +399,18 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
             details["withheld"] = facts.data_withheld
             return (
                 PARTIAL,
-                f"names {_plural(total, 'dataset')}, all public and ungated, but the card says part of "
+                f"{names} {_plural(total, 'dataset')}, all public and ungated, but the card says part of "
                 f'its training data is not public ("{facts.data_withheld[:120]}"){licence_note}',
                 details,
             )
-        return OPEN, f"names {_plural(total, 'dataset')}, all public and ungated{licence_note}", details
+        return OPEN, f"{names} {_plural(total, 'dataset')}, all public and ungated{licence_note}", details
     if unverified and not obtainable and not named_only and not lost:
-        return UNKNOWN, f"names {_plural(total, 'dataset')} not checked yet", details
+        return UNKNOWN, f"{names} {_plural(total, 'dataset')} not checked yet", details
     problems = []
     if named_only:
         problems.append(
-            f"{len(named_only)} gated, hosted elsewhere or named only in text ({_shown(named_only[0].name)})"
+            f"{len(named_only)} gated, hosted elsewhere or named only in text "
+            f"({_shown(named_only[0].name, named_only[0].source)})"
         )
     if lost:
         problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
@@ -380,7 +420,7 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
         problems.append(f"the Hub collection {unread[0]} it links could not be read")
     return (
         PARTIAL,
-        f"names {_plural(total, 'dataset')}, {len(obtainable)} of them openly obtainable; "
+        f"{names} {_plural(total, 'dataset')}, {len(obtainable)} of them openly obtainable; "
         + "; ".join(problems)
         + licence_note,
         details,
@@ -393,13 +433,19 @@ def _unnamed_base(facts: ModelFacts) -> str:
     return "an unnamed base"
 
 
-def _shown(name: str) -> str:
-    """A corpus named only in the card's text is stored as named/<slug>: show it as named."""
-    return f"{name.removeprefix('named/')} (named in the card's text)" if name.startswith("named/") else name
+def _shown(name: str, source: str = "") -> str:
+    """A corpus named only in text is stored as named/<slug>: show it as named, and where."""
+    if not name.startswith("named/"):
+        return name
+    return f"{name.removeprefix('named/')} (named in {'the documentation' if source else 'the card'}'s text)"
 
 
 def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
-    evidence = _ev(facts, "datasets") + tuple(d.evidence for d in facts.datasets if d.evidence)[:10]
+    evidence = (
+        _ev(facts, "datasets")
+        + facts.doc_evidence[:5]
+        + tuple(d.evidence for d in facts.datasets if d.evidence)[:10]
+    )
     origin = _origin(facts, "datasets")
     own, own_reason, details = data_part(facts)
     if not facts.listed and not facts.missing:
@@ -557,6 +603,18 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
             ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
         else:
             ranked.append((0, CLOSED, f"repository {repo.full_name} is not available ({repo.status})", repo))
+        pointed = repo.pointed_recipe
+        if pointed is not None and repo.status == "available":
+            where = (
+                f"the README of {repo.full_name} points to the training recipe {pointed.path} in "
+                f"{pointed.repository}"
+            )
+            if pointed.kind == "finetuning" and not derivative:
+                ranked.append((2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)", repo))
+            elif pointed.license_open is True:
+                ranked.append((3, OPEN, f"{where} under {pointed.license_spdx}", repo))
+            else:
+                ranked.append((2, PARTIAL, f"{where}, without an open licence", repo))
     ranked.sort(key=lambda item: item[0], reverse=True)
     _, level, reason, repo = ranked[0]
     unverified = [r for r in repos if r.status == "unverified"]

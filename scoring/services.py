@@ -24,6 +24,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from catalog.models import AIModel, Evidence, LineageEdge
+from catalog.sources.github.docs import DOCS_VERSION as REPO_DOCS_VERSION
 from catalog.sources.github.taxonomy import RULES_VERSION as CODE_RULES_VERSION
 from catalog.sources.links import CARD_RULES_VERSION
 from lib import bulk
@@ -59,12 +60,13 @@ def methodology_current() -> MethodologyVersion:
 
 
 def rules_stamp(methodology: MethodologyVersion) -> dict[str, str]:
-    """The rules a score was made with: the methodology (rubric), the code-detection rules and
-    the card-reading rules."""
+    """The rules a score was made with: the methodology (rubric), the code-detection rules, the
+    card-reading rules and the rules that read linked repositories' README and data documents."""
     return {
         "methodology": methodology.version,
         "code_detection": CODE_RULES_VERSION,
         "card_reading": CARD_RULES_VERSION,
+        "repository_docs": REPO_DOCS_VERSION,
     }
 
 

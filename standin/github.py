@@ -6,6 +6,15 @@ quota when the request is authorised (an anonymous one counts).
 Renamed repositories answer 301 to ``/repositories/<id>``; an empty repository answers 409
 on its tree; a record may mark its tree as truncated. A record's ``tree`` is its default
 branch; ``branches`` may hold the trees of other branches (``/git/trees/<branch>``).
+
+Documentation files come from the record's ``docs`` object (path -> body; our own short
+summaries in the bundled snapshot). ``/repos/{o}/{r}/readme`` and
+``/repos/{o}/{r}/contents/{path}`` answer as GitHub does (docs.github.com, REST "Repository
+contents": "Get a repository README", "Get repository content", and "Custom media types for
+repository contents"): 404 when the file is absent; the raw body for the ``raw`` media types
+(``application/vnd.github.raw``, ``application/vnd.github.raw+json``); otherwise the content
+object with the body base64-encoded, which for a file over 1 MB carries an empty ``content``
+and ``encoding: "none"`` (GitHub changelog 2022-05-03: larger files need the raw media type).
 """
 
 from __future__ import annotations
@@ -113,12 +122,14 @@ class GitHubRoutes:
         return repo
 
     def handle(self, handler: StandinHandler, path: str, query: dict[str, list[str]]) -> None:
-        match = re.fullmatch(r"/repositories/(\d+)(/license|/git/trees/[^/]+)?", path)
+        match = re.fullmatch(r"/repositories/(\d+)(/license|/git/trees/[^/]+|/readme|/contents/.+)?", path)
         if match:  # where a renamed repository's routes redirect, sub-resources included
             record = self._by_number(int(match.group(1)))
             sub = match.group(2)
         else:
-            match = re.fullmatch(r"/repos/([^/]+)/([^/]+)(/license|/git/trees/[^/]+)?", path)
+            match = re.fullmatch(
+                r"/repos/([^/]+)/([^/]+)(/license|/git/trees/[^/]+|/readme|/contents/.+)?", path
+            )
             if not match:
                 self._answer(handler, 404, NOT_FOUND)
                 return
@@ -159,8 +170,68 @@ class GitHubRoutes:
                     "license": license_info,
                 },
             )
+        elif sub == "/readme":
+            docs = record.get("docs") or {}
+            name = next((p for p in docs if "/" not in p and p.lower().startswith("readme")), None)
+            self._document(handler, record, name)
+        elif sub.startswith("/contents/"):
+            self._document(handler, record, sub.removeprefix("/contents/"))
         else:
             self._tree(handler, record, unquote(sub.removeprefix("/git/trees/")))
+
+    def _document(self, handler: StandinHandler, record: dict[str, Any], path: str | None) -> None:
+        body = (record.get("docs") or {}).get(path) if path else None
+        if body is None:
+            # the status GitHub gives a missing file; the message says when the snapshot simply
+            # did not capture the repository's documentation (its tree may list the file)
+            captured = "docs" in record
+            self._answer(
+                handler, 404, NOT_FOUND if captured else {**NOT_FOUND, "standin": "not in the snapshot"}
+            )
+            return
+        data = body.encode() if isinstance(body, str) else bytes(body)
+        accept = handler.headers.get("Accept") or ""
+        if "vnd.github.raw" in accept or "vnd.github.v3.raw" in accept:
+            self._answer_raw(handler, data)
+            return
+        too_big = len(data) > 1024 * 1024
+        full_name = record["repo"]["full_name"]
+        branch = record["repo"].get("default_branch") or "main"
+        self._answer(
+            handler,
+            200,
+            {
+                "type": "file",
+                "name": path.rsplit("/", 1)[-1],
+                "path": path,
+                "size": len(data),
+                "sha": hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest(),
+                "encoding": "none" if too_big else "base64",
+                "content": "" if too_big else base64.encodebytes(data).decode(),
+                "html_url": f"https://github.com/{full_name}/blob/{branch}/{path}",
+                "download_url": f"https://raw.githubusercontent.com/{full_name}/{branch}/{path}",
+            },
+        )
+
+    def _answer_raw(self, handler: StandinHandler, data: bytes) -> None:
+        """A raw file body, with the ETag, conditional 304 and rate-limit headers of every answer."""
+        etag = f'W/"{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"'
+        caller, authorised = caller_of(handler)
+        not_modified = handler.headers.get("If-None-Match") == etag
+        allowed, rate = self.limits.spend(caller, authorised, free=not_modified and authorised)
+        if not allowed:
+            self.server.stats["github_limited"] += 1
+            message = {
+                "message": f"API rate limit exceeded for {caller}.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+            }
+            handler._send(403, json.dumps(message).encode(), rate)
+            return
+        if not_modified:
+            self.server.stats["github_304"] += 1
+            handler._send(304, b"", {"ETag": etag, **rate})
+            return
+        handler._send(200, data, {"ETag": etag, **rate}, content_type="application/vnd.github.raw+json")
 
     def _tree(self, handler: StandinHandler, record: dict[str, Any], ref: str = "") -> None:
         if record.get("empty"):

@@ -197,7 +197,7 @@ class StandinHandler(BaseHTTPRequestHandler):
             return
         if not path.startswith(self.server.github_prefix + "/") and not self._spend_hub_quota(path):
             return
-        with contextlib.suppress(BrokenPipeError):
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._route(path, query)
 
     def _spend_hub_quota(self, path: str) -> bool:

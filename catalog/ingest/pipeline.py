@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from catalog import choices
-from catalog.ingest import crawl, repositories
+from catalog.ingest import crawl, repositories, store
 from catalog.models import AIModel, CodeRepository, CrawlRun, Dataset
 from catalog.signals import facts_changed
 
@@ -82,7 +82,10 @@ def dataset_step(*, dataset: Dataset, dispatch: Dispatch) -> str:
 def repository_step(*, repository: CodeRepository, dispatch: Dispatch) -> str:
     status = repositories.repository_crawl(repository=repository)
     if status != choices.CrawlOutcome.UNCHANGED:
-        dispatch.changed(list(repository.model_links.values_list("model_id", flat=True)))
+        model_ids = list(repository.model_links.values_list("model_id", flat=True))
+        # the datasets its README and data documents name, for the models that link it
+        dispatch.datasets(store.models_repo_docs_link(model_ids))
+        dispatch.changed(model_ids)
     return status
 
 
@@ -160,3 +163,4 @@ class InlineDispatch:
             self.run_details(force=force)
             self.run_datasets()
             self.run_repositories()
+            self.run_datasets()  # those the repositories' documentation named

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +14,13 @@ from catalog.ingest.failures import repository_failure_record
 from catalog.ingest.store import _evidence, evidence_upsert
 from catalog.models import CodeRepository, ModelCodeRepository
 from catalog.sources.github import client as github
-from catalog.sources.github.taxonomy import RULES_VERSION, classify_tree
+from catalog.sources.github.docs import (
+    DOCS_VERSION,
+    classification_with_entry_points,
+    extract_doc,
+    select_docs,
+)
+from catalog.sources.github.taxonomy import RULES_VERSION, CodeReport, classify_tree
 
 REPO = choices.SubjectType.REPOSITORY
 RECRAWL_CURSOR_KEY = "repos:recrawl:cursor"
@@ -39,6 +48,15 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             raise
         return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     if fetched.not_modified:
+        stale_docs = repository.status == choices.RepoStatus.AVAILABLE and not _docs_current(
+            repository.docs, repository.tree_sha
+        )
+        if stale_docs and repository.tree_paths is not None:
+            # unchanged on GitHub, but its documentation was never read (or under older rules)
+            repository_docs_refresh(repository=repository, client=client)
+            repository.refresh_from_db()
+            repository_reclassify(repository=repository)
+            return choices.CrawlOutcome.CRAWLED
         if repository.rules_version != RULES_VERSION and repository.tree_paths is not None:
             repository_reclassify(repository=repository)
             return choices.CrawlOutcome.CRAWLED
@@ -83,7 +101,19 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             if exc.transient:
                 raise
             return _unavailable(repository, choices.RepoStatus.ERROR, exc)
-    report = classify_tree(tree.paths if tree else [])
+    docs = None
+    if tree is not None:
+        docs = _docs_read(
+            client,
+            full_name=repository.full_name,
+            html_url=info.html_url,
+            ref=info.default_branch,
+            paths=tree.paths,
+            revision=tree.sha,
+            previous=repository.docs,
+            etags=etags,
+        )
+    report = _with_entry_points(classify_tree(tree.paths if tree else []), docs)
     status = (
         choices.RepoStatus.EMPTY if tree_error and "empty" in tree_error else choices.RepoStatus.AVAILABLE
     )
@@ -113,12 +143,14 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             rules_version=report.rules_version,
             license_text=license_text,
             etags=etags,
+            docs=docs,
             crawled_at=now,
             crawl_error="; ".join(notes),
         )
         source = info.html_url
         evidence_upsert(
-            [
+            ([_docs_evidence(repository.pk, docs, info.html_url, now)] if docs is not None else [])
+            + [
                 _evidence(
                     REPO,
                     repository.pk,
@@ -161,11 +193,174 @@ def repository_crawl(*, repository: CodeRepository) -> str:
     return choices.CrawlOutcome.CRAWLED
 
 
+# --- README and data documentation (methodology v2, training data) ----------------------------
+def _docs_current(docs: dict[str, Any] | None, revision: str) -> bool:
+    if not docs or not revision:
+        return False
+    return docs.get("version") == DOCS_VERSION and docs.get("revision") == revision
+
+
+def _readme_path(paths: list[str]) -> str:
+    """The README GitHub prefers is a root file named README*; the API does not say which."""
+    roots = sorted((p for p in paths if "/" not in p and p.lower().startswith("readme")), key=len)
+    return roots[0] if roots else "README.md"
+
+
+def _docs_read(
+    client: github.GitHubClient,
+    *,
+    full_name: str,
+    html_url: str,
+    ref: str,
+    paths: list[str],
+    revision: str,
+    previous: dict[str, Any] | None,
+    etags: dict[str, str],
+) -> dict[str, Any]:
+    """Read the README and the data documents the tree names, conditionally; extract findings.
+
+    A document that is missing, oversized or binary is recorded with its status and never stops
+    the crawl; a transient error (rate limit, 5xx) raises for the caller to retry the whole
+    repository later. Unchanged tree and rules: the stored findings stand, no request is sent.
+    """
+    if previous and _docs_current(previous, revision):
+        return previous
+    same_rules = previous is not None and previous.get("version") == DOCS_VERSION
+    earlier = {f["path"]: f for f in (previous or {}).get("files", [])} if same_rules else {}
+    present = set(paths)
+    max_bytes = settings.REPO_DOCS_MAX_BYTES
+    wanted = [(_readme_path(paths), True)] + [
+        (path, False) for path in select_docs(paths, limit=settings.REPO_DOCS_MAX_FILES)
+    ]
+    files: list[dict[str, Any]] = []
+    for path, is_readme in wanted:
+        key = f"doc:{path}"
+        old = earlier.get(path)
+        etag = etags.get(key) if old and old.get("status") == "read" else None
+        entry: dict[str, Any] = {
+            "path": path,
+            "url": f"{html_url}/blob/{revision or ref}/{path}",
+            "readme": is_readme,
+        }
+        try:
+            if is_readme:
+                fetched = client.readme(full_name, etag=etag, max_bytes=max_bytes)
+            else:
+                fetched = client.document(full_name, path, ref=ref, etag=etag, max_bytes=max_bytes)
+        except github.GitHubNotFound:
+            etags.pop(key, None)
+            files.append({**entry, "status": "missing"})
+            continue
+        except github.GitHubError as exc:
+            if exc.transient:
+                raise
+            etags.pop(key, None)
+            files.append({**entry, "status": "error", "error": f"{exc.code}: {exc}"[:300]})
+            continue
+        if fetched.not_modified and old is not None:
+            findings = dict(old.get("findings") or {})
+            # the same text, a new tree: an entry point must still exist
+            findings["entry_points"] = [e for e in findings.get("entry_points", []) if e["path"] in present]
+            files.append({**entry, "status": "read", "size": old.get("size", 0), "findings": findings})
+            continue
+        doc: github.DocFile = fetched.value
+        if doc.problem:
+            etags.pop(key, None)
+            files.append({**entry, "status": doc.problem, "size": doc.size})
+            continue
+        etags[key] = fetched.etag
+        found = extract_doc(
+            doc.text,
+            path=path,
+            tree=paths,
+            is_readme=is_readme,
+            max_links=settings.REPO_DOCS_MAX_LINKS,
+        )
+        files.append({**entry, "status": "read", "size": doc.size, "findings": found.as_dict()})
+    for key in [k for k in etags if k.startswith("doc:") and k[4:] not in {p for p, _ in wanted}]:
+        del etags[key]
+    return {"version": DOCS_VERSION, "revision": revision, "files": files}
+
+
+def docs_datasets(docs: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(kind, value, document path) for every dataset the documents name, first mention wins;
+    kind is ``hub`` (a Hub id), ``url`` (another dataset host) or ``name`` (a corpus in text)."""
+    found: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for file in (docs or {}).get("files", []):
+        findings = file.get("findings") or {}
+        for kind, bucket in (("hub", "hub_datasets"), ("url", "dataset_urls"), ("name", "dataset_names")):
+            for value in findings.get(bucket, []):
+                if (kind, value.lower()) not in seen:
+                    seen.add((kind, value.lower()))
+                    found.append((kind, value, file["path"]))
+    return found
+
+
+def docs_entry_points(docs: dict[str, Any] | None) -> list[dict[str, str]]:
+    points: list[dict[str, str]] = []
+    for file in (docs or {}).get("files", []):
+        for point in (file.get("findings") or {}).get("entry_points", []):
+            if all(p["path"] != point["path"] for p in points):
+                points.append({**point, "doc": file["path"]})
+    return points
+
+
+def _with_entry_points(report: CodeReport, docs: dict[str, Any] | None) -> CodeReport:
+    """The tree's classification, with the training commands the README documents (v2)."""
+    points = docs_entry_points(docs)
+    if not points:
+        return report
+    report.classification = classification_with_entry_points(report.classification, points)
+    report.paths = {**report.paths, "readme_entry_points": sorted(p["path"] for p in points)}
+    report.counts = {**report.counts, "readme_entry_points": len(points)}
+    return report
+
+
+def _docs_evidence(repository_id: int, docs: dict[str, Any], html_url: str, now) -> dict[str, Any]:
+    files = docs.get("files", [])
+    readme = next((f for f in files if f.get("readme")), None)
+    return _evidence(
+        REPO,
+        repository_id,
+        choices.Fact.REPO_DOCS,
+        {
+            "documents": [
+                {k: f[k] for k in ("path", "url", "status", "size", "error") if k in f} for f in files
+            ],
+            "datasets": [{"kind": k, "value": v, "doc": p} for k, v, p in docs_datasets(docs)],
+            "entry_points": docs_entry_points(docs),
+            "rules_version": docs.get("version"),
+        },
+        readme["url"] if readme else html_url,
+        docs.get("revision", ""),
+        now,
+    )
+
+
+def repository_docs_refresh(*, repository: CodeRepository, client: github.GitHubClient | None = None) -> None:
+    """Read the documentation of a repository whose stored tree is current (GitHub said 304)."""
+    etags = dict(repository.etags or {})
+    docs = _docs_read(
+        client or github.GitHubClient(),
+        full_name=repository.full_name,
+        html_url=repository.url,
+        ref=repository.default_branch,
+        paths=list(repository.tree_paths or []),
+        revision=repository.tree_sha,
+        previous=repository.docs,
+        etags=etags,
+    )
+    with transaction.atomic():
+        CodeRepository.objects.filter(pk=repository.pk).update(docs=docs, etags=etags)
+        evidence_upsert([_docs_evidence(repository.pk, docs, repository.url, timezone.now())])
+
+
 def repository_reclassify(*, repository: CodeRepository) -> bool:
     """Classify the stored tree again under the current rules (no request); True if it changed."""
     if repository.tree_paths is None:
         return False
-    report = classify_tree(list(repository.tree_paths))
+    report = _with_entry_points(classify_tree(list(repository.tree_paths)), repository.docs)
     changed = (report.classification, report.paths) != (repository.classification, repository.evidence_paths)
     now = timezone.now()
     with transaction.atomic():

@@ -57,7 +57,9 @@ MODEL = choices.SubjectType.MODEL
 CORRECTED = choices.EvidenceOrigin.CORRECTED
 DATASET = choices.SubjectType.DATASET
 CORRECTION = choices.LinkOrigin.CORRECTION
-KEEP_README = (choices.LinkOrigin.README,)
+REPO_DOC = choices.LinkOrigin.REPO_DOC
+# links a listing pass cannot see (they come from the README and the linked repositories' docs)
+KEEP_README = (choices.LinkOrigin.README, REPO_DOC)
 
 MODALITY_BY_PIPELINE = {
     **dict.fromkeys(
@@ -753,7 +755,7 @@ def model_detail_ingest(
         seen = {n.lower() for n, _ in card_datasets}
         all_datasets = card_datasets + [(n, o) for n, o in readme_datasets if n.lower() not in seen]
         # without a readable README, its earlier links stay (we cannot tell they are gone)
-        unread = () if links is not None else KEEP_README
+        unread = (REPO_DOC,) if links is not None else KEEP_README
         dataset_ids = datasets_link({model.pk: all_datasets}, keep_origins=unread)  # then the external ones
         external = datasets_external_link(model, links.dataset_urls if links else [])
         external += datasets_named_link(
@@ -767,6 +769,8 @@ def model_detail_ingest(
         ]
         papers_link({model.pk: arxiv}, keep_origins=unread)
         repo_ids = repositories_link(model, links.github_repos if links else None)
+        # what the linked repositories' docs name, where the card names nothing (v2)
+        dataset_ids += models_repo_docs_link([model.pk])
 
         rows = listing_evidence(model.pk, record, now)
         rows[3] = _evidence(
@@ -925,6 +929,114 @@ def datasets_external_link(model: AIModel, urls: list[str]) -> list[str]:
         conflict=["model", "dataset"],
     )
     return urls
+
+
+def _docs_datasets(docs: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(kind, value) of the datasets a repository's documents name (see repositories.docs_datasets)."""
+    found: list[tuple[str, str]] = []
+    for file in (docs or {}).get("files", []):
+        findings = file.get("findings") or {}
+        for kind, bucket in (("hub", "hub_datasets"), ("url", "dataset_urls"), ("name", "dataset_names")):
+            found += [(kind, v) for v in findings.get(bucket, []) if isinstance(v, str)]
+    return found
+
+
+def models_repo_docs_link(model_ids: list[int]) -> list[int]:
+    """Link each model to the datasets its own linked repositories' README and data documents
+    name (origin ``repo_doc``), when its card names none; returns ids of datasets to check.
+
+    Methodology v2 counts "the linked code repository's README and data documentation" as
+    training-data evidence. The card comes first: a model whose card (metadata, README links,
+    text) names any dataset keeps only those, so a repository that documents a whole family
+    of models does not add its siblings' data. General-purpose frameworks are never the
+    model's own repository; a renamed repository is read under its current name.
+    """
+    from catalog.sources.github.taxonomy import is_framework  # a pure module: no cycle
+
+    if not model_ids:
+        return []
+    card_named = set(
+        ModelDataset.objects.filter(model_id__in=model_ids)
+        .exclude(origin__in=[REPO_DOC, CORRECTION])
+        .values_list("model_id", flat=True)
+    )
+    repos_of: dict[int, list[int]] = {}
+    for model_id, repo_id, canonical_id in ModelCodeRepository.objects.filter(
+        model_id__in=model_ids
+    ).values_list("model_id", "repository_id", "repository__canonical_id"):
+        repos_of.setdefault(model_id, []).append(canonical_id or repo_id)
+    repos = {
+        r["id"]: r
+        for r in CodeRepository.objects.filter(
+            id__in={i for ids in repos_of.values() for i in ids}, status=choices.RepoStatus.AVAILABLE
+        ).values("id", "full_name", "docs")
+    }
+    wanted: dict[int, list[tuple[str, str]]] = {}
+    for model_id in model_ids:
+        if model_id in card_named:
+            wanted[model_id] = []
+            continue
+        named: list[tuple[str, str]] = []
+        for repo_id in sorted(set(repos_of.get(model_id, []))):
+            repo = repos.get(repo_id)
+            if repo is None or is_framework(repo["full_name"]):
+                continue
+            named += _docs_datasets(repo["docs"])
+        hub = list(dict.fromkeys(v for k, v in named if k == "hub"))
+        hub = [h for i, h in enumerate(hub) if h.lower() not in {x.lower() for x in hub[:i]}]
+        urls = list(dict.fromkeys(v for k, v in named if k == "url"))
+        names = _names_not_linked(list(dict.fromkeys(v for k, v in named if k == "name")), hub)
+        wanted[model_id] = (
+            [("hub", h) for h in hub] + [("url", u) for u in urls] + [("name", n) for n in names]
+        )
+    limit = _max_length(Dataset, "repo_id")
+    hub_ids = _ensure(
+        Dataset,
+        "repo_id",
+        [v for pairs in wanted.values() for k, v in pairs if k == "hub" and len(v) <= limit],
+        _dataset_row,
+    )
+    url_ids = _ensure(
+        Dataset,
+        "repo_id",
+        [v[:300] for pairs in wanted.values() for k, v in pairs if k == "url"],
+        lambda u: {
+            "source": "external",
+            "repo_id": u,
+            "url": u[:500],
+            "status": choices.DatasetStatus.EXTERNAL,
+        },
+    )
+    name_ids = _ensure(
+        Dataset,
+        "repo_id",
+        [named_dataset_id(v) for pairs in wanted.values() for k, v in pairs if k == "name"],
+        lambda key: {
+            "source": "text",
+            "repo_id": key[:300],
+            "url": "",
+            "status": choices.DatasetStatus.EXTERNAL,
+        },
+    )
+    rows = []
+    for model_id, pairs in wanted.items():
+        for kind, value in pairs:
+            dataset_id = (
+                hub_ids.get(value)
+                if kind == "hub"
+                else url_ids.get(value[:300])
+                if kind == "url"
+                else name_ids.get(named_dataset_id(value))
+            )
+            if dataset_id:
+                rows.append({"model_id": model_id, "dataset_id": dataset_id, "origin": REPO_DOC})
+    with transaction.atomic():
+        ModelDataset.objects.filter(model_id__in=model_ids, origin=REPO_DOC).delete()
+        bulk.upsert(ModelDataset, rows, conflict=["model", "dataset"])
+    fresh = Dataset.objects.filter(
+        id__in={r["dataset_id"] for r in rows}, status=choices.DatasetStatus.UNVERIFIED
+    )
+    return list(fresh.values_list("id", flat=True))
 
 
 def repositories_link(model: AIModel, full_names: list[str] | None) -> list[int]:

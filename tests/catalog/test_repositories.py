@@ -90,7 +90,7 @@ def test_crawl_records_status_license_classification_and_evidence(tiny_hub):
     assert not repo.tree_truncated
     assert set(repo.etags) == {"repo", "tree"}
     facts = evidence(repo)
-    assert set(facts) == {choices.Fact.REPO_LICENSE, choices.Fact.REPO_CODE}
+    assert set(facts) == {choices.Fact.REPO_LICENSE, choices.Fact.REPO_CODE, choices.Fact.REPO_DOCS}
     license_row = facts[choices.Fact.REPO_LICENSE]
     assert license_row.value["spdx_id"] == "Apache-2.0"
     assert license_row.source_url == "https://github.com/allenai/OLMo/blob/main/LICENSE"
@@ -128,7 +128,8 @@ def test_recrawl_of_a_changed_repository_updates_it(tiny_hub):
     repo.refresh_from_db()
     assert repo.classification == choices.CodeClassification.FINETUNING
     assert evidence(repo)[choices.Fact.REPO_CODE].value["paths"]["finetuning"] == ["finetune.py"]
-    assert Evidence.objects.filter(subject_type=choices.SubjectType.REPOSITORY).count() == 2
+    # licence, code and documentation (README and data docs): one row each
+    assert Evidence.objects.filter(subject_type=choices.SubjectType.REPOSITORY).count() == 3
 
 
 def test_renamed_repository_points_at_the_new_row_which_is_crawled_and_linked(tiny_hub):
@@ -148,7 +149,7 @@ def test_renamed_repository_points_at_the_new_row_which_is_crawled_and_linked(ti
     assert new.html_url == "https://github.com/NewOrg/New-Name"
     assert set(new.model_links.values_list("model_id", flat=True)) == {m.pk for m in models}
     assert set(old.model_links.values_list("model_id", flat=True)) == {m.pk for m in models}  # kept
-    assert set(evidence(new)) == {choices.Fact.REPO_LICENSE, choices.Fact.REPO_CODE}
+    assert set(evidence(new)) == {choices.Fact.REPO_LICENSE, choices.Fact.REPO_CODE, choices.Fact.REPO_DOCS}
     # the old name, asked again, is unchanged (304 through the redirect) and writes nothing
     with CaptureQueriesContext(connection) as queries:
         assert crawl(old) == "unchanged"
@@ -340,7 +341,7 @@ def test_rate_limit_mid_crawl_loses_nothing_and_the_rest_crawl_later(tiny_hub):
     stored = {r.full_name: r for r in CodeRepository.objects.all()}
     assert all(r.status == choices.RepoStatus.AVAILABLE for r in stored.values())
     assert {n: (stored[n].crawled_at, stored[n].etags) for n in names[:2]} == kept
-    assert Evidence.objects.filter(subject_type=choices.SubjectType.REPOSITORY).count() == 10
+    assert Evidence.objects.filter(subject_type=choices.SubjectType.REPOSITORY).count() == 15
 
 
 def test_task_raises_retry_on_a_transient_error(tiny_hub):

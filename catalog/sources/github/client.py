@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx2
 from django.conf import settings
@@ -107,6 +108,40 @@ def _decoded_content(raw: dict[str, Any]) -> str:
     return (
         data[: LICENSE_TEXT_MAX * 2].decode("utf-8", errors="replace")[:LICENSE_TEXT_MAX].replace("\x00", "")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DocFile:
+    """A documentation file of a repository (README, data docs), read as raw text.
+
+    ``problem`` says why ``text`` is empty: ``oversized`` (over ``REPO_DOCS_MAX_BYTES``: not
+    read at all), ``binary`` (NUL bytes or not UTF-8); "" when it was read.
+    """
+
+    path: str
+    text: str
+    size: int
+    problem: str = ""
+
+
+# GitHub's media type for a file's raw body (docs.github.com, REST "Repository contents",
+# "Get repository content" and "Get a repository README": custom media types
+# ``application/vnd.github.raw+json`` returns the raw file contents; the default JSON object
+# carries them base64-encoded, and not at all for files over 1 MB)
+RAW_MEDIA_TYPE = "application/vnd.github.raw+json"
+
+
+def doc_from_bytes(path: str, body: bytes, max_bytes: int) -> DocFile:
+    """Raw bytes -> a document, never raising: oversized and binary files are recorded as such."""
+    if len(body) > max_bytes:
+        return DocFile(path, "", len(body), "oversized")
+    if b"\x00" in body[:8192]:
+        return DocFile(path, "", len(body), "binary")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return DocFile(path, "", len(body), "binary")
+    return DocFile(path, text.replace("\x00", ""), len(body))
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,48 +261,79 @@ def _rate_limit_error(response: httpx2.Response) -> GitHubRateLimited | None:
     return None
 
 
+# failures before GitHub answered (or while its answer was being read)
+BEFORE_ANSWER = (
+    netguard.HostNotAllowed,
+    BudgetExhausted,
+    httpx2.TimeoutException,
+    httpx2.TooManyRedirects,
+    httpx2.TransportError,
+)
+
+
+def _transport_error(exc: Exception) -> GitHubError:
+    """The client's error for a failure before GitHub answered (refused host, budget, network)."""
+    if isinstance(exc, netguard.HostNotAllowed):
+        return GitHubRefused(str(exc))
+    if isinstance(exc, BudgetExhausted):
+        return GitHubRateLimited(str(exc), retry_after=exc.retry_after)
+    if isinstance(exc, httpx2.TimeoutException):
+        return GitHubUnavailable(f"timed out ({type(exc).__name__})")
+    if isinstance(exc, httpx2.TooManyRedirects):
+        return GitHubMalformed("too many redirects")
+    return GitHubUnavailable(f"connection failed ({type(exc).__name__})")
+
+
+def _raise_for_status(response: httpx2.Response) -> None:
+    """Raise the client's error for anything but a 200 (rate limits first)."""
+    limited = _rate_limit_error(response)
+    if limited:
+        raise limited
+    if response.status_code == 401:
+        raise GitHubBadToken(
+            "GitHub refused GITHUB_TOKEN (invalid or expired): set a valid token or unset it",
+            http_status=401,
+        )
+    if response.status_code == 404:
+        raise GitHubNotFound(
+            "GitHub has no public repository by this name (deleted, private, or never existed)",
+            http_status=404,
+        )
+    if response.status_code == 409:
+        raise GitHubEmpty("the repository is empty (no commits)", http_status=409)
+    if response.status_code >= 500:
+        raise GitHubUnavailable(f"GitHub answered {response.status_code}", http_status=response.status_code)
+    if response.status_code != 200:
+        raise GitHubError(f"GitHub answered {response.status_code}", http_status=response.status_code)
+
+
 class GitHubClient:
     def __init__(self, *, base_url: str | None = None) -> None:
         self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")  # type: ignore[union-attr]
 
-    def _get(self, path: str, etag: str | None, params: dict[str, str] | None = None) -> Fetched[Any]:
+    def _get(
+        self,
+        path: str,
+        etag: str | None,
+        params: dict[str, str] | None = None,
+        *,
+        raw_limit: int | None = None,
+    ) -> Fetched[Any]:
+        """A conditional GET. With ``raw_limit`` the raw media type is asked for and the body is
+        returned as bytes, read no further than ``raw_limit + 1`` bytes (a larger file is never
+        held in memory whole)."""
         headers = {"If-None-Match": etag} if etag else {}
+        if raw_limit is not None:
+            headers["Accept"] = RAW_MEDIA_TYPE
+            return self._get_raw(path, headers, params, raw_limit)
         try:
             response = _client().get(f"{self.base_url}{path}", headers=headers, params=params)
-        except netguard.HostNotAllowed as exc:
-            raise GitHubRefused(str(exc)) from exc
-        except BudgetExhausted as exc:
-            raise GitHubRateLimited(str(exc), retry_after=exc.retry_after) from exc
-        except httpx2.TimeoutException as exc:
-            raise GitHubUnavailable(f"timed out ({type(exc).__name__})") from exc
-        except httpx2.TooManyRedirects as exc:
-            raise GitHubMalformed("too many redirects") from exc
-        except httpx2.TransportError as exc:
-            raise GitHubUnavailable(f"connection failed ({type(exc).__name__})") from exc
+        except BEFORE_ANSWER as exc:
+            raise _transport_error(exc) from exc
         moved = any(r.status_code in (301, 302, 307, 308) for r in response.history)
         if response.status_code == 304:
             return Fetched(None, etag or "", moved)
-        limited = _rate_limit_error(response)
-        if limited:
-            raise limited
-        if response.status_code == 401:
-            raise GitHubBadToken(
-                "GitHub refused GITHUB_TOKEN (invalid or expired): set a valid token or unset it",
-                http_status=401,
-            )
-        if response.status_code == 404:
-            raise GitHubNotFound(
-                "GitHub has no public repository by this name (deleted, private, or never existed)",
-                http_status=404,
-            )
-        if response.status_code == 409:
-            raise GitHubEmpty("the repository is empty (no commits)", http_status=409)
-        if response.status_code >= 500:
-            raise GitHubUnavailable(
-                f"GitHub answered {response.status_code}", http_status=response.status_code
-            )
-        if response.status_code != 200:
-            raise GitHubError(f"GitHub answered {response.status_code}", http_status=response.status_code)
+        _raise_for_status(response)
         try:
             payload = response.json()
         except ValueError as exc:
@@ -275,6 +341,47 @@ class GitHubClient:
         if may_hold_nul(response.content):
             payload = without_nul(payload)
         return Fetched(payload, response.headers.get("ETag", ""), moved)
+
+    def _get_raw(
+        self, path: str, headers: dict[str, str], params: dict[str, str] | None, limit: int
+    ) -> Fetched[bytes]:
+        try:
+            url = f"{self.base_url}{path}"
+            with _client().stream("GET", url, headers=headers, params=params) as response:
+                moved = any(r.status_code in (301, 302, 307, 308) for r in response.history)
+                if response.status_code == 304:
+                    return Fetched(None, headers.get("If-None-Match", ""), moved)
+                if response.status_code != 200:
+                    response.read()  # error bodies are small; the status decides
+                    _raise_for_status(response)
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > limit:
+                        break  # enough to know it is oversized; the rest is never read
+                return Fetched(bytes(body[: limit + 1]), response.headers.get("ETag", ""), moved)
+        except BEFORE_ANSWER as exc:
+            raise _transport_error(exc) from exc
+
+    def readme(self, full_name: str, *, etag: str | None = None, max_bytes: int) -> Fetched[DocFile]:
+        """The repository's README (``GET /repos/{owner}/{repo}/readme``, raw media type); a
+        repository without one raises ``GitHubNotFound``."""
+        fetched = self._get(f"/repos/{full_name}/readme", etag, raw_limit=max_bytes)
+        if fetched.value is not None:
+            fetched.value = doc_from_bytes("README", fetched.value, max_bytes)
+        return fetched
+
+    def document(
+        self, full_name: str, path: str, *, ref: str = "", etag: str | None = None, max_bytes: int
+    ) -> Fetched[DocFile]:
+        """One file of the repository (``GET /repos/{owner}/{repo}/contents/{path}``, raw)."""
+        params = {"ref": ref} if ref else None
+        fetched = self._get(
+            f"/repos/{full_name}/contents/{quote(path, safe='/')}", etag, params, raw_limit=max_bytes
+        )
+        if fetched.value is not None:
+            fetched.value = doc_from_bytes(path, fetched.value, max_bytes)
+        return fetched
 
     def repository(self, full_name: str, *, etag: str | None = None) -> Fetched[RepoInfo]:
         fetched = self._get(f"/repos/{full_name}", etag)
