@@ -152,6 +152,11 @@ class SnapshotHub:
             readme = path.with_suffix(".README.md")
             if readme.exists():
                 hub.readmes[record["id"]] = readme.read_bytes()
+            # other captured files of the repository (licence files), by their path in it
+            captured = path.with_suffix(".files")
+            if captured.is_dir():
+                for file in sorted(f for f in captured.rglob("*") if f.is_file()):
+                    hub.add_file(record["id"], file.relative_to(captured).as_posix(), file.read_bytes())
         for path in sorted((directory / "datasets").glob("*/*.json")):
             hub.add_dataset(json.loads(path.read_text(encoding="utf-8")), from_snapshot=True)
         for kind, target in (("models", hub.model_redirects), ("datasets", hub.dataset_redirects)):

@@ -26,7 +26,7 @@ from corrections.models import Correction, CorrectionEvent, ProblemReport
 from scoring.models import Score, ScoreChange
 
 ADD = "/admin/corrections/correction/add/"
-LICENSE_MODEL = "facebook/opt-1.3b"  # declares "other": its licence is unknown until corrected
+LICENSE_MODEL = "facebook/opt-30b"  # declares "other": its licence is unknown until corrected
 OLMO = "allenai/OLMo-7B"  # open weights as crawled
 pytestmark = pytest.mark.django_db
 HOSTILE = '<script>alert("x")</script><a href="javascript:alert(1)">click</a>'
@@ -127,7 +127,7 @@ def test_the_model_search_answers_a_maintainer(team):
     (maintainer, _), _, _ = team
     response = maintainer.get(
         "/admin/autocomplete/",
-        {"term": "opt-1.3", "app_label": "corrections", "model_name": "correction", "field_name": "model"},
+        {"term": "opt-30b", "app_label": "corrections", "model_name": "correction", "field_name": "model"},
     )
     assert response.status_code == 200
     assert LICENSE_MODEL in [r["text"] for r in response.json()["results"]]
@@ -146,7 +146,7 @@ def test_the_form_has_a_typed_field_per_fact_and_shows_the_crawled_value(team):
     assert 'name="value"' not in html
     assert "null" not in re.findall(r"<textarea[^>]*>([^<]*)</textarea>", html)
     current = html[html.index('id="current-values"') :]
-    assert "What the index holds now for <strong>facebook/opt-1.3b</strong>" in current
+    assert "What the index holds now for <strong>facebook/opt-30b</strong>" in current
     crawled_cell = r'data-fact="license"><th scope="row">[^<]+</th><td data-label="Crawled: ">other</td>'
     assert re.search(crawled_cell, current)
     # the same panel for the script that loads it when a model is chosen

@@ -19,7 +19,7 @@ from scoring.models import Score
 from tests.web.test_browser import _sync_django_beside_playwright, browser_page, crawled_site, shot  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
-MODEL = "facebook/opt-1.3b"
+MODEL = "facebook/opt-30b"
 GROK = "LicenseRef-openness-grok-2-community"
 WIDE, NARROW = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 PASSWORD = "a-long-test-passphrase-1"
@@ -61,9 +61,9 @@ def test_submit_approve_recrawl_revert_and_a_public_report_in_chromium(browser_p
     sign_in(page, site, "mia@example.org")
     page.goto(site + "/admin/corrections/correction/add/")
     page.click(".field-model .select2-selection")
-    page.fill(".select2-search__field", "opt-1.3")
+    page.fill(".select2-search__field", "opt-30b")
     page.click(f".select2-results__option:has-text('{MODEL}')")
-    page.wait_for_selector("#current-values caption:has-text('facebook/opt-1.3b')")
+    page.wait_for_selector("#current-values caption:has-text('facebook/opt-30b')")
     assert "other" in page.inner_text("#current-values tr[data-fact='license']")
     page.select_option("#id_fact", "license")
     assert page.is_visible("#id_license")
@@ -75,7 +75,7 @@ def test_submit_approve_recrawl_revert_and_a_public_report_in_chromium(browser_p
     page.wait_for_load_state()
     assert "http:// or https:// address (not ftp:)" in page.inner_text("#content")
     shot(page, "corrections-01-form-error-1366")
-    page.fill("#id_evidence_url", "https://huggingface.co/facebook/opt-1.3b/blob/main/LICENSE")
+    page.fill("#id_evidence_url", "https://huggingface.co/facebook/opt-30b/blob/main/LICENSE")
     page.select_option("#id_license", GROK)
     page.click("input[name=_save]")
     page.wait_for_load_state()
@@ -116,12 +116,12 @@ def test_submit_approve_recrawl_revert_and_a_public_report_in_chromium(browser_p
     shot(page, "corrections-05-model-page-390")
 
     # the leaderboard marks the corrected cell
-    page.goto(site + "/?q=opt-1.3b")
+    page.goto(site + "/?q=opt-30b")
     assert page.locator("table.board td.corrected .corrected-mark").count() == 1
     page.locator("table.board").scroll_into_view_if_needed()
     shot(page, "corrections-05b-board-390")
     page.set_viewport_size(WIDE)
-    page.goto(site + "/?q=opt-1.3b")
+    page.goto(site + "/?q=opt-30b")
     shot(page, "corrections-05c-board-1366")
 
     # a re-crawl keeps the correction

@@ -122,7 +122,7 @@ def test_a_second_rescore_writes_nothing(crawled):
 def test_a_license_correction_rescores_and_a_later_crawl_keeps_it(
     crawled, reviewers, django_capture_on_commit_callbacks
 ):
-    model = AIModel.objects.get(repo_id="facebook/opt-1.3b")
+    model = AIModel.objects.get(repo_id="facebook/opt-30b")
     assert (model.license_declared, model.license_name) == (["other"], "")  # names no licence the KB knows
     assert score(model.repo_id).license == UNKNOWN
     approve_license(model, {"license": "grok2-community"}, reviewers, django_capture_on_commit_callbacks)
@@ -163,12 +163,12 @@ def test_a_license_correction_rescores_and_a_later_crawl_keeps_it(
 
 def test_a_correction_needs_a_second_person_and_changes_nothing_until_approved(crawled, reviewers):
     alice, _ = reviewers
-    model = AIModel.objects.get(repo_id="facebook/opt-1.3b")
+    model = AIModel.objects.get(repo_id="facebook/opt-30b")
     correction = correction_submit(
         model=model,
         fact=choices.CorrectionFact.LICENSE,
         value={"license": "grok2-community"},
-        evidence_url="https://huggingface.co/facebook/opt-1.3b/blob/main/LICENSE",
+        evidence_url="https://huggingface.co/facebook/opt-30b/blob/main/LICENSE",
         submitted_by=alice,
     )
     with pytest.raises(ValidationError, match="someone other than its submitter"):

@@ -347,6 +347,18 @@ def test_renamed_models_and_legacy_dataset_names_answer_307(snapshot_hub):
         assert http.get("/api/datasets/no-such-legacy-name").status_code == 404
 
 
+def test_a_licence_file_the_snapshot_captured_is_served_and_an_uncaptured_one_is_not(snapshot_hub):
+    # models/<org>/<name>.files/<path> holds files of the repository the researchers captured
+    # (licence files); a listed licence file without a capture answers NotInSnapshot, never empty
+    with httpx2.Client(base_url=snapshot_hub.url, timeout=5.0) as http:
+        captured = http.get("/facebook/opt-1.3b/resolve/main/LICENSE.md")
+        assert captured.status_code == 200
+        assert captured.text.startswith("OPT-175B LICENSE AGREEMENT")
+        uncaptured = http.get("/facebook/opt-30b/resolve/main/LICENSE.md")
+        assert uncaptured.status_code == 404
+        assert uncaptured.headers["X-Error-Code"] == "NotInSnapshot"
+
+
 def test_every_redirect_of_the_snapshot_leads_to_a_record(snapshot_hub, snapshot_data):
     assert snapshot_data.model_redirects
     assert snapshot_data.dataset_redirects

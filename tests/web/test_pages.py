@@ -41,7 +41,7 @@ pytestmark = pytest.mark.django_db
 
 QUANTIZED = "TheBloke/Llama-2-7B-GGUF"
 BASE = "meta-llama/Llama-2-7b-hf"
-CORRECTED = "facebook/opt-1.3b"
+CORRECTED = "facebook/opt-30b"
 
 
 # --- reading pages ----------------------------------------------------------------------------------

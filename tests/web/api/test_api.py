@@ -41,7 +41,7 @@ API = "/api/v1"
 QUANTIZED = "TheBloke/Llama-2-7B-GGUF"
 BASE = "meta-llama/Llama-2-7b-hf"
 # declares "other" and names no licence the knowledge base knows: unknown until corrected
-CORRECTED = "facebook/opt-1.3b"
+CORRECTED = "facebook/opt-30b"
 LIST_KEYS = {
     "id",
     "url",
