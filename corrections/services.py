@@ -10,6 +10,7 @@ computed judgment and say so.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from catalog import choices
 from catalog.ingest.store import _ensure, _placeholder
@@ -42,6 +44,7 @@ JUDGMENT_FACTS = {
     choices.CorrectionFact.LICENSE_GRADE,
 }
 MAX_ITEMS = 100
+log = logging.getLogger(__name__)
 
 
 def _string_list(value: Any, field: str) -> list[str]:
@@ -484,14 +487,24 @@ def _after_commit(
 
     def enqueue() -> None:
         if recrawl:  # links the correction replaced come back from the source as crawled ones
-            crawl_model.delay(model_id, force=True)
+            _publish(crawl_model, model_id, force=True)
         for pk in dataset_ids:
-            crawl_dataset.delay(pk)
+            _publish(crawl_dataset, pk)
         for pk in repo_ids:
-            crawl_repo.delay(pk)
-        score_models.delay([model_id], cause="correction")
+            _publish(crawl_repo, pk)
+        _publish(score_models, [model_id], cause="correction")
 
     transaction.on_commit(enqueue)
+
+
+def _publish(task, *args, **kwargs) -> None:
+    """Publish after the commit; a broker that is down does not fail the reviewer's request
+    (the correction is already durable): the sweeper rescores a model whose score misses an
+    approved correction, and the stale-row jobs crawl datasets and repositories never crawled."""
+    try:
+        task.delay(*args, **kwargs)
+    except KombuOperationalError as exc:
+        log.warning("broker unavailable, %s%r left to the sweeper: %s", task.name, args, exc)
 
 
 # --- the sweeper ------------------------------------------------------------------------------

@@ -111,3 +111,34 @@ def test_a_public_report_needs_a_description_and_a_web_address():
 
 def test_the_status_choices_say_what_happened():
     assert choices.CorrectionStatus.REVERTED.label == "returned to the crawled value"
+
+
+def test_an_approval_while_the_broker_is_down_returns_and_leaves_the_rescore_to_the_sweeper(
+    people, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """The correction is durable when the form returns: a broker that refuses the rescore after
+    the commit must not turn the reviewer's answer into an error (the sweeper rescores)."""
+    from kombu.exceptions import OperationalError
+
+    from corrections.services import corrections_sweep
+    from scoring.tasks import score_models
+
+    def refused(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    model = AIModelFactory()
+    correction = correction_submit(
+        model=model,
+        fact="weights",
+        value={"level": "open", "rationale": "r"},
+        evidence_url=URL,
+        submitted_by=people[0],
+    )
+    monkeypatch.setattr(score_models, "delay", refused)
+    with django_capture_on_commit_callbacks(execute=True):
+        correction_approve(correction=correction, reviewer=people[1])
+    correction.refresh_from_db()
+    assert correction.status == "approved"
+    assert "left to the sweeper" in caplog.text
+    monkeypatch.undo()
+    assert corrections_sweep().rescored == [model.pk]  # the sweeper finds the score missing it

@@ -172,6 +172,27 @@ class Supervised:
         stop(self.process)
 
 
+def drill_worker(env: dict[str, str], name: str, *, log: Path, concurrency: int = 1) -> Supervised:
+    """A supervised ``celery worker`` on the default queue, one task at a time per process
+    (prefetch 1, late acks from the settings), without gossip, mingle or heartbeat."""
+    return Supervised(
+        env,
+        "worker",
+        "--pool=prefork",
+        f"--concurrency={concurrency}",
+        "--prefetch-multiplier=1",
+        "-Q",
+        "default",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-n",
+        f"{name}@%h",
+        "--loglevel=INFO",
+        log=log,
+    )
+
+
 def stop(process: subprocess.Popen, *, timeout: float = 20) -> None:
     if process.poll() is not None:
         return

@@ -21,7 +21,7 @@ from catalog.models import AIModel, CrawlRun, Evidence
 from openness.celery import app as celery_app
 from standin.server import StandinServer
 from standin.synthetic import SyntheticHub
-from tests.drills.conftest import Supervised, drill_env, poll
+from tests.drills.conftest import drill_env, drill_worker, poll
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -98,22 +98,7 @@ def pg_worker(require_postgres, private_redis, tmp_path):
             CRAWL_POPULARITY_THRESHOLD=str(10**12),
             CRAWL_LIKES_THRESHOLD=str(10**9),
         )
-        worker = Supervised(
-            env,
-            "worker",
-            "--pool=prefork",
-            "--concurrency=1",
-            "--prefetch-multiplier=1",
-            "-Q",
-            "default",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            "drill-pg@%h",
-            "--loglevel=INFO",
-            log=tmp_path / "worker.log",
-        )
+        worker = drill_worker(env, "drill-pg", log=tmp_path / "worker.log")
         celery_app.conf.task_always_eager = False
         try:
             yield server, worker

@@ -26,7 +26,7 @@ from openness.celery import app as celery_app
 from standin.server import StandinServer
 from standin.synthetic import SyntheticHub
 from tests.conftest import point_at
-from tests.drills.conftest import PrivateRedis, Supervised, drill_env, poll
+from tests.drills.conftest import PrivateRedis, drill_env, drill_worker, poll
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
 
@@ -43,7 +43,7 @@ def hub_server():
 
 
 @pytest.fixture(scope="module")
-def drill_worker(django_db_setup, hub_server, private_redis, tmp_path_factory):
+def crawl_worker(django_db_setup, hub_server, private_redis, tmp_path_factory):
     """One worker for all runs (a worker survives a Redis restart: it reconnects)."""
     env = drill_env(
         hub_server,
@@ -54,22 +54,7 @@ def drill_worker(django_db_setup, hub_server, private_redis, tmp_path_factory):
         CRAWL_RETRY_BACKOFF_MAX="2",
     )
     log = tmp_path_factory.mktemp("drill") / "worker.log"
-    worker = Supervised(
-        env,
-        "worker",
-        "--pool=prefork",
-        "--concurrency=2",
-        "--prefetch-multiplier=1",
-        "-Q",
-        "default",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-n",
-        "drill-redis@%h",
-        "--loglevel=INFO",
-        log=log,
-    )
+    worker = drill_worker(env, "drill-redis", log=log, concurrency=2)
     yield worker
     worker.stop()
 
@@ -123,9 +108,9 @@ def duplicates(model, *fields: str) -> int:
 
 @pytest.mark.parametrize("run_number", range(RUNS))
 def test_redis_lost_mid_crawl_nothing_lost_or_duplicated(
-    settings, run_number, hub_server, private_redis, drill_worker
+    settings, run_number, hub_server, private_redis, crawl_worker
 ):
-    worker = drill_worker
+    worker = crawl_worker
     fault = FAULTS[run_number % 2]
     hub = hub_server.hub
     point_at(settings, hub_server)
