@@ -24,6 +24,7 @@ from catalog.models import AIModel
 from corrections import selectors as correction_selectors
 from corrections.models import ProblemReport
 from corrections.services import report_file
+from lib.clientip import client_address
 from scoring import dimensions, gold, selectors
 from scoring.filters import SORTS, ScoreFilterSet
 from scoring.freshness import is_stale
@@ -441,13 +442,9 @@ def suggest_correction(request, repo_id: str):
 
 def _client_hash(request) -> str:
     """A keyed hash of the sender's address: throttles and spots floods without keeping the address."""
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = int(str(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0))
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        # behind N trusted proxies the client is the N-th address from the right (as DRF's throttles read it)
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        address = hops[-min(proxies, len(hops))] if hops else address
+    # behind N trusted proxies the client is the N-th address from the right (as DRF's throttles
+    # read it); the login lockout (django-axes) reads the address with the same function
+    address = client_address(request)
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
 
 

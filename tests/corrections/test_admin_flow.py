@@ -24,6 +24,7 @@ from catalog import choices
 from catalog.models import AIModel, Evidence, LineageEdge, ModelCodeRepository, ModelDataset
 from corrections.models import Correction, CorrectionEvent, ProblemReport
 from scoring.models import Score, ScoreChange
+from tests.staff_login import staff_client
 
 ADD = "/admin/corrections/correction/add/"
 LICENSE_MODEL = "facebook/opt-30b"  # declares "other": its licence is unknown until corrected
@@ -45,9 +46,8 @@ def staff(role: str, email: str, name: str = "") -> tuple[Client, object]:
     out = StringIO()
     call_command("createstaff", email, "--role", role, *(["--name", name] if name else []), stdout=out)
     user = get_user_model().objects.get(username=email)
-    client = Client()
-    client.force_login(user)
-    return client, user
+    # through the login form; reviewers and administrators with their TOTP code
+    return staff_client(user), user
 
 
 @pytest.fixture

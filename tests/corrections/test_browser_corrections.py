@@ -12,17 +12,19 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from catalog.models import AIModel
 from corrections.models import Correction, ProblemReport
+from corrections.staffauth import needs_second_factor
 from scoring.models import Score
+from tests.staff_login import PASSWORD, authenticator_code, enrol
 from tests.web.test_browser import _sync_django_beside_playwright, browser_page, crawled_site, shot  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 MODEL = "facebook/opt-30b"
 GROK = "LicenseRef-openness-grok-2-community"
 WIDE, NARROW = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
-PASSWORD = "a-long-test-passphrase-1"
 
 
 def make_staff(role: str, email: str, name: str):
@@ -30,6 +32,8 @@ def make_staff(role: str, email: str, name: str):
     user = get_user_model().objects.get(username=email)
     user.set_password(PASSWORD)  # what `manage.py changepassword` does
     user.save()
+    if needs_second_factor(user):
+        enrol(user)  # `manage.py staff_totp`: the reviewer's authenticator app
     return user
 
 
@@ -38,6 +42,9 @@ def sign_in(page, site: str, email: str) -> None:
     page.goto(site + "/admin/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
+    device = TOTPDevice.objects.filter(user__username=email).first()
+    if device is not None:  # reviewers type the code their authenticator app shows
+        page.fill("#id_otp_token", authenticator_code(device))
     page.click("input[type=submit]")
     page.wait_for_load_state()
     assert "/admin/login/" not in page.url

@@ -23,6 +23,7 @@ from django.core.management import call_command
 from catalog import choices
 from catalog.models import AIModel, CrawlFailure, Dataset
 from tests.drills import hostile
+from tests.staff_login import staff_client
 from tests.web.test_browser import CHROMIUM_ARGS, chromium_path
 from tests.web.test_pages import Elements
 from tests.web_api_data import approve_correction
@@ -204,7 +205,7 @@ def test_hostile_text_is_inert_in_every_page_badge_export_api_answer_and_admin_p
             assert not cell.lstrip('"').startswith(("=", "+", "@")), cell  # no spreadsheet formulas
 
     admin = get_user_model().objects.create_superuser("drill-admin", "a@example.org", "pw-drill-123")
-    client.force_login(admin)
+    staff_client(admin, client, password="pw-drill-123")  # a superuser: with the TOTP second factor
     for path in admin_paths():
         response = client.get(path)
         assert response.status_code == 200, path
@@ -224,7 +225,7 @@ def test_nothing_executes_in_chromium(live_server, hostile_catalog, monkeypatch)
     from django.test import Client
 
     session_client = Client()
-    session_client.force_login(admin)
+    staff_client(admin, session_client, password="pw-drill-123")
     session = session_client.cookies["sessionid"].value
     paths = public_paths() + admin_paths() + [f"/badge/{CARD_MODEL}.svg"]
     with sync_playwright() as playwright:

@@ -159,3 +159,46 @@ def test_a_site_url_without_a_scheme_fails_loudly(tmp_path):
     )
     assert result.returncode != 0
     assert "SITE_URL" in result.stderr
+
+
+STAFF_PROBE = (
+    "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'openness.settings'); django.setup();"
+    "from django.conf import settings as s;"
+    "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_EXPIRE_AT_BROWSER_CLOSE,"
+    " s.SESSION_COOKIE_AGE, s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()),"
+    " s.AUTHENTICATION_BACKENDS[0])"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "False False True 28800 5 1800 axes.backends.AxesStandaloneBackend"),
+        (
+            {
+                "OPENNESS_DEPLOYMENT": "production",
+                "DJANGO_SECRET_KEY": "x7" * 10 + "production-secret-for-the-staff-check-0123456789",
+                "DJANGO_ALLOWED_HOSTS": "openness.example.org",
+                "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/openness",
+                "SESSION_COOKIE_AGE": "3600",
+                "AXES_FAILURE_LIMIT": "3",
+                "AXES_COOLOFF_MINUTES": "60",
+            },
+            "True True True 3600 3 3600 axes.backends.AxesStandaloneBackend",
+        ),
+    ],
+)
+def test_staff_sessions_and_the_lockout_come_from_the_environment(tmp_path, env, expected):
+    clean = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
+    clean.update(OPENNESS_VAR_DIR=str(tmp_path), **env)
+    result = subprocess.run(
+        [sys.executable, "-c", STAFF_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_a_malformed_lockout_limit_fails_loudly(tmp_path):
+    result = run_settings(tmp_path, AXES_FAILURE_LIMIT="five")
+    assert result.returncode != 0
+    assert "AXES_FAILURE_LIMIT" in result.stderr

@@ -1,7 +1,8 @@
 """Make (or update) a staff account with one role: maintainer, reviewer or administrator.
 
-Sends nothing anywhere: it prints how the person sets a password. Running it again with
-another role adds that role; ``--only`` makes it the person's only role.
+Sends nothing anywhere: it prints how the person sets a password (and, for a reviewer or an
+administrator, how to enrol the authenticator app they sign in with: ``manage.py staff_totp``).
+Running it again with another role adds that role; ``--only`` makes it the person's only role.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
+from django_otp import user_has_device
 
 from corrections.roles import ROLES, groups_ensure
+from corrections.staffauth import SECOND_FACTOR_ROLES
 
 
 class Command(BaseCommand):
@@ -60,6 +63,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{'Created' if created else 'Updated'} staff account {email} with role(s): {', '.join(roles)}."
         )
+        if role in SECOND_FACTOR_ROLES and not user_has_device(user, confirmed=True):
+            self.stdout.write(
+                f"A {role} signs in with a code from an authenticator app as well. Enrol it with:\n"
+                f"  python manage.py staff_totp {email}\n"
+                "(it prints the provisioning URI once; hand it to the person privately)."
+            )
         if created or not user.has_usable_password():
             self.stdout.write(
                 "No password is set and nothing was sent. The person sets one with:\n"
