@@ -19,7 +19,6 @@ from confusable_homoglyphs import confusables
 # LRM/RLM (U+200E/F) are left alone: they only set the direction of neutral characters.
 DIRECTION_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 DIRECTION_CONTROLS_RE = re.compile(f"[{DIRECTION_CONTROLS}]")
-_DIRECTION_CONTROLS_UTF8 = tuple(c.encode() for c in DIRECTION_CONTROLS)
 # a word holding at least one letter outside ASCII (only those can be mixed-script)
 _NON_ASCII_WORD_RE = re.compile(r"\w*[^\x00-\x7f]\w*")
 
@@ -29,13 +28,16 @@ def direction_controls_shown(text: str) -> str:
     return DIRECTION_CONTROLS_RE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
-def may_mislead(body: bytes) -> bool:
-    """Cheap test on a response body: could it hold a direction control or a look-alike word?"""
-    return not body.isascii()
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 
-def holds_direction_control(body: bytes) -> bool:
-    return any(c in body for c in _DIRECTION_CONTROLS_UTF8)
+def may_mislead(text: str) -> bool:
+    """Cheap test on a page: could it hold a direction control or a look-alike word? Only a
+    non-ASCII letter can make a word mixed-script; the site's own typography (“ ” · ▲ —)
+    is punctuation, so most pages are answered here without a pass over their markup."""
+    if text.isascii():
+        return False
+    return any(m.group() in DIRECTION_CONTROLS or m.group().isalpha() for m in _NON_ASCII_RE.finditer(text))
 
 
 def lookalike_scripts(word: str) -> list[str] | None:

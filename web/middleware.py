@@ -61,10 +61,13 @@ class RevealMisleadingText:
         if response.streaming or not response.get("Content-Type", "").startswith(_MARKED_TYPES):
             return response
         body = response.content
-        if not display.may_mislead(body):
+        if body.isascii():
             return response
         charset = response.charset or "utf-8"
-        revealed = reveal(body.decode(charset, errors="replace")).encode(charset)
+        text = body.decode(charset, errors="replace")
+        if not display.may_mislead(text):
+            return response
+        revealed = reveal(text).encode(charset)
         if revealed != body:
             response.content = revealed
             if response.has_header("Content-Length"):

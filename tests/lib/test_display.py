@@ -47,3 +47,10 @@ def test_reveal_marks_text_but_never_writes_markup_inside_a_tag_or_a_title():
 def test_a_page_without_either_is_returned_unchanged():
     html = "<p>Caf\u00e9 — 日本語 · Łódź</p><script>var a = '<b>';</script>"
     assert reveal(html) == html
+
+
+def test_only_pages_with_a_non_ascii_letter_or_a_direction_control_are_reworked():
+    assert not display.may_mislead("plain ascii <b>page</b>")
+    assert not display.may_mislead("“quoted” · ▲ — typography only")
+    assert display.may_mislead("by \u043epenai")
+    assert display.may_mislead("file\u202egnp.exe")
