@@ -120,9 +120,9 @@ def test_a_name_search_reads_the_trigram_index_not_the_whole_board(large_board):
     from scoring.filters import ScoreFilterSet
     from scoring.models import Score
 
-    # selective searches (a name, an organization); a search matching a tenth of the board
+    # selective searches (one name); a search whose words match a tenth of the board
     # ("org-3 model") may rightly walk the total index instead: its cost is the count, cached
-    for q in ("model-4242", "Model-77777", "org-5 model-12"):
+    for q in ("model-4242", "Model-77777"):
         filterset = ScoreFilterSet({"q": q, "show": "all"}, queryset=Score.objects.all())
         assert filterset.is_valid(), filterset.errors
         queryset = filterset.qs.order_by("-total", "repo_id")[:50]
