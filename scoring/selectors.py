@@ -139,23 +139,28 @@ def _count(queryset: QuerySet[Score]) -> int:
 
 
 def competition_ranks(queryset: QuerySet[Score], totals: list[float]) -> dict[float, tuple[int, bool]]:
-    """Each total's rank within the filtered view ``queryset``, whatever its sort: 1 + the number
-    of models with a higher total ("1, 1, 1, 4"), and whether another model shares it (shown
-    "=1"). Totals take few distinct values (levels are discrete), so one GROUP BY total over the
-    view gives every rank at once; it is cached per view and data version, for every page."""
-    if not totals:
-        return {}
+    """Each total's rank within the filtered view ``queryset``, whatever its sort (see
+    ``ranks_by_total``); nothing to rank when the page is empty."""
+    return ranks_by_total(queryset) if totals else {}
+
+
+def ranks_by_total(queryset: QuerySet, field: str = "total") -> dict[float, tuple[int, bool]]:
+    """Competition ranks of a view by ``field``: 1 + the number of rows with a higher value
+    ("1, 1, 1, 4"), and whether another row shares it (shown "=1"). Totals take few distinct
+    values (levels are discrete), so one GROUP BY over the view gives every rank at once; it
+    is cached per view and data version, for every page. ``field`` may be an annotation (the
+    past board ranks ``total_then``)."""
     base = queryset.order_by()
     try:
         sql, params = base.query.sql_with_params()
     except EmptyResultSet:
         return {}
-    key = "ranks:" + hashlib.sha256(repr((sql, params, data_version())).encode()).hexdigest()[:24]
+    key = "ranks:" + hashlib.sha256(repr((sql, params, field, data_version())).encode()).hexdigest()[:24]
     ranks = cache.get(key)
     if ranks is None:
         ranks = {}
         above = 0
-        for total, n in base.values_list("total").annotate(n=Count("id")).order_by("-total"):
+        for total, n in base.values_list(field).annotate(n=Count("id")).order_by(f"-{field}"):
             ranks[total] = (above + 1, n > 1)
             above += n
         cache.set(key, ranks, AGGREGATE_TTL)

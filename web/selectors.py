@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, F, FloatField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
@@ -106,7 +105,7 @@ def judgments_as_of(model: AIModel, day: dt.date) -> JudgmentsAsOf:
     """A model's levels and total as they stood at the end of ``day`` (UTC), from its score
     history: the last change recorded before the next day began, under whichever methodology
     was current then (the same rule as the whole board's ``states_as_of``)."""
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    end = end_of_day(day)
     change = (
         ScoreChange.objects.select_related("methodology")
         .filter(model=model, changed_at__lt=end)
@@ -117,7 +116,12 @@ def judgments_as_of(model: AIModel, day: dt.date) -> JudgmentsAsOf:
 
 
 # --- the whole index as of a date ---------------------------------------------------------------------
+# the score history starts here: an earlier date is answered with this one
+AS_OF_EARLIEST = dt.date(2020, 1, 1)
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` (UTC): what was recorded before it stood on that day."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
 
 
@@ -146,13 +150,3 @@ def states_as_of(day: dt.date, q: str = "") -> QuerySet[ScoreChange]:
 
 
 STATES_ORDERING = ["-total_then", "repo_id", "id"]
-
-
-def ranks_as_of(states: Any) -> dict[float, int]:  # a states_as_of queryset (annotated)
-    """Competition ranks by total ("1, 1, 3"): one grouped count, whatever the page."""
-    counts = states.order_by().values("total_then").annotate(n=Count("id")).order_by("-total_then")
-    ranks, seen = {}, 0
-    for row in counts:
-        ranks[row["total_then"]] = seen + 1
-        seen += row["n"]
-    return ranks

@@ -131,9 +131,6 @@ def leaderboard(request):
     return render(request, "leaderboard.html", context)
 
 
-AS_OF_EARLIEST = dt.date(2020, 1, 1)
-
-
 def parse_as_of(raw: str | None) -> tuple[dt.date | None, str]:
     """``?as_of=YYYY-MM-DD``: the date, or None and a sentence saying why it was not used.
     Dates are capped: not before AS_OF_EARLIEST, not after today."""
@@ -146,8 +143,11 @@ def parse_as_of(raw: str | None) -> tuple[dt.date | None, str]:
     today = timezone.now().date()
     if day > today:
         return today, f"{day.isoformat()} is in the future; showing today ({today.isoformat()})."
-    if day < AS_OF_EARLIEST:
-        return AS_OF_EARLIEST, f"The index keeps no history before {AS_OF_EARLIEST.isoformat()}."
+    if day < page_selectors.AS_OF_EARLIEST:
+        return (
+            page_selectors.AS_OF_EARLIEST,
+            f"The index keeps no history before {page_selectors.AS_OF_EARLIEST.isoformat()}.",
+        )
     return day, ""
 
 
@@ -161,19 +161,19 @@ def leaderboard_as_of(request):
     states = page_selectors.states_as_of(day, q)
     paginator = Paginator(states.order_by(*page_selectors.STATES_ORDERING), settings.LEADERBOARD_PAGE_SIZE)
     page = paginator.get_page(_page_number(request))
-    ranks = page_selectors.ranks_as_of(states)
+    ranks = selectors.ranks_by_total(states, field="total_then")
     ignored = sorted(set(request.GET) - {"as_of", "q", "page"})
     context = {
         "day": day,
         "q": q,
         "page": page,
-        "rows": [(ranks.get(state.total_then), state) for state in page.object_list],
+        "rows": [(ranks.get(state.total_then, (None, False))[0], state) for state in page.object_list],
         "notice": notice,
         "ignored": ignored,
         "dimensions": dimensions.ALL,
         "methodology": selectors.current_methodology(),
         "today": timezone.now().date(),
-        "as_of_earliest": AS_OF_EARLIEST,
+        "as_of_earliest": page_selectors.AS_OF_EARLIEST,
     }
     return render(request, "leaderboard_as_of.html", context)
 
@@ -225,7 +225,7 @@ def model_detail(request, repo_id: str):
         "as_of": as_of,
         "as_of_notice": as_of_notice,
         "as_of_state": as_of_state,
-        "as_of_earliest": AS_OF_EARLIEST,
+        "as_of_earliest": page_selectors.AS_OF_EARLIEST,
         "today": timezone.now().date(),
         "citation": citation(
             version=methodology.version,

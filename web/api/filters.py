@@ -23,6 +23,7 @@ from catalog.models import CodeRepository, Dataset
 from scoring.levels import LEVEL_CHOICES
 from scoring.licenses import KINDS
 from scoring.models import License, Score, ScoreChange
+from web.selectors import end_of_day
 
 
 def contains(field_name: str, max_length: int, label: str) -> filters.CharFilter:
@@ -87,8 +88,7 @@ class ScoreChangeFilterSet(filters.FilterSet):
         fields: list[str] = []
 
     def filter_as_of(self, queryset, name, value):
-        end = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-        return queryset.filter(changed_at__lt=end)
+        return queryset.filter(changed_at__lt=end_of_day(value))
 
 
 class OrganizationFilterSet(filters.FilterSet):

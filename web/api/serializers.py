@@ -428,7 +428,7 @@ class ModelStateSerializer(serializers.ModelSerializer):
         fields = ("model", "rank", "total", "levels", "methodology", "recorded_at", "cause")
 
     def get_rank(self, obj) -> int | None:
-        return self.context["ranks"].get(obj.total_then)
+        return self.context["ranks"].get(obj.total_then, (None, False))[0]
 
     @extend_schema_field(LevelsSerializer)
     def get_levels(self, obj) -> dict:

@@ -246,7 +246,7 @@ class ModelsAsOf(ReadOnlyAPIView):
             states,
             page_selectors.STATES_ORDERING,
             serializers.ModelStateSerializer,
-            ranks=page_selectors.ranks_as_of(states),
+            ranks=selectors.ranks_by_total(states, field="total_then"),
         )
 
 
@@ -256,8 +256,9 @@ def _as_of_day(raw: str) -> dt.date:
         day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationError({"as_of": "a date written YYYY-MM-DD"}) from None
-    if not dt.date(2020, 1, 1) <= day <= timezone.now().date():
-        raise ValidationError({"as_of": "between 2020-01-01 and today (UTC)"})
+    earliest = page_selectors.AS_OF_EARLIEST
+    if not earliest <= day <= timezone.now().date():
+        raise ValidationError({"as_of": f"between {earliest.isoformat()} and today (UTC)"})
     return day
 
 
