@@ -11,7 +11,6 @@ import os
 import subprocess
 from io import StringIO
 
-import psycopg2
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -21,6 +20,7 @@ from catalog.models import AIModel, Evidence
 from corrections.models import Correction
 from corrections.services import correction_approve, correction_submit
 from scoring.models import Score
+from tests.drills.test_postgres_faults import raw_connection
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -44,14 +44,7 @@ def table_digests(dbname: str) -> dict[str, tuple[int, str]]:
         for label in ("catalog", "scoring", "corrections")
         for m in apps.get_app_config(label).get_models()
     ]
-    env = pg_env()
-    conn = psycopg2.connect(
-        dbname=dbname,
-        host=env["PGHOST"],
-        port=env["PGPORT"],
-        user=env["PGUSER"],
-        password=env.get("PGPASSWORD"),
-    )
+    conn = raw_connection(dbname)
     digests = {}
     with conn, conn.cursor() as cursor:
         for table in tables:

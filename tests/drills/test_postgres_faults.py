@@ -34,10 +34,12 @@ HUB_SIZE = 20
 PAGE_SIZE = 5
 
 
-def raw_connection():
+def raw_connection(dbname: str | None = None):
+    """A psycopg2 connection outside Django's, to the test database or to ``dbname`` on the
+    same server."""
     db = connection.settings_dict
     return psycopg2.connect(
-        dbname=db["NAME"],
+        dbname=dbname or db["NAME"],
         user=db["USER"] or "postgres",
         password=db["PASSWORD"] or None,
         host=db["HOST"] or "127.0.0.1",
