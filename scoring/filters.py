@@ -7,14 +7,13 @@ cannot parse, are reported (the API answers 400 with the message; the page shows
 from __future__ import annotations
 
 import hashlib
-import re
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from catalog.choices import Modality
-from scoring import dimensions
+from scoring import dimensions, search
 from scoring.levels import LEVEL_CHOICES
 from scoring.models import Score
 
@@ -30,8 +29,10 @@ SORTS = {
     "parameters": ("-parameters",),
     "released": ("-released_at",),
     "crawled": ("-last_crawled_at",),
+    "relevance": ("search_rank", "-downloads"),
 }
 DEFAULT_SORT = "total"
+RELEVANCE = "relevance"  # the default with a search; ``search_rank`` is annotated by the q filter
 TIEBREAK = ("repo_id", "id")
 DERIVATIVE_CHOICES = [("base", "base models only"), ("derivative", "derivatives only")]
 SHOW_CHOICES = [("notable", "notable models"), ("all", "all models")]
@@ -53,13 +54,18 @@ def sort_choices() -> list[tuple[str, str]]:
     out = []
     for key in SORTS:
         label = key.replace("_", " ")
+        if key == RELEVANCE:  # best match first; its reverse helps nobody
+            out.append((key, "relevance (with a search)"))
+            continue
         out += [(key, label), (f"-{key}", f"{label} (reversed)")]
     return out
 
 
 class ScoreFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="search", max_length=MAX_QUERY_LENGTH, label="Search model or organization"
+        method="search",
+        max_length=MAX_QUERY_LENGTH,
+        label="Search model, organization or licence (every word, any case)",
     )
     show = django_filters.ChoiceFilter(
         choices=SHOW_CHOICES, method="filter_show", empty_label=None, label="Show"
@@ -120,23 +126,12 @@ class ScoreFilterSet(django_filters.FilterSet):
 
     # --- methods ---------------------------------------------------------------------
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Words, in order, with or without separators between them: "llama 3" finds
-        Llama-3.1-8B (not Llama-2-13b), "deepseek r1" DeepSeek-R1, "qwen 2.5" Qwen2.5-7B;
-        words without numbers may also match in any order ("allenai olmo")."""
-        words = value.split()[:8]
-        if not words:
+        """Every word in the id, organization or licence, in any case and with or without
+        separators; ranked by relevance when no sort is chosen (see scoring.search)."""
+        condition = search.matches(value)
+        if condition is None:
             return queryset
-        phrase = r"[-_ ./]?".join(re.escape(w) for w in words)
-        matches = Q(repo_id__iregex=phrase) | Q(organization_name__iregex=phrase)
-        if len(words) > 1 and not any(w[:1].isdigit() for w in words):
-            every_word = Q()
-            for word in words:
-                # iregex rather than icontains: PostgreSQL runs it as ~*, which the trigram
-                # indexes serve (icontains is UPPER(column) LIKE, which they cannot)
-                escaped = re.escape(word)
-                every_word &= Q(repo_id__iregex=escaped) | Q(organization_name__iregex=escaped)
-            matches |= every_word
-        return queryset.filter(matches)
+        return queryset.filter(condition).annotate(search_rank=search.relevance(value))
 
     def filter_organization(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """An organization in any case ("AllenAI" finds allenai): the names are resolved on the
@@ -182,8 +177,14 @@ class ScoreFilterSet(django_filters.FilterSet):
         return set(cls.base_filters)
 
     def sort_key(self) -> str:
-        value = self.form.cleaned_data.get("sort") if self.is_bound and self.form.is_valid() else None
-        return value or DEFAULT_SORT
+        """The chosen sort; with a search and no sort chosen, relevance. Relevance without a
+        search means nothing and falls back to the default."""
+        valid = self.is_bound and self.form.is_valid()
+        value = self.form.cleaned_data.get("sort") if valid else None
+        searching = valid and bool(search.groups(self.form.cleaned_data.get("q") or ""))
+        if value == RELEVANCE and not searching:
+            value = None
+        return value or (RELEVANCE if searching else DEFAULT_SORT)
 
     def ordering(self) -> list[str]:
         """The sort, then the tiebreak; a reversed sort is the exact reverse, tiebreak included,

@@ -94,6 +94,8 @@ class Score(models.Model):
     is_listed = models.BooleanField(default=True, help_text="False for placeholders")
     is_derivative = models.BooleanField(default=False)
     is_notable = models.BooleanField(default=False)
+    # the id, organization and licence folded for the name search (scoring.search)
+    search_text = models.CharField(max_length=600, blank=True, default="")
 
     class Meta:
         constraints = [

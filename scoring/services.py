@@ -43,6 +43,7 @@ from scoring.rubric import (
     score_model,
     summarize,
 )
+from scoring.search import search_text
 from scoring.selectors import data_version_bump
 
 log = logging.getLogger(__name__)
@@ -393,6 +394,7 @@ def _score_chunk(
             "is_derivative": result.is_derivative,
             "is_notable": row.is_listed
             and (row.downloads >= notable_downloads or row.likes >= notable_likes),
+            "search_text": search_text(row.repo_id, row.organization_name, result.license_label),
         }
         # JSON columns are serialised once here; the text and integer columns stay as they are:
         # encoding license_conflict too stored '""' and showed every model a conflict (issue 15)
@@ -501,6 +503,7 @@ _SCORE_FIELDS = [
     "is_listed",
     "is_derivative",
     "is_notable",
+    "search_text",
 ]
 
 

@@ -11,6 +11,7 @@ from corrections.models import Correction
 from scoring import dimensions
 from scoring.levels import POINTS
 from scoring.models import MethodologyVersion, Score, ScoreDetail
+from scoring.search import search_text
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -47,6 +48,9 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     repo_id = factory.LazyAttribute(lambda s: s.model.repo_id)
     organization_name = factory.LazyAttribute(
         lambda s: s.model.organization.name if s.model.organization else ""
+    )
+    search_text = factory.LazyAttribute(
+        lambda s: search_text(s.repo_id, s.organization_name, getattr(s, "license_label", ""))
     )
     outputs_hash = factory.Sequence(lambda n: f"{n:032x}")
     is_notable = True

@@ -157,7 +157,8 @@ def test_a_filter_nothing_matches_says_so(site):
     assert 'href="?mof_class=1&amp;show=all"' in html
 
 
-SORT_KEYS = [k for key in SORTS for k in (key, f"-{key}")]
+# relevance needs a search (tests/web/test_search.py); without one it is the default sort
+SORT_KEYS = [k for key in SORTS if key != "relevance" for k in (key, f"-{key}")]
 
 
 @pytest.mark.parametrize("sort", SORT_KEYS)
@@ -169,16 +170,23 @@ def test_every_column_sorts_with_a_deterministic_tiebreak(site, whole_board, sor
 
 
 def test_search_is_case_insensitive_and_covers_organizations(site, whole_board):
-    expected = [r for r in expected_order(listed_rows(), "total") if "llama" in r.lower()]
-    assert board(site.get("/?q=LLAMA")) == expected
-    assert board(site.get("/", {"q": "  llama  "})) == expected
+    # the licence label counts too (issue 15: model, organization, licence): "Llama 2" licences
+    expected = [
+        r
+        for r in expected_order(listed_rows(), "total")
+        if "llama" in r.lower() or "llama" in Score.objects.get(repo_id=r).license_label.lower()
+    ]
+    assert any("llama" not in r.lower() for r in expected), "a model found by its licence alone"
+    assert board(site.get("/?q=LLAMA&sort=total")) == expected
+    assert board(site.get("/", {"q": "  llama  ", "sort": "total"})) == expected
+    assert board(site.get("/?sort=relevance")) == expected_order(listed_rows(), "total")
     by_org = [
         r
         for r in expected_order(listed_rows(), "total")
         if "mistralai" in Score.objects.get(repo_id=r).organization_name.lower() or "mistralai" in r.lower()
     ]
     assert by_org
-    assert board(site.get("/?q=mistralai")) == by_org
+    assert board(site.get("/?q=mistralai&sort=total")) == by_org
 
 
 def test_notable_shows_popular_models_and_all_shows_every_listed_one(site, whole_board, settings):

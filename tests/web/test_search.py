@@ -73,3 +73,64 @@ def test_one_bad_parameter_does_not_empty_the_board(client, catalog):
     assert "Llama-3.1-8B" in html  # the other filters still apply
     assert "Qwen2.5-7B-Instruct" not in html
     assert client.get("/api/v1/models/", {"sort": "bogus"}).status_code == 400  # the API stays strict
+
+
+def test_a_version_number_stays_with_its_family(catalog):
+    from scoring.search import groups
+
+    assert groups("llama 3 8b") == ["llama3", "8b"]
+    assert groups("Qwen 2.5") == ["qwen25"]
+    assert groups("allenai  OLMo") == ["allenai", "olmo"]
+    assert groups("3 llama") == ["3", "llama"]
+    assert found("llama 3 8b") == {"meta-llama/Llama-3.1-8B", "meta-llama/Meta-Llama-3-8B"}
+    assert found("8b llama") == {
+        "meta-llama/Llama-3.1-8B",
+        "meta-llama/Meta-Llama-3-8B",
+    }
+    assert found("meta-llama/Llama-3.1-8B") == {"meta-llama/Llama-3.1-8B"}  # a pasted id
+
+
+def test_the_licence_label_is_searched_too():
+    org = OrganizationFactory(name="someone")
+    ScoreFactory(
+        model=AIModelFactory(organization=org, name="tuned-7b"), license_label="Llama 3.1 Community License"
+    )
+    ScoreFactory(model=AIModelFactory(organization=org, name="other-7b"), license_label="Apache-2.0")
+    assert found("llama 3.1") == {"someone/tuned-7b"}
+    assert found("apache 7b") == {"someone/other-7b"}
+    assert found("apache tuned") == set()  # every word must match the same model
+
+
+def ranked(client, query: str, **extra) -> list[str]:
+    import re
+
+    html = client.get("/", {"q": query, "show": "all", **extra}).content.decode()
+    return re.findall(r'href="/models/([^"/]+/[^"/]+)/"', html)
+
+
+def test_results_rank_by_relevance_then_popularity(client):
+    org, other = OrganizationFactory(name="acme"), OrganizationFactory(name="zeta")
+    rows = [
+        (other, "tuned-from-olmo", 9_000_000, 100.0),  # contains the word: third
+        (org, "OLMo-7B-Instruct", 50, 25.0),  # the name starts with it, less popular
+        (org, "OLMo-7B-SFT", 5_000, 25.0),  # the name starts with it, more popular
+        (org, "OLMo", 10, 0.0),  # the name is the query: first, however unpopular and closed
+    ]
+    for organization, name, downloads, _total in rows:
+        ScoreFactory(
+            model=AIModelFactory(organization=organization, name=name),
+            downloads=downloads,
+            weights="closed",
+            license="closed",
+        )
+    assert ranked(client, "olmo") == [
+        "acme/OLMo",
+        "acme/OLMo-7B-SFT",
+        "acme/OLMo-7B-Instruct",
+        "zeta/tuned-from-olmo",
+    ]
+    html = client.get("/", {"q": "olmo", "show": "all"}).content.decode()
+    assert "Sorted by relevance" in html
+    # a chosen sort wins over relevance
+    by_name = ranked(client, "olmo", sort="name")
+    assert by_name == sorted(by_name)
