@@ -13,6 +13,14 @@ every row with the Python folding anyway, since the text is part of each row's f
 from django.db import migrations, models
 
 
+OLD_INDEXES = {
+    "score_repo_trgm": "(UPPER(repo_id::text))",
+    "score_org_trgm": "(UPPER(organization_name::text))",
+    "score_repo_id_trgm": "repo_id",
+    "score_organization_trgm": "organization_name",
+}
+
+
 def _fold(column: str) -> str:
     expression = f"lower({column})"
     for character in ("-", "_", ".", "|", " "):
@@ -22,7 +30,7 @@ def _fold(column: str) -> str:
 
 def backfill(apps, schema_editor):
     repo, organization, license_label = _fold("repo_id"), _fold("organization_name"), _fold("license_label")
-    schema_editor.execute(
+    schema_editor.execute(  # noqa: S608 - column names, no input
         "UPDATE scoring_score SET search_text = substr("
         f"{repo} || '|' || CASE WHEN {organization} = ''"
         f" OR substr({repo}, 1, length({organization}) + 1) = {organization} || '/'"
@@ -34,10 +42,12 @@ def create_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    schema_editor.execute("DROP INDEX IF EXISTS score_repo_id_trgm")
-    schema_editor.execute("DROP INDEX IF EXISTS score_organization_trgm")
+    # the search no longer reads the raw columns: 0003's UPPER() and 0008's plain indexes go
+    for name in OLD_INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
     schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS score_search_text_trgm ON scoring_score USING gin (search_text gin_trgm_ops)"
+        "CREATE INDEX IF NOT EXISTS score_search_text_trgm"
+        " ON scoring_score USING gin (search_text gin_trgm_ops)"
     )
 
 
@@ -45,8 +55,10 @@ def drop_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("DROP INDEX IF EXISTS score_search_text_trgm")
-    for name, column in (("score_repo_id_trgm", "repo_id"), ("score_organization_trgm", "organization_name")):
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON scoring_score USING gin ({column} gin_trgm_ops)")
+    for name, column in OLD_INDEXES.items():
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {name} ON scoring_score USING gin ({column} gin_trgm_ops)"
+        )
 
 
 class Migration(migrations.Migration):
