@@ -488,7 +488,8 @@ def _validate(raw: Any, index: int) -> LicenseEntry:
 
 def load_knowledge_base(path: Path = DATA_FILE) -> KnowledgeBase:
     content = path.read_bytes()
-    data = yaml.safe_load(content)
+    # libyaml's loader when built with it: the pure-Python one took 2 s of every process start
+    data = yaml.load(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
     if not isinstance(data, list):
         raise KnowledgeBaseError("the knowledge base must be a YAML list of entries")
     entries = [_validate(item, i) for i, item in enumerate(data)]

@@ -140,7 +140,7 @@ class MofResult:
 def mof_components() -> tuple[MofComponent, ...]:
     """The 17 components, ordered by class (III, II, I) and then by MOT's display weight."""
     with COMPONENTS_FILE.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)["components"]
+        raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["components"]  # noqa: S506
     items = [
         MofComponent(
             id=int(c["id"]),
