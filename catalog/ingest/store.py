@@ -1193,6 +1193,8 @@ def dataset_ingest(*, dataset: Dataset, record: DatasetRecord, fetched_at: datet
                         "private": record.private,
                         "disabled": record.disabled,
                         "size_category": record.size_category,
+                        # the file list that shows there is no data to download, as the Hub listed it
+                        **({"files": (record.files or [])[:50]} if status == choices.DatasetStatus.NO_FILES else {}),
                     },
                     source,
                     record.sha,
