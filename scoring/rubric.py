@@ -413,7 +413,8 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
             f"({_shown(named_only[0].name, named_only[0].source)})"
         )
     if lost:
-        problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {lost[0].status})")
+        shown = lost[0].status if lost[0].status != "no_files" else "on the Hub without data files"
+        problems.append(f"{len(lost)} not obtainable ({lost[0].name}: {shown})")
     if unverified:
         problems.append(f"{len(unverified)} not checked yet")
     if unread:

@@ -1165,6 +1165,8 @@ def dataset_ingest(*, dataset: Dataset, record: DatasetRecord, fetched_at: datet
         status = choices.DatasetStatus.NO_FILES
     else:
         status = choices.DatasetStatus.AVAILABLE
+    # the file list that shows there is no data to download, as the Hub listed it
+    listed = {"files": (record.files or [])[:50]} if status == choices.DatasetStatus.NO_FILES else {}
     with transaction.atomic():
         Dataset.objects.filter(pk=dataset.pk).update(
             status=status,
@@ -1193,6 +1195,7 @@ def dataset_ingest(*, dataset: Dataset, record: DatasetRecord, fetched_at: datet
                         "private": record.private,
                         "disabled": record.disabled,
                         "size_category": record.size_category,
+                        **listed,
                     },
                     source,
                     record.sha,

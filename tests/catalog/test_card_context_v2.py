@@ -359,3 +359,15 @@ def test_post_training_datasets_go_with_the_model_only_when_it_was_post_trained(
     found = extract_links(POST_TRAINING_CARD)
     post_training_datasets_place(found, has_base=has_base)
     assert (found.hub_datasets, found.hub_datasets_other) == (training, other)
+
+
+def test_datasets_linked_in_the_sentence_that_says_how_the_model_was_made_are_training_data():
+    # Intel/neural-chat-7b-v3-3 links its fine-tuning and DPO sets inside the sentences under
+    # "Model Details" that say how it was made (the card as copied in YinanWusoymilk/hf-readme
+    # 1ab39f24); no heading says "training", the sentences do (methodology v2 §2)
+    from standin.hub import SNAPSHOT_DIR
+
+    card = (SNAPSHOT_DIR / "models" / "Intel" / "neural-chat-7b-v3-3.README.md").read_text(encoding="utf-8")
+    found = extract_links(card)
+    assert found.hub_datasets == ["meta-math/MetaMathQA", "Intel/orca_dpo_pairs"]
+    assert all(d.startswith("open-llm-leaderboard/") for d in found.hub_datasets_other)

@@ -466,6 +466,19 @@ def test_a_dataset_page_without_data_files_is_named_but_not_obtainable(tiny_hub)
     assert status["org/taken-down"] == choices.DatasetStatus.NO_FILES
     assert status["org/with-data"] == choices.DatasetStatus.AVAILABLE
     assert status["org/files-unknown"] == choices.DatasetStatus.AVAILABLE  # no list: nothing proves absence
+    # the evidence of the judgment keeps the file list that shows the absence, as the Hub sent it
+    access = Evidence.objects.get(
+        subject_type=choices.SubjectType.DATASET,
+        subject_id=Dataset.objects.get(repo_id="org/taken-down").pk,
+        fact=choices.Fact.DATASET_ACCESS,
+    )
+    assert access.value["files"] == ["README.md", ".gitattributes"]
+    unknown = Evidence.objects.get(
+        subject_type=choices.SubjectType.DATASET,
+        subject_id=Dataset.objects.get(repo_id="org/files-unknown").pk,
+        fact=choices.Fact.DATASET_ACCESS,
+    )
+    assert "files" not in unknown.value
 
 
 def test_the_snapshot_serves_a_dataset_file_list_only_when_it_was_captured_whole(snapshot_data):

@@ -305,6 +305,10 @@ def test_data_rationales_say_what_decided():
     assert named.level == PARTIAL
     assert named.rationale.startswith("This model names 1 dataset, 0 of them openly obtainable")
     assert "gone: missing" in named.rationale
+    # v2: a page whose repository lists no data files is named, not obtainable; the rationale says so
+    taken_down = judge_data(facts(datasets=(ds("EleutherAI/pile", "no_files"),)), [])
+    assert taken_down.level == PARTIAL
+    assert "EleutherAI/pile: on the Hub without data files" in taken_down.rationale
     unlicensed = judge_data(facts(datasets=(ds("x", grade=UNKNOWN, label=""),)), [])
     assert unlicensed.level == OPEN
     assert "without a licence tag (x)" in unlicensed.rationale
