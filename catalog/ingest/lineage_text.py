@@ -97,20 +97,20 @@ def base_name_resolution(
     linked_models: tuple[str, ...] | list[str] = (),
     dataset_names: tuple[str, ...] | list[str] = (),
 ) -> Resolution | None:
-    exact = _exact(name, repo_id)
-    if len(exact) == 1:
-        return Resolution(exact[0], "exact name")
-    if exact:
-        return None
     words = name_words(name)
     if not words or words in (_canonical(name_words(d.rsplit("/", 1)[-1])) for d in dataset_names):
         return None  # the card gives this name as its data too
-    if not _size_of(words):
-        return None  # "Llama 2": which size is not said (see the module's note)
+    exact = _exact(name, repo_id)
+    if len(exact) == 1:
+        found = Resolution(exact[0], "exact name")
+    elif exact or not _size_of(words):
+        return None  # several, or "Llama 2": which size is not said (see the module's note)
+    else:
+        matches = _by_words(words, repo_id)
+        if len(matches) != 1:
+            return None
+        found = Resolution(matches[0], "family, version and size")
     linked = [m for m in linked_models if name_words(m.rsplit("/", 1)[-1])[: len(words)] == words]
-    matches = _by_words(words, repo_id)
-    if len(matches) != 1:
-        return None
-    if any(m.lower() != matches[0].lower() for m in linked):
+    if any(m.lower() != found.repo_id.lower() for m in linked):
         return None  # the card links another model of this family and size: that one is meant
-    return Resolution(matches[0], "family, version and size")
+    return found
