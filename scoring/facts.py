@@ -812,4 +812,3 @@ def _base_from_text(resolved: dict | None, edges: list[tuple[int, str, str]]) ->
         f"{f'sentence {sentence} ' if sentence else ''}{where}, "
         f"matched by {resolved.get('matched_by', 'name')}",
     )
-

@@ -433,7 +433,8 @@ def _bases_shown(bases, facts: ModelFacts) -> str:
     """The bases by id; one resolved from a name in the card's prose says where the card names it."""
     resolved, how = facts.base_from_text
     return ", ".join(
-        f"{b.repo_id} ({how})" if resolved and b.repo_id.lower() == resolved.lower() else b.repo_id for b in bases
+        f"{b.repo_id} ({how})" if resolved and b.repo_id.lower() == resolved.lower() else b.repo_id
+        for b in bases
     )
 
 

@@ -40,7 +40,8 @@ def test_the_cards_state_their_bases_with_the_sentence_that_says_it():
     assert wizard.base_names == ["Llama-2 13b"]
     assert wizard.base_name_where["Llama-2 13b"] == {"heading": "", "sentence": 1, "says": "trained from"}
     beluga = _card("stabilityai/StableBeluga2")
-    assert beluga.base_names == [] and beluga.base_names_after_on == ["Llama2 70B"]
+    assert beluga.base_names == []
+    assert beluga.base_names_after_on == ["Llama2 70B"]
     assert beluga.base_name_where["Llama2 70B"]["heading"] == "Model Details"
     assert beluga.base_name_where["Llama2 70B"]["says"] == "fine-tuned on"
     assert _card("lmsys/vicuna-13b-v1.5").base_names == ["Llama 2"]
@@ -60,7 +61,8 @@ def test_only_the_one_base_repository_of_that_name_matches():
         "meta-llama/Llama-2-7b-hf",
     )
     found = base_name_resolution("Llama-2 13b", repo_id="WizardLMTeam/WizardLM-13B-V1.2")
-    assert found is not None and found.repo_id == "meta-llama/Llama-2-13b-hf"
+    assert found is not None
+    assert found.repo_id == "meta-llama/Llama-2-13b-hf"
     assert found.how == "family, version and size"
 
 
@@ -92,9 +94,7 @@ def test_a_name_the_card_gives_as_its_dataset_is_not_a_base():
 
 
 def _edges(repo_id: str) -> list[tuple[str, str]]:
-    return list(
-        LineageEdge.objects.filter(child__repo_id=repo_id).values_list("parent__repo_id", "origin")
-    )
+    return list(LineageEdge.objects.filter(child__repo_id=repo_id).values_list("parent__repo_id", "origin"))
 
 
 def _documentation(repo_id: str) -> dict:
@@ -125,8 +125,9 @@ def test_the_snapshot_bases_named_in_prose_resolve_to_meta_llamas_repositories(c
     assert "named 'Llama-2 13b' in the card's text" in wizard.detail.judgments["training_data"]["rationale"]
     beluga = score("stabilityai/StableBeluga2")
     assert beluga.training_data == "closed"
-    assert "named 'Llama2 70B' in the card's text, sentence 5 under 'Model Details'" in (
-        beluga.detail.judgments["training_code"]["rationale"]
+    assert (
+        "named 'Llama2 70B' in the card's text, sentence 5 under 'Model Details'"
+        in (beluga.detail.judgments["training_code"]["rationale"])
     )
 
 
