@@ -674,6 +674,7 @@ def build_facts(
             unresolved_base=((card_notes.get(mid) or {}).get("base_names_unresolved") or [""])[0]
             if not edges
             else "",
+            base_from_text=_base_from_text((card_notes.get(mid) or {}).get("base_name_resolved"), edges),
             data_withheld=((card_notes.get(mid) or {}).get("data_withheld") or [""])[0],
             merge_recipe="mergekit" in tags and card_read,
             papers=tuple(
@@ -793,3 +794,21 @@ def _first_ref(rows: list[dict] | None, subject: str, fact: str | None = None) -
         if fact is None or row["fact"] == fact:
             return _ref(row, subject)
     return None
+
+
+def _base_from_text(resolved: dict | None, edges: list[tuple[int, str, str]]) -> tuple[str, str]:
+    """(base id, how the card names it) for a base resolved from a name in the card's prose
+    (card-reading rules 4), when that base is still this model's edge; else ("", "")."""
+    if not resolved or not resolved.get("repo_id"):
+        return ("", "")
+    if not any(origin == choices.LinkOrigin.README for _, _, origin in edges):
+        return ("", "")  # the edge is gone, or a correction replaced it
+    heading = resolved.get("heading")
+    where = f"under '{heading}'" if heading else "before any heading"
+    sentence = resolved.get("sentence")
+    return (
+        resolved["repo_id"],
+        f"named '{resolved.get('name', '')}' in the card's text, "
+        f"{f'sentence {sentence} ' if sentence else ''}{where}, "
+        f"matched by {resolved.get('matched_by', 'name')}",
+    )

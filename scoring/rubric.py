@@ -138,6 +138,8 @@ class ModelFacts:
     doc_evidence: tuple[EvidenceRef, ...] = ()
     merge_recipe: bool = False  # a mergekit configuration is published with the model (v2)
     unresolved_base: str = ""  # a base the card names by a name no single Hub repository matches
+    # (base id, how the card names it) for a base resolved from a plain name in the card's prose
+    base_from_text: tuple[str, str] = ("", "")
     # v2: a sentence of the card's training-data text saying part of the data is not public
     data_withheld: str = ""
     papers: tuple[str, ...] = ()
@@ -428,6 +430,15 @@ def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
     )
 
 
+def _bases_shown(bases, facts: ModelFacts) -> str:
+    """The bases by id; one resolved from a name in the card's prose says where the card names it."""
+    resolved, how = facts.base_from_text
+    return ", ".join(
+        f"{b.repo_id} ({how})" if resolved and b.repo_id.lower() == resolved.lower() else b.repo_id
+        for b in bases
+    )
+
+
 def _unnamed_base(facts: ModelFacts) -> str:
     if facts.unresolved_base:
         return f"'{facts.unresolved_base}' (named in the card; no single Hub repository matches)"
@@ -469,7 +480,7 @@ def judge_data(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
             details,
         )
     base_level = strictest([b.data for b in bases]) if bases else UNKNOWN
-    base_names = ", ".join(b.repo_id for b in bases) or _unnamed_base(facts)
+    base_names = _bases_shown(bases, facts) or _unnamed_base(facts)
     base_reason = next((b.reason for b in bases if b.reason), "")
     if facts.relation in ("quantized", "merge"):
         what = "a quantization" if facts.relation == "quantized" else "a merge"
@@ -654,7 +665,7 @@ def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str
             details,
         )
     base_level = strictest([b.code for b in bases]) if bases else UNKNOWN
-    base_names = ", ".join(b.repo_id for b in bases) or _unnamed_base(facts)
+    base_names = _bases_shown(bases, facts) or _unnamed_base(facts)
     if facts.relation == "quantized":
         return Judgment(
             CODE,

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from catalog import choices
 from catalog.ingest.failures import crawl_failure_record
-from catalog.ingest.lineage_text import base_name_resolve
+from catalog.ingest.lineage_text import base_name_resolution
 from catalog.models import (
     AIModel,
     CodeRepository,
@@ -743,10 +743,14 @@ def model_detail_ingest(
                 if repo_id.lower() != model.repo_id.lower()
             ][:1]
         unresolved_bases: list[str] = []
-        if not record.base_models and links is not None and links.base_names:
-            resolved = base_name_resolve(links.base_names[0], exclude_repo_id=model.repo_id)
-            if resolved:
-                record.base_models = [BaseModelRef(resolved, "finetune", "readme")]
+        base_from_text: dict[str, Any] | None = None
+        if not record.base_models and links is not None:
+            base_from_text = _base_name_from_text(model.repo_id, links)
+            if base_from_text:
+                record.base_models = [BaseModelRef(base_from_text["repo_id"], "finetune", "readme")]
+                links.dataset_names = [
+                    n for n in links.dataset_names if n.lower() != base_from_text["name"].lower()
+                ]
             else:
                 unresolved_bases = links.base_names[:1]
         lineage_replace({model.pk: record})
@@ -832,6 +836,9 @@ def model_detail_ingest(
                     "papers": [a for a, _ in arxiv],
                     "license_statements": links.license_statements if links else [],
                     "base_names_unresolved": unresolved_bases,
+                    # a base named in the card's prose and resolved to a catalogued repository
+                    # (card-reading rules 4): the name, the repository, where the card says it
+                    "base_name_resolved": base_from_text,
                     # v2: the model repository's own scripts (train_script.py), by name, read
                     # as code evidence with the Hub file as their source
                     "code_files": own_code_files(record.siblings),
@@ -848,6 +855,34 @@ def model_detail_ingest(
         )
         evidence_upsert(rows)
     return DetailOutcome(changed=True, dataset_ids=dataset_ids, repository_ids=repo_ids)
+
+
+def _base_name_from_text(repo_id: str, links: ExtractedLinks) -> dict[str, Any] | None:
+    """The base a card names in prose ("trained from Llama-2 13b", "fine-tuned on Llama2 70B"),
+    resolved to the one catalogued repository it means (catalog.ingest.lineage_text), with the
+    sentence that says it, or None. A name stated as the base that resolves to nothing stays
+    shown as the unknown base; one read after "fine-tuned on" is then not lineage at all."""
+    datasets = links.hub_datasets + links.hub_datasets_other
+    for name in (links.base_names or links.base_names_after_on)[:1]:
+        where = links.base_name_where.get(name, {})
+        found = base_name_resolution(
+            name,
+            repo_id=repo_id,
+            linked_models=links.hub_models,
+            dataset_names=datasets,
+        )
+        if found is None or found.repo_id.lower() == repo_id.lower():
+            return None
+        return {
+            "name": name,
+            "repo_id": _catalog_spelling(found.repo_id),
+            "matched_by": found.how,
+            "heading": where.get("heading", ""),
+            "sentence": where.get("sentence"),
+            "says": where.get("says", ""),
+            "origin": "card text",
+        }
+    return None
 
 
 def _catalog_spelling(repo_id: str) -> str:

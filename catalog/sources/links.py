@@ -16,8 +16,10 @@ from urllib.parse import unquote, urlsplit
 # cards whose commit did not change (catalog.ingest.crawl.model_crawl). 2: bases named before
 # "checkpoints fine-tuned on" and model ids after "trained on", corpora named beyond the fixed
 # list, statements that part of the training data is not public. 3: datasets of a sentence about
-# post-training are a base model's siblings' data, a post-trained model's own.
-CARD_RULES_VERSION = "3"
+# post-training are a base model's siblings' data, a post-trained model's own. 4: a base named in
+# prose by family, version and size ("trained from Llama-2 13b", "fine-tuned on Llama2 70B") is
+# looked up among the catalogued models of every organisation, with where the card says it.
+CARD_RULES_VERSION = "4"
 
 URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'`\\{}|^\[\]]+""", re.IGNORECASE)
 SSH_GITHUB_RE = re.compile(r"git@github\.com:([A-Za-z0-9-]{1,39})/([A-Za-z0-9._-]{1,100})", re.IGNORECASE)
@@ -278,6 +280,12 @@ class ExtractedLinks:
     license_statements: list[str] = field(default_factory=list)  # sentences that state a licence
     evaluation_section: bool = False  # the card has an evaluation / results / benchmark section
     base_names: list[str] = field(default_factory=list)  # bases stated by a name, not a Hub id
+    # a model name with a size read after "fine-tuned on / trained on" ("fine-tuned on Llama2 70B"):
+    # lineage only when it names exactly one catalogued model (else nothing: it may be data)
+    base_names_after_on: list[str] = field(default_factory=list)
+    # where the card states each of those names: name -> {"heading": ..., "sentence": n (1-based),
+    # "says": the words that state it ("fine-tuned from")}
+    base_name_where: dict[str, dict] = field(default_factory=dict)
     # training stages (sft, dpo, ppo ...) named in the sentence that says how this model was
     # made from its base ("fine-tuned from X ..., then aligned with TRL's DPOTrainer")
     training_stages: list[str] = field(default_factory=list)
@@ -418,7 +426,14 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     context = _link_context(sections)
     model_links = _model_link_ids(text)
     found.base_models = _stated_bases(sections, model_links)
-    found.base_names = [] if found.base_models else _stated_base_names(sections)
+    stated = [] if found.base_models else _stated_base_names(sections)
+    found.base_names = [name for name, *_ in stated]
+    after_on = [] if found.base_models or stated else _sized_names_after_on(sections)
+    found.base_names_after_on = [name for name, *_ in after_on]
+    found.base_name_where = {
+        name: {"heading": heading, "sentence": index + 1, "says": says}
+        for name, heading, index, says in stated + after_on
+    }
     found.base_name_candidates = (
         [] if found.base_models or found.base_names else _base_name_candidates(sections)
     )
@@ -1000,10 +1015,12 @@ BASE_NAME_RE = re.compile(
 NOT_A_NAME = re.compile(r"^(?:The|This|Our|A|An|Its|Their|It|We|Data|Training|Model)\b")
 
 
-def _stated_base_names(sections: list[tuple[str, str]]) -> list[str]:
-    """Base models a card names in prose without a Hub id (resolved, or shown unresolved)."""
-    names: list[str] = []
-    for heading, line in sections:
+def _stated_base_names(sections: list[tuple[str, str]]) -> list[tuple[str, str, int, str]]:
+    """Base models a card names in prose without a Hub id (resolved, or shown unresolved), each
+    with the heading, the position (index among the card's sentences) of the sentence and the
+    words that state it ("fine-tuned from")."""
+    names: list[tuple[str, str, int, str]] = []
+    for index, (heading, line) in enumerate(sections):
         if EVALUATION_HEADING_RE.search(heading) and not re.search(
             r"model details|description", heading, re.I
         ):
@@ -1011,16 +1028,46 @@ def _stated_base_names(sections: list[tuple[str, str]]) -> list[str]:
         match = LINEAGE_LINE_RE.search(line)
         if not match:
             continue
-        tail = URL_RE.sub(" ", line[match.end() :]).lstrip(" :*`")
-        tail = re.sub(r"^(?:the\s+)?(?:pre-?trained\s+)?model\W*", "", tail, flags=re.IGNORECASE)
-        tail = re.sub(r"^(?:Meta|Google|Microsoft|Mistral AI|EleutherAI's|Meta's)\s+(?=[A-Z])", "", tail)
-        name_match = BASE_NAME_RE.match(tail)
-        if not name_match:
+        name = _base_name_at(line[match.end() :])
+        if name and re.search(r"\d", name) and name not in {n for n, *_ in names}:
+            names.append((name, heading, index, match.group(0).strip().lower()))
+    return names[:2]
+
+
+def _base_name_at(tail: str) -> str:
+    """The model name opening ``tail`` (the words after "fine-tuned from"), or ''."""
+    tail = URL_RE.sub(" ", tail).lstrip(" :*`")
+    tail = re.sub(r"^(?:the\s+)?(?:pre-?trained\s+)?model\W*", "", tail, flags=re.IGNORECASE)
+    tail = re.sub(r"^(?:Meta|Google|Microsoft|Mistral AI|EleutherAI's|Meta's)\s+(?=[A-Z])", "", tail)
+    name_match = BASE_NAME_RE.match(tail)
+    if not name_match:
+        return ""
+    name = re.sub(r"\s+(?:model|weights|checkpoint|base|and|with|on|using)\b.*$", "", name_match.group(1))
+    name = name.rstrip(".,;:)")
+    return "" if NOT_A_NAME.match(name) else name
+
+
+# a model's size closing its name: "Llama2 70B", "Pythia 12B", "Llama-2 13b", "Mistral-7B"
+SIZED_NAME_RE = re.compile(r"(?:^|[\s_-])\d+(?:\.\d+)?[BbMm]$")
+
+
+def _sized_names_after_on(sections: list[tuple[str, str]]) -> list[tuple[str, str, int, str]]:
+    """Model names with a size after "fine-tuned on / trained on" ("fine-tuned on Llama2 70B"): what
+    follows "on" is usually data, so these are lineage only when the catalogue knows the name as
+    a model (catalog.ingest.lineage_text); a linked Hub id there is read by _stated_bases."""
+    names: list[tuple[str, str, int, str]] = []
+    for index, (heading, line) in enumerate(sections):
+        if EVALUATION_HEADING_RE.search(heading) and not re.search(
+            r"model details|description", heading, re.I
+        ):
             continue
-        name = re.sub(r"\s+(?:model|weights|checkpoint|base|and|with|on|using)\b.*$", "", name_match.group(1))
-        name = name.rstrip(".,;:)")
-        if re.search(r"\d", name) and not NOT_A_NAME.match(name) and name not in names:
-            names.append(name)
+        for match in TRAINED_ON_RE.finditer(line):
+            tail = line[match.end() :].lstrip("`*")
+            if URL_RE.match(tail) or tail.startswith("["):
+                continue  # a link: a dataset, or a model _stated_bases reads
+            name = _base_name_at(tail)
+            if name and SIZED_NAME_RE.search(name) and name not in {n for n, *_ in names}:
+                names.append((name, heading, index, match.group(0).strip().lower()))
     return names[:2]
 
 
