@@ -119,7 +119,10 @@ def test_a_person_can_sort_filter_search_open_a_model_and_compare(browser_page, 
     page.wait_for_load_state()
     found = board_names(page)
     assert found
-    assert all("llama" in n.lower() for n in found)
+    # every word in the model id, organization or licence label (a Llama-licensed fine-tune)
+    rows = page.locator("table.board tbody tr").all_inner_texts()
+    assert all("llama" in row.lower() for row in rows), rows
+    assert "llama" in found[0].lower(), "the best match leads"
 
     # open a model: its four judgments, with evidence
     page.goto(crawled_site + "/?q=OLMo-7B&show=all")
@@ -262,7 +265,11 @@ def test_a_journalist_finds_reads_and_cites_a_model(browser_page, crawled_site, 
     page.wait_for_load_state()
     found = board_names(page)
     assert found
-    assert all("llama" in n.lower() and "3" in n for n in found)
+    # name matches first (relevance), then models found by their licence label (Llama 3.x licences)
+    by_name = ["llama" in n.lower() and "3" in n for n in found]
+    assert by_name[0] and by_name == sorted(by_name, reverse=True), found
+    rows = page.locator("table.board tbody tr").all_inner_texts()
+    assert all("llama" in row.lower() and "3" in row for row in rows), rows
     page.locator("table.board tbody td.model a").first.click()
     page.wait_for_load_state()
     assert page.locator("article.judgment").count() == 4
