@@ -508,6 +508,7 @@ def build_facts(
     }
     doc_sources = {pk: _doc_sources(r["full_name"], r["docs"]) for pk, r in repos.items()}
     pointed = _pointed_recipes(kb, repos)
+    runs = _framework_runs(kb, repos)
     framework_trees = {
         r["id"]: r["tree_paths"] or []
         for r in CodeRepository.objects.filter(
@@ -687,6 +688,7 @@ def build_facts(
                     (r for r in pointed.get(repo["id"], []) if _names_model(m["repo_id"], r.path, r.heading)),
                     None,
                 ),
+                framework_run=runs.get(repo["id"]),
                 evidence=_first_ref(
                     repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"
                 ),
@@ -921,6 +923,51 @@ def _pointed_recipes(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, lis
                     heading=link.get("heading", ""),
                 )
             )
+    return found
+
+
+def _framework_runs(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, PointedRecipe]:
+    """Per linked repository (not a framework), the first training command of its README that
+    runs a program of another repository with this repository's configs (docs rules 2), when that
+    repository is in the catalog and public: the configs are this repository's recipe for it.
+    Its licence is free only when both the configs' and the program's repositories are."""
+    wanted = {
+        pk: [
+            run
+            for f in (r["docs"] or {}).get("files", [])
+            for run in (f.get("findings") or {}).get("framework_runs", [])
+        ]
+        for pk, r in repos.items()
+        if r["status"] == choices.RepoStatus.AVAILABLE and not is_framework(r["full_name"])
+    }
+    names = {run["repo"] for runs in wanted.values() for run in runs}
+    if not names:
+        return {}
+    targets = {
+        t["full_name"]: t
+        for t in CodeRepository.objects.filter(
+            full_name__in=names, status=choices.RepoStatus.AVAILABLE
+        ).values("full_name", "license_spdx", "license_text")
+    }
+    found: dict[int, PointedRecipe] = {}
+    for pk, runs in wanted.items():
+        for run in sorted(runs, key=lambda item: item.get("kind") != "pretraining"):
+            target = targets.get(run["repo"])
+            if target is None or not run.get("configs"):
+                continue
+            own = repo_license_key(repos[pk]["license_spdx"], repos[pk]["license_text"])
+            theirs = repo_license_key(target["license_spdx"], target["license_text"])
+            both = [_repo_license_open(kb, own), _repo_license_open(kb, theirs)]
+            found[pk] = PointedRecipe(
+                repository=run["repo"],
+                path=run["configs"][0],
+                kind=run.get("kind", "pretraining"),
+                license_spdx=own if own == theirs else f"{own or 'no licence'} and {theirs or 'no licence'}",
+                license_open=True if all(b is True for b in both) else (False if False in both else None),
+                heading=run.get("heading", ""),
+                runs=run.get("script", ""),
+            )
+            break
     return found
 
 

@@ -72,6 +72,9 @@ class PointedRecipe:
     license_spdx: str
     license_open: bool | None
     heading: str = ""  # the README section it sits under ("Train models / BLOOMZ")
+    # a framework_run: the program of ``repository`` the README's command runs with this
+    # repository's config ``path`` ("modelzoo/transformers/pytorch/gpt3/run.py")
+    runs: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class RepoFact:
     framework: bool = False  # a general-purpose framework or tool (v2): usage, not this model's code
     recipe_paths: tuple[str, ...] = ()  # in a framework: configs or scripts that name this model
     pointed_recipe: PointedRecipe | None = None  # the recipe its README links (another repository)
+    # its README's training command runs another repository's program with its configs (rules 5)
+    framework_run: PointedRecipe | None = None
     # a framework the card links, for which the card itself prints this model's training config
     # ("model_name_or_path <its base>" with training keys): the recipe it ran (rules version 5)
     card_recipe: str = ""
@@ -614,6 +619,18 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
             ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
         else:
             ranked.append((0, CLOSED, f"repository {repo.full_name} is not available ({repo.status})", repo))
+        run = repo.framework_run
+        if run is not None and repo.status == "available":
+            where = (
+                f"the README of {repo.full_name} trains with {run.repository}'s {run.runs} and its own "
+                f"configs ({run.path})"
+            )
+            if run.kind == "finetuning" and not derivative:
+                ranked.append((2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)", repo))
+            elif run.license_open is True:
+                ranked.append((3, OPEN, f"{where} under {run.license_spdx}", repo))
+            else:
+                ranked.append((2, PARTIAL, f"{where}, without an open licence for both", repo))
         pointed = repo.pointed_recipe
         if pointed is not None and repo.status == "available":
             where = (

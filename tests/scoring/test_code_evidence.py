@@ -22,7 +22,7 @@ from scoring.facts import (
     subfolder_repo,
 )
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
-from scoring.rubric import EvidenceRef, RepoFact, code_part, judge_code
+from scoring.rubric import EvidenceRef, PointedRecipe, RepoFact, code_part, judge_code
 from standin.hub import SNAPSHOT_DIR
 from tests.scoring.test_rubric import base, derivative, facts, lic, repo
 
@@ -244,3 +244,27 @@ def test_a_training_config_printed_in_the_card_is_the_recipe_for_the_framework_i
     assert _recipes_linked(handbook, "org/other", bases={"org/base"}, **kwargs) == handbook
     closed = replace(handbook, license_open=False, license_spdx="")
     assert code_part(derivative(repos=(replace(closed, card_recipe="x"),)), derivative=True)[0] == PARTIAL
+
+
+def test_configs_run_by_an_open_frameworks_program_are_the_models_open_recipe():
+    """LLM360/CrystalCoder: crystalcoder-train (Apache-2.0) holds only fine-tuning code by name, but
+    its README pretrains with Cerebras/modelzoo's run.py (Apache-2.0) and its own params.yaml."""
+    run = PointedRecipe(
+        repository="cerebras/modelzoo",
+        path="pretrain/params/phase1/params.yaml",
+        kind="pretraining",
+        license_spdx="Apache-2.0",
+        license_open=True,
+        runs="modelzoo/transformers/pytorch/gpt3/run.py",
+    )
+    train = repo("llm360/crystalcoder-train", "finetuning")
+    assert code_part(facts(repos=(train,)), derivative=False)[0] == PARTIAL
+    level, reason, _ = code_part(facts(repos=(replace(train, framework_run=run),)), derivative=False)
+    assert level == OPEN
+    assert "pretrain/params/phase1/params.yaml" in reason
+    unlicensed = replace(run, license_open=None, license_spdx="Apache-2.0 and no licence")
+    assert code_part(facts(repos=(replace(train, framework_run=unlicensed),)), derivative=False)[0] == PARTIAL
+    finetune_only = replace(run, kind="finetuning")
+    assert (
+        code_part(facts(repos=(replace(train, framework_run=finetune_only),)), derivative=False)[0] == PARTIAL
+    )
