@@ -231,14 +231,17 @@ def branches_wanted(repository: CodeRepository, default_branch: str) -> list[str
         "model_id", flat=True
     )
     wanted: set[str] = set()
-    for value in Evidence.objects.filter(
-        subject_type=choices.SubjectType.MODEL,
-        subject_id__in=linking,
-        fact=choices.Fact.DOCUMENTATION,
-        origin=choices.EvidenceOrigin.CRAWLED,
-    ).values_list("value", flat=True):
-        folders = (value or {}).get("repo_subfolders") if isinstance(value, dict) else None
-        for name in names:
+    for name in sorted(names):
+        # only the cards that link this repository through a ref (few, even for a framework
+        # linked by a great many cards): the database filters on the key
+        for value in Evidence.objects.filter(
+            subject_type=choices.SubjectType.MODEL,
+            subject_id__in=linking,
+            fact=choices.Fact.DOCUMENTATION,
+            origin=choices.EvidenceOrigin.CRAWLED,
+            value__repo_subfolders__has_key=name,
+        ).values_list("value", flat=True):
+            folders = (value or {}).get("repo_subfolders") if isinstance(value, dict) else None
             for ref in (folders or {}).get(name) or []:
                 branch = ref.split("/", 1)[0]
                 if branch and branch != default_branch:
