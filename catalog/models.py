@@ -217,6 +217,11 @@ class CodeRepository(models.Model):
     # the whole tree as last fetched: a change of the detection rules re-classifies it without
     # fetching again (GitHub's 304 would otherwise hide the change)
     tree_paths = models.JSONField(null=True, blank=True, help_text="Blob paths of the default branch")
+    # other branches some card links (github.com/o/r/tree/<branch>): per branch its status
+    # (read / missing / error), tree sha, blob paths and truncation (rules version 5)
+    branch_trees = models.JSONField(
+        null=True, blank=True, help_text="Trees of the other branches cards link, by branch name"
+    )
     rules_version = models.CharField(
         max_length=8, blank=True, help_text="Code-detection rules version of the classification"
     )

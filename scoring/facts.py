@@ -255,6 +255,93 @@ def recipes_for(repo_id: str, tree: list[str], framework: str = "") -> tuple[str
     return tuple(sorted(found)[:5])
 
 
+def model_family(repo_id: str) -> str:
+    """The family a model's name starts with, sizes and versions left out ("neural-chat-7b-v3-3"
+    -> "neuralchat", "nllb-200-distilled-600M" -> "nllb", "Qwen2.5-7B" -> "qwen"); "" when that
+    is shorter than four letters (too generic to find in a path)."""
+    words: list[str] = []
+    for token in re.split(r"[-_.\s]+", repo_id.rsplit("/", 1)[-1].lower()):
+        letters = re.match(r"[a-z]+", token)
+        if letters is None:
+            break
+        words.append(letters.group())
+        if letters.end() < len(token):
+            break
+    family = "".join(words)
+    return family if len(family) >= 4 else ""
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+# an entry point named for what it does (train_script.py, finetune_neuralchat_v3.py) before a
+# helper the name rules also count (apply_lora.py, get_train_log_metrics.py): cited first
+ENTRY_NAME_RES = (re.compile(r"(pre_?)?train|fine_?tun|finetun"), re.compile(r"sft|dpo|run_|launch"))
+
+
+def folder_recipe(tree: list[str], folder: str) -> tuple[str, ...]:
+    """The training entry points (then configs) below a folder of a tree, classified as if the
+    folder were a repository of its own (a framework's examples/ folder is usage as a whole, a
+    model's recipe when the card points into it); () when it holds no training entry point."""
+    folder = folder.strip("/")
+    below = [p[len(folder) + 1 :] for p in tree if p.startswith(folder + "/")]
+    if not below and folder in tree:
+        below, folder = [folder.rsplit("/", 1)[-1]], folder.rsplit("/", 1)[0] if "/" in folder else ""
+    report = classify_tree(below)
+    entry = sorted(
+        report.paths.get("pretraining", []) + report.paths.get("finetuning", []),
+        key=lambda p: (
+            next((i for i, r in enumerate(ENTRY_NAME_RES) if r.match(p.rsplit("/", 1)[-1].lower())), 2),
+            p,
+        ),
+    )
+    if not entry:
+        return ()
+    prefix = f"{folder}/" if folder else ""
+    return tuple(prefix + p for p in entry[:3] + report.paths.get("configs", [])[:2])
+
+
+def family_recipe(tree: list[str], family: str) -> tuple[str, ...]:
+    """In a branch named for the model's family: the training recipe in the folders named for it
+    (fairseq's branch nllb, examples/nllb/modeling/train/train_script.py)."""
+    folders: list[str] = []
+    for path in tree:
+        parts = path.split("/")
+        for i, part in enumerate(parts[:-1]):
+            if family in _squashed(part):
+                folder = "/".join(parts[: i + 1])
+                if folder not in folders:
+                    folders.append(folder)
+                break
+    found: list[str] = []
+    for folder in folders:
+        found += [p for p in folder_recipe(tree, folder) if p not in found]
+    return tuple(found[:5])
+
+
+def linked_branch(
+    refs: list[str], default_branch: str, branch_trees: dict | None
+) -> tuple[str, list[str], list[str]]:
+    """(branch, its paths, the folders linked on it) when every link of the card to a repository
+    names the same other branch, read (``tree/nllb``, ``tree/nllb/examples``); ("", [], [])
+    otherwise: the default branch's tree stands (a branch GitHub does not know, a link to the
+    default branch beside it)."""
+    if not refs or not branch_trees:
+        return "", [], []
+    branches = {ref.split("/", 1)[0] for ref in refs}
+    if len(branches) != 1:
+        return "", [], []
+    branch = branches.pop()
+    stored = branch_trees.get(branch) or {}
+    if branch == default_branch or stored.get("status") != "read":
+        return "", [], []
+    folders = [ref.split("/", 1)[1].strip("/") for ref in refs if "/" in ref.strip("/")]
+    if len(folders) != len(refs):
+        folders = []  # the branch's root is linked too: the whole branch
+    return branch, list(stored.get("paths") or []), folders
+
+
 def linked_subfolders(refs: list[str], default_branch: str) -> list[str]:
     """The folders of a repository the card links it through ("master/e5" -> "e5"), when every
     link names a folder below the default branch; [] means the whole repository (a link to
@@ -421,11 +508,23 @@ def build_facts(
     }
     doc_sources = {pk: _doc_sources(r["full_name"], r["docs"]) for pk, r in repos.items()}
     pointed = _pointed_recipes(kb, repos)
+    runs = _framework_runs(kb, repos)
     framework_trees = {
         r["id"]: r["tree_paths"] or []
         for r in CodeRepository.objects.filter(
             id__in=[pk for pk, r in repos.items() if is_framework(r["full_name"])]
         ).values("id", "tree_paths")
+    }
+    # the other branches cards link (rules version 5)
+    branch_trees = {
+        r["id"]: r["branch_trees"]
+        for r in CodeRepository.objects.filter(id__in=list(repos), branch_trees__isnull=False).values(
+            "id", "branch_trees"
+        )
+    }
+    parent_names = {
+        pk: name.lower()
+        for pk, name in AIModel.objects.filter(id__in=parent_ids).values_list("id", "repo_id")
     }
     card_notes = {
         row["subject_id"]: row["value"] if isinstance(row["value"], dict) else {}
@@ -589,6 +688,7 @@ def build_facts(
                     (r for r in pointed.get(repo["id"], []) if _names_model(m["repo_id"], r.path, r.heading)),
                     None,
                 ),
+                framework_run=runs.get(repo["id"]),
                 evidence=_first_ref(
                     repo_evidence.get(repo["id"]), f"repository:{repo['full_name']}", "repo_code"
                 ),
@@ -604,12 +704,25 @@ def build_facts(
                 fact = dataclasses.replace(
                     fact, missing_stages=stages_missing(stages, scoped_trees[repo["id"]])
                 )
-            folders = linked_subfolders(
-                ((card_notes.get(mid) or {}).get("repo_subfolders") or {}).get(repo["full_name"]) or [],
-                repo["default_branch"],
-            )
+            notes = card_notes.get(mid) or {}
+            refs = (notes.get("repo_subfolders") or {}).get(repo["full_name"]) or []
+            folders = linked_subfolders(refs, repo["default_branch"])
             if folders and repo["id"] in scoped_trees and repo["status"] == choices.RepoStatus.AVAILABLE:
                 fact = subfolder_repo(fact, scoped_trees[repo["id"]], folders)
+            branch, branch_paths, branch_folders = linked_branch(
+                refs, repo["default_branch"], branch_trees.get(repo["id"])
+            )
+            if repo["status"] == choices.RepoStatus.AVAILABLE:
+                fact = _recipes_linked(
+                    fact,
+                    m["repo_id"],
+                    tree=framework_trees.get(repo["id"], []),
+                    default_branch=repo["default_branch"],
+                    branch=(branch, branch_paths, branch_folders),
+                    pointers=(notes.get("repo_recipe_links") or {}).get(repo["full_name"]) or [],
+                    card_recipe=notes.get("card_recipe"),
+                    bases={parent_names.get(parent, "") for parent, _, _ in edges},
+                )
             repo_facts.append(fact)
 
         license_value = corrected.get((mid, "license"))
@@ -708,6 +821,61 @@ def build_facts(
     return facts, rows, base_ids
 
 
+def _recipes_linked(
+    fact: RepoFact,
+    repo_id: str,
+    *,
+    tree: list[str],
+    default_branch: str,
+    branch: tuple[str, list[str], list[str]],
+    pointers: list[str],
+    card_recipe: dict | None,
+    bases: set[str],
+) -> RepoFact:
+    """What the card links of a repository, read where it points (rules version 5).
+
+    * A link to another branch (``tree/nllb``) is read on that branch's tree: a repository of
+      the model's own is classified there; in a framework, paths naming the model, or, on a
+      branch named for the model's family, the training recipe in the folders named for it.
+    * A framework folder the card links under a training / reproduce heading, named for the
+      model's family and holding training entry points, is the model's recipe.
+    * A training config printed in the card, starting from this model's own base, is the
+      model's recipe for a framework the card links that holds training code.
+    """
+    name, paths, folders = branch
+    family = model_family(repo_id)
+    if name and not fact.framework:
+        report = classify_tree(
+            [p[len(f) + 1 :] for f in folders for p in paths if p.startswith(f + "/")] if folders else paths
+        )
+        return dataclasses.replace(
+            fact,
+            full_name=f"{fact.full_name}@{name}" + (f"/{'+'.join(folders)}" if folders else ""),
+            classification=report.classification,
+            has_configs=report.has_configs,
+            has_data_processing=bool(report.counts.get("data_processing")),
+            has_evaluation=bool(report.counts.get("evaluation")),
+        )
+    if not fact.framework or fact.recipe_paths:
+        return fact
+    if name:
+        found = recipes_for(repo_id, paths, fact.full_name)
+        if not found and family and _squashed(name).startswith(family):
+            found = family_recipe(paths, family)
+        if found:
+            return dataclasses.replace(fact, recipe_paths=tuple(f"{p} on branch {name}" for p in found))
+    for pointed in pointers:
+        folder = pointed[len(default_branch) + 1 :] if pointed.startswith(default_branch + "/") else ""
+        if folder and family and family in _squashed(folder.rsplit("/", 1)[-1]):
+            found = folder_recipe(tree, folder)
+            if found:
+                return dataclasses.replace(fact, recipe_paths=found)
+    base = str((card_recipe or {}).get("base") or "").lower()
+    if base and base in bases and fact.classification in ("training", "finetuning"):
+        return dataclasses.replace(fact, card_recipe=f"model_name_or_path {card_recipe['base']}")  # type: ignore[index]
+    return fact
+
+
 def _names_model(repo_id: str, *texts: str) -> bool:
     """Does a path or a heading name this model (``bloomz`` in "Train models / BLOOMZ")?"""
     name = repo_id.rsplit("/", 1)[-1].lower()
@@ -756,6 +924,51 @@ def _pointed_recipes(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, lis
                     heading=link.get("heading", ""),
                 )
             )
+    return found
+
+
+def _framework_runs(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, PointedRecipe]:
+    """Per linked repository (not a framework), the first training command of its README that
+    runs a program of another repository with this repository's configs (docs rules 2), when that
+    repository is in the catalog and public: the configs are this repository's recipe for it.
+    Its licence is free only when both the configs' and the program's repositories are."""
+    wanted = {
+        pk: [
+            run
+            for f in (r["docs"] or {}).get("files", [])
+            for run in (f.get("findings") or {}).get("framework_runs", [])
+        ]
+        for pk, r in repos.items()
+        if r["status"] == choices.RepoStatus.AVAILABLE and not is_framework(r["full_name"])
+    }
+    names = {run["repo"] for runs in wanted.values() for run in runs}
+    if not names:
+        return {}
+    targets = {
+        t["full_name"]: t
+        for t in CodeRepository.objects.filter(
+            full_name__in=names, status=choices.RepoStatus.AVAILABLE
+        ).values("full_name", "license_spdx", "license_text")
+    }
+    found: dict[int, PointedRecipe] = {}
+    for pk, runs in wanted.items():
+        for run in sorted(runs, key=lambda item: item.get("kind") != "pretraining"):
+            target = targets.get(run["repo"])
+            if target is None or not run.get("configs"):
+                continue
+            own = repo_license_key(repos[pk]["license_spdx"], repos[pk]["license_text"])
+            theirs = repo_license_key(target["license_spdx"], target["license_text"])
+            both = [_repo_license_open(kb, own), _repo_license_open(kb, theirs)]
+            found[pk] = PointedRecipe(
+                repository=run["repo"],
+                path=run["configs"][0],
+                kind=run.get("kind", "pretraining"),
+                license_spdx=own if own == theirs else f"{own or 'no licence'} and {theirs or 'no licence'}",
+                license_open=True if all(b is True for b in both) else (False if False in both else None),
+                heading=run.get("heading", ""),
+                runs=run.get("script", ""),
+            )
+            break
     return found
 
 

@@ -72,6 +72,9 @@ class PointedRecipe:
     license_spdx: str
     license_open: bool | None
     heading: str = ""  # the README section it sits under ("Train models / BLOOMZ")
+    # a framework_run: the program of ``repository`` the README's command runs with this
+    # repository's config ``path`` ("modelzoo/transformers/pytorch/gpt3/run.py")
+    runs: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ class RepoFact:
     framework: bool = False  # a general-purpose framework or tool (v2): usage, not this model's code
     recipe_paths: tuple[str, ...] = ()  # in a framework: configs or scripts that name this model
     pointed_recipe: PointedRecipe | None = None  # the recipe its README links (another repository)
+    # its README's training command runs another repository's program with its configs (rules 5)
+    framework_run: PointedRecipe | None = None
+    # a framework the card links, for which the card itself prints this model's training config
+    # ("model_name_or_path <its base>" with training keys): the recipe it ran (rules version 5)
+    card_recipe: str = ""
     # the model repository's own training scripts (train_script.py in its Hub files, v2)
     hub_files: tuple[str, ...] = ()
     # its base model links it too and it holds pretraining code only: the base's code (v2)
@@ -512,8 +520,8 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
     repos = [r for r in facts.repos if r.status != "renamed"]
     # v2: a general-purpose framework linked for installation or usage is not this model's
     # code; it counts only through a published recipe or config that names this model
-    frameworks = [r for r in repos if r.framework and not r.recipe_paths]
-    repos = [r for r in repos if not r.framework or r.recipe_paths]
+    frameworks = [r for r in repos if r.framework and not r.recipe_paths and not r.card_recipe]
+    repos = [r for r in repos if not r.framework or r.recipe_paths or r.card_recipe]
     if not repos:
         if not facts.card_read:
             return UNKNOWN, "its README could not be read, so its code links are unknown", None
@@ -526,7 +534,15 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
     ranked: list[tuple[int, str, str, RepoFact]] = []
     for repo in repos:
         license_ok = repo.license_open is True
-        if repo.framework:
+        if repo.framework and not repo.recipe_paths:
+            # the card prints the config this framework ran (v2: a framework with this model's
+            # recipe counts; the open framework runs it, as mergekit runs a merge's config)
+            where = f"the card prints its training config for {repo.full_name} ({repo.card_recipe})"
+            if license_ok:
+                ranked.append((3, OPEN, f"{where}, run by the framework under {repo.license_spdx}", repo))
+            else:
+                ranked.append((2, PARTIAL, f"{where}; the framework's licence is not free", repo))
+        elif repo.framework:
             recipe = repo.recipe_paths[0]
             if license_ok:
                 ranked.append(
@@ -615,6 +631,18 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
             ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
         else:
             ranked.append((0, CLOSED, f"repository {repo.full_name} is not available ({repo.status})", repo))
+        run = repo.framework_run
+        if run is not None and repo.status == "available":
+            where = (
+                f"the README of {repo.full_name} trains with {run.repository}'s {run.runs} and its own "
+                f"configs ({run.path})"
+            )
+            if run.kind == "finetuning" and not derivative:
+                ranked.append((2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)", repo))
+            elif run.license_open is True:
+                ranked.append((3, OPEN, f"{where} under {run.license_spdx}", repo))
+            else:
+                ranked.append((2, PARTIAL, f"{where}, without an open licence for both", repo))
         pointed = repo.pointed_recipe
         if pointed is not None and repo.status == "available":
             where = (

@@ -5,7 +5,8 @@ an ``ETag``; a matching ``If-None-Match`` gets a bodiless 304 that, as on GitHub
 quota when the request is authorised (an anonymous one counts).
 Renamed repositories answer 301 to ``/repositories/<id>``; an empty repository answers 409
 on its tree; a record may mark its tree as truncated. A record's ``tree`` is its default
-branch; ``branches`` may hold the trees of other branches (``/git/trees/<branch>``).
+branch; ``branches`` may hold the trees of other branches (``/git/trees/<branch>``); any other
+ref answers 404, as GitHub does for a ref it does not know.
 
 Documentation files come from the record's ``docs`` object (path -> body; our own short
 summaries in the bundled snapshot). ``/repos/{o}/{r}/readme`` and
@@ -244,6 +245,11 @@ class GitHubRoutes:
         branch = (record.get("branches") or {}).get(ref)
         if branch is not None:  # a branch other than the default one
             record = branch
+        elif ref not in ("", "HEAD", record["repo"].get("default_branch") or "main"):
+            # GitHub answers 404 for a ref it does not know; the snapshot recorded no tree for
+            # this one (it may exist on GitHub: the stand-in says so beside the 404)
+            self._answer(handler, 404, {**NOT_FOUND, "standin": "not in the snapshot"})
+            return
         paths = record.get("tree", [])
         directories = sorted({"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)})
         entries = [{"path": d, "mode": "040000", "type": "tree"} for d in directories]

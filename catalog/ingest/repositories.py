@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog import choices
 from catalog.ingest.failures import repository_failure_record
 from catalog.ingest.store import _evidence, evidence_upsert
-from catalog.models import CodeRepository, ModelCodeRepository
+from catalog.models import CodeRepository, Evidence, ModelCodeRepository
 from catalog.sources.github import client as github
 from catalog.sources.github.docs import (
     DOCS_VERSION,
@@ -24,6 +24,9 @@ from catalog.sources.github.taxonomy import RULES_VERSION, CodeReport, classify_
 
 REPO = choices.SubjectType.REPOSITORY
 RECRAWL_CURSOR_KEY = "repos:recrawl:cursor"
+# other branches read per repository (cards linking github.com/o/r/tree/<branch>): one tree
+# request each, conditional on its stored ETag (rules version 5)
+MAX_BRANCHES_PER_REPOSITORY = 3
 
 
 def repository_crawl(*, repository: CodeRepository) -> str:
@@ -48,6 +51,17 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             raise
         return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     if fetched.not_modified:
+        branches_changed = False
+        if repository.status == choices.RepoStatus.AVAILABLE and repository.tree_paths is not None:
+            wanted = branches_wanted(repository, repository.default_branch)
+            if set(wanted) != set(repository.branch_trees or {}):
+                # unchanged on GitHub, but a card now links a branch not read yet (or no longer)
+                branch_trees = _branches_read(
+                    client, repository.full_name, wanted, repository.branch_trees, etags
+                )
+                CodeRepository.objects.filter(pk=repository.pk).update(branch_trees=branch_trees, etags=etags)
+                repository.refresh_from_db()
+                branches_changed = True
         stale_docs = repository.status == choices.RepoStatus.AVAILABLE and not _docs_current(
             repository.docs, repository.tree_sha
         )
@@ -60,7 +74,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
         if repository.rules_version != RULES_VERSION and repository.tree_paths is not None:
             repository_reclassify(repository=repository)
             return choices.CrawlOutcome.CRAWLED
-        return choices.CrawlOutcome.UNCHANGED
+        return choices.CrawlOutcome.CRAWLED if branches_changed else choices.CrawlOutcome.UNCHANGED
     info: github.RepoInfo = fetched.value
     if info.private:  # visible only to the token in use: not public code
         return _unavailable(
@@ -87,6 +101,15 @@ def repository_crawl(*, repository: CodeRepository) -> str:
         if exc.transient:
             raise
         return _unavailable(repository, choices.RepoStatus.ERROR, exc)
+    branch_trees = None
+    if tree is not None:
+        branch_trees = _branches_read(
+            client,
+            repository.full_name,
+            branches_wanted(repository, info.default_branch),
+            repository.branch_trees,
+            etags,
+        )
     license_path = ""
     license_text = ""
     if info.license_spdx == "NOASSERTION":
@@ -140,6 +163,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             tree_truncated=bool(tree and tree.truncated),
             tree_sha=tree.sha if tree else "",
             tree_paths=tree.paths if tree else None,
+            branch_trees=branch_trees,
             rules_version=report.rules_version,
             license_text=license_text,
             etags=etags,
@@ -175,6 +199,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
                         "counts": report.counts,
                         "truncated": bool(tree and tree.truncated),
                         "archived": info.archived,
+                        "branches": {b: t.get("status") for b, t in (branch_trees or {}).items()},
                         "note": "; ".join(notes),
                     },
                     f"{source}/tree/{tree.sha if tree and tree.sha else info.default_branch}",
@@ -191,6 +216,78 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             final=True,
         )
     return choices.CrawlOutcome.CRAWLED
+
+
+# --- other branches the cards link (rules version 5) ----------------------------------------
+def branches_wanted(repository: CodeRepository, default_branch: str) -> list[str]:
+    """The branches other than the default one that the cards linking this repository name
+    (``github.com/o/r/tree/<branch>/...``: the first segment after ``tree/``), at most
+    ``MAX_BRANCHES_PER_REPOSITORY``. A branch name holding a slash cannot be told from a folder
+    without asking GitHub, so only its first segment is tried (a 404 is recorded as missing)."""
+    names = {repository.full_name} | set(
+        CodeRepository.objects.filter(canonical=repository).values_list("full_name", flat=True)
+    )
+    linking = ModelCodeRepository.objects.filter(repository__full_name__in=names).values_list(
+        "model_id", flat=True
+    )
+    wanted: set[str] = set()
+    for name in sorted(names):
+        # only the cards that link this repository through a ref (few, even for a framework
+        # linked by a great many cards): the database filters on the key
+        for value in Evidence.objects.filter(
+            subject_type=choices.SubjectType.MODEL,
+            subject_id__in=linking,
+            fact=choices.Fact.DOCUMENTATION,
+            origin=choices.EvidenceOrigin.CRAWLED,
+            value__repo_subfolders__has_key=name,
+        ).values_list("value", flat=True):
+            folders = (value or {}).get("repo_subfolders") if isinstance(value, dict) else None
+            for ref in (folders or {}).get(name) or []:
+                branch = ref.split("/", 1)[0]
+                if branch and branch != default_branch:
+                    wanted.add(branch)
+    return sorted(wanted)[:MAX_BRANCHES_PER_REPOSITORY]
+
+
+def _branches_read(
+    client: github.GitHubClient,
+    full_name: str,
+    branches: list[str],
+    previous: dict[str, Any] | None,
+    etags: dict[str, str],
+) -> dict[str, Any] | None:
+    """The recursive tree of each wanted branch (``GET /repos/{o}/{r}/git/trees/{branch}``),
+    conditional on the ETag of the tree read before: a 304 keeps the stored paths. A branch
+    GitHub does not know (404) is recorded as missing; a transient error raises for a retry of
+    the whole repository. None when no card links another branch."""
+    for key in [k for k in etags if k.startswith("tree:") and k[5:] not in branches]:
+        del etags[key]
+    if not branches:
+        return None
+    found: dict[str, Any] = {}
+    for branch in branches:
+        key = f"tree:{branch}"
+        old = (previous or {}).get(branch) or {}
+        etag = etags.get(key) if old.get("status") == "read" else None
+        try:
+            fetched = client.tree(full_name, branch, etag=etag)
+        except (github.GitHubNotFound, github.GitHubEmpty):
+            etags.pop(key, None)
+            found[branch] = {"status": "missing"}
+            continue
+        except github.GitHubError as exc:
+            if exc.transient:
+                raise
+            etags.pop(key, None)
+            found[branch] = {"status": "error", "error": f"{exc.code}: {exc}"[:300]}
+            continue
+        if fetched.not_modified:
+            found[branch] = old
+            continue
+        tree: github.TreeInfo = fetched.value
+        etags[key] = fetched.etag
+        found[branch] = {"status": "read", "sha": tree.sha, "paths": tree.paths, "truncated": tree.truncated}
+    return found
 
 
 # --- README and data documentation (methodology v2, training data) ----------------------------

@@ -843,6 +843,10 @@ def model_detail_ingest(
                     # as code evidence with the Hub file as their source
                     "code_files": own_code_files(record.siblings),
                     "repo_subfolders": links.github_subfolders if links else {},
+                    # v4: links into a repository's folder under a training / reproduce heading,
+                    # and a training config printed in the card
+                    "repo_recipe_links": links.github_recipe_links if links else {},
+                    "card_recipe": links.card_recipe if links else None,
                     "training_stages": links.training_stages if links else [],
                     # v2: the card says part of its training data is not public (partial at best)
                     "data_withheld": links.data_withheld if links else [],

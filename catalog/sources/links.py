@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 # The card-reading rules (training context, named corpora, lineage from prose). Stored with what a
@@ -19,7 +20,10 @@ from urllib.parse import unquote, urlsplit
 # post-training are a base model's siblings' data, a post-trained model's own. 4: a base named in
 # prose by family, version and size ("trained from Llama-2 13b", "fine-tuned on Llama2 70B") is
 # looked up among the catalogued models of every organisation, with where the card says it.
-CARD_RULES_VERSION = "4"
+# 5: a link to a repository's branch root (tree/<branch>) is recorded with its ref; links into a
+# repository's folder or file under a heading about training or reproducing the model; a
+# training config printed in the card (model_name_or_path and training keys).
+CARD_RULES_VERSION = "5"
 
 URL_RE = re.compile(r"""(?:https?://|www\.)[^\s<>"'`\\{}|^\[\]]+""", re.IGNORECASE)
 SSH_GITHUB_RE = re.compile(r"git@github\.com:([A-Za-z0-9-]{1,39})/([A-Za-z0-9._-]{1,100})", re.IGNORECASE)
@@ -152,6 +156,18 @@ LINEAGE_LINE_RE = re.compile(
 BARE_HUB_ID_RE = re.compile(
     r"(?<![\w/.-])([A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})(?![\w/])"
 )
+# a heading under which a link into a repository points to the model's training recipe (v4)
+RECIPE_HEADING_RE = re.compile(r"reproduc|replicat|recipe|train|fine-?tun", re.IGNORECASE)
+# a training config printed in the card (v4): the model it starts from, and training keys
+CODE_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+RECIPE_BASE_RE = re.compile(
+    r"""^\s*["']?model_name_or_path["']?\s*[:=]\s*["']?([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)["']?\s*,?\s*$"""
+)
+RECIPE_KEY_RE = re.compile(
+    r"""^\s*["']?(learning_rate|num_train_epochs|max_steps|per_device_train_batch_size|"""
+    r"""gradient_accumulation_steps|warmup_ratio|warmup_steps|lr_scheduler_type|dataset_mixer|"""
+    r"""dataset_mixture|beta|optim|weight_decay|max_seq_length|max_length|max_prompt_length)["']?\s*[:=]"""
+)
 NOT_CODE_HEADING_RE = re.compile(
     r"citation|cite|bibtex|reference|acknowledg|bias|limitation|risk|misuse|licen[cs]e|contact",
     re.IGNORECASE,
@@ -263,6 +279,11 @@ class ExtractedLinks:
     # repositories the card links only through sub-folders (github.com/o/r/tree/<ref>/<path>):
     # "owner/name" -> ["<ref>/<path>", ...]; the card is about those folders only (v2)
     github_subfolders: dict[str, list[str]] = field(default_factory=dict)
+    # links into a repository's folder or file (tree/ or blob/) under a heading about training or
+    # reproducing the model: "owner/name" -> ["<ref>/<path>", ...] (v4: a recipe the card points to)
+    github_recipe_links: dict[str, list[str]] = field(default_factory=dict)
+    # a training config printed in the card: {"base": model_name_or_path, "keys": [...]} (v4)
+    card_recipe: dict[str, Any] | None = None
     arxiv_ids: list[str] = field(default_factory=list)
     hub_datasets: list[str] = field(default_factory=list)  # linked in a training context
     hub_datasets_other: list[str] = field(default_factory=list)  # evaluation, siblings, prose
@@ -366,9 +387,39 @@ def _tree_subfolder(url: str) -> str:
     apart later, against the repository's default branch."""
     parts = urlsplit(clean_url(url))
     segments = [unquote(s) for s in parts.path.split("/") if s]
-    if len(segments) < 5 or segments[2] != "tree":
+    if len(segments) < 4 or segments[2] != "tree":  # v4: a branch's root (tree/nllb) too
         return ""
     return "/".join(segments[3:]).strip("/")
+
+
+def _pointed_path(url: str) -> str:
+    """'https://github.com/o/r/blob/main/a/b' -> 'main/a/b': a folder or file below a ref,
+    linked through ``tree/`` or ``blob/`` (GitHub shows a folder either way); '' otherwise."""
+    segments = [unquote(s) for s in urlsplit(clean_url(url)).path.split("/") if s]
+    if len(segments) < 5 or segments[2] not in ("tree", "blob"):
+        return ""
+    return "/".join(segments[3:]).strip("/")
+
+
+def card_recipe(text: str) -> dict[str, Any] | None:
+    """A training config printed in the card (v4): a fenced YAML / JSON block that sets
+    ``model_name_or_path`` to a Hub id and at least one training key (``learning_rate``,
+    ``dataset_mixer``, ``beta`` ...). Returns {"base": <id>, "keys": [...]}, or None."""
+    block: list[str] | None = None
+    for line in text.splitlines():
+        if CODE_FENCE_RE.match(line):
+            if block is None:
+                block = []
+                continue
+            base = next((m.group(1) for m in map(RECIPE_BASE_RE.match, block) if m), None)
+            keys = sorted({m.group(1) for m in map(RECIPE_KEY_RE.match, block) if m})
+            if base and keys:
+                return {"base": base, "keys": keys}
+            block = None
+            continue
+        if block is not None:
+            block.append(line)
+    return None
 
 
 def normalize_arxiv_id(value: str) -> str | None:
@@ -441,6 +492,7 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
     found.data_withheld = _data_withheld(sections)
     found.license_statements = _license_statements(sections)
     found.training_stages = _training_stages(sections)
+    found.card_recipe = card_recipe(text)
     found.evaluation_section = any(
         re.search(r"\b(?:eval\w*|benchmark\w*|results?)\b", (m.group(2) or m.group(3) or ""), re.IGNORECASE)
         for m in (HEADING_RE.match(line) for line in text.splitlines())
@@ -476,6 +528,15 @@ def extract_links(text: str, *, max_links: int = 50) -> ExtractedLinks:
                 elif not subfolder:
                     whole.add(repo)  # linked at its root or through a file: the whole repository
                     found.github_subfolders.pop(repo, None)
+                pointed = _pointed_path(url)
+                if (
+                    pointed
+                    and RECIPE_HEADING_RE.search(heading)
+                    and not EVALUATION_HEADING_RE.search(heading)
+                ):
+                    pointers = found.github_recipe_links.setdefault(repo, [])
+                    if pointed not in pointers:
+                        pointers.append(pointed)
                 lead = sentence[: max(sentence.find(raw), 0)][-100:]  # what introduces this link
                 if (
                     DATA_CONTEXT_RE.search(lead)

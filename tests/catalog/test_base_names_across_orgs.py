@@ -27,7 +27,7 @@ def _card(repo_id: str):
 
 
 def test_the_rules_version_says_bases_are_read_across_organisations():
-    assert CARD_RULES_VERSION == "4"
+    assert int(CARD_RULES_VERSION) >= 4
 
 
 def test_names_are_compared_by_family_version_and_size():

@@ -177,8 +177,14 @@ def test_a_root_or_file_link_to_the_same_repository_means_the_whole_of_it():
         "https://github.com/org/data/blob/main/README.md\n"
     )
     assert extract_links(card).github_subfolders == {}
-    # a branch alone is not a folder
-    assert extract_links("https://github.com/org/fork/tree/nllb\n").github_subfolders == {}
+    # a branch alone is not a folder: since card rules 5 its ref is recorded (the crawler reads
+    # that branch's tree), and the scoring never takes it for a folder of the default branch
+    assert extract_links("https://github.com/org/fork/tree/nllb\n").github_subfolders == {
+        "org/fork": ["nllb"]
+    }
+    from scoring.facts import linked_subfolders
+
+    assert linked_subfolders(["nllb"], "main") == []
 
 
 def test_links_in_a_bibtex_entry_or_to_another_model_card_are_references():

@@ -657,5 +657,5 @@ def test_mesh_tensorflow_entry_point_and_gin_configs():
 def test_a_rules_change_bumps_the_rules_version():
     from catalog.sources.github.taxonomy import RULES_VERSION
 
-    assert RULES_VERSION == "4"  # 4: README training commands (catalog.sources.github.docs)
+    assert RULES_VERSION == "5"  # 5: branches cards link, recipes a card points to or prints
     assert classify_tree(["train.py"]).rules_version == RULES_VERSION

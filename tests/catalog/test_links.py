@@ -266,3 +266,38 @@ def test_a_dataset_page_outside_a_training_context_is_not_training_data():
         "https://paperswithcode.com/dataset/bbh",
         "https://storage.googleapis.com/x/principles.pdf",
     }
+
+
+# --- card-reading rules version 4: branches, recipe links, printed configs ------------------------
+def _snapshot_card(model_id: str) -> str:
+    from standin.hub import SNAPSHOT_DIR
+
+    return (SNAPSHOT_DIR / "models" / f"{model_id}.README.md").read_text(encoding="utf-8")
+
+
+def test_a_link_to_a_branch_root_is_recorded_with_its_ref():
+    """facebook/nllb-200-distilled-600M links github.com/facebookresearch/fairseq/tree/nllb."""
+    found = extract_links(_snapshot_card("facebook/nllb-200-distilled-600M"))
+    assert found.github_subfolders == {"facebookresearch/fairseq": ["nllb"]}
+
+
+def test_a_folder_linked_under_a_reproduce_heading_is_a_recipe_link():
+    """Intel/neural-chat-7b-v3-3 links the finetune_neuralchat_v3 example (a blob/ URL of a folder)
+    under 'Reproduce the model'; the links under 'Caveats and Recommendations' are not recipes."""
+    found = extract_links(_snapshot_card("Intel/neural-chat-7b-v3-3"))
+    assert found.github_recipe_links == {
+        "intel/intel-extension-for-transformers": [
+            "main/intel_extension_for_transformers/neural_chat/examples/finetuning/finetune_neuralchat_v3"
+        ]
+    }
+    usage = extract_links("## Usage\n- [example](https://github.com/org/tool/tree/main/examples/x)\n")
+    assert usage.github_recipe_links == {}
+
+
+def test_a_training_config_printed_in_the_card():
+    found = extract_links(_snapshot_card("BramVanroy/GEITje-7B-ultra"))
+    assert found.card_recipe == {"base": "BramVanroy/GEITje-7B-ultra-sft", "keys": ["dataset_mixer"]}
+    json_block = '```json\n{\n  "model_name_or_path": "org/base",\n  "learning_rate": 2e-5\n}\n```'
+    assert extract_links(json_block).card_recipe == {"base": "org/base", "keys": ["learning_rate"]}
+    # a usage snippet is no recipe
+    assert extract_links("```python\nmodel = load('org/base')\n```").card_recipe is None

@@ -393,3 +393,36 @@ def test_a_recipe_the_readme_links_elsewhere_counts_for_the_model_it_names(tiny_
     assert len(github_requests(tiny_hub)) == len(
         [line for line in github_requests(tiny_hub) if "/repos/org/family" in line]
     )  # org/recipes itself is never requested from the docs
+
+
+# --- docs rules 2: a training command that runs a linked framework's program with own configs -----
+def test_a_command_running_a_linked_frameworks_program_with_this_repositorys_configs():
+    """LLM360/crystalcoder-train's README (# Pretraining / ## Code) runs Cerebras Model Zoo's
+    modelzoo/transformers/pytorch/gpt3/run.py (a checkout of github.com/Cerebras/modelzoo, which the
+    README links) with --params <path to params.yaml>: the tree's pretrain/params/phase*/params.yaml."""
+    import json
+
+    from standin.hub import SNAPSHOT_DIR
+
+    record = json.loads((SNAPSHOT_DIR / "github" / "LLM360" / "crystalcoder-train.json").read_text("utf-8"))
+    found = extract_doc(record["docs"]["README.md"], path="README.md", tree=record["tree"], is_readme=True)
+    assert found.framework_runs == [
+        {
+            "repo": "cerebras/modelzoo",
+            "script": "modelzoo/transformers/pytorch/gpt3/run.py",
+            "configs": [f"pretrain/params/phase{n}/params.yaml" for n in (1, 2, 3)],
+            "kind": "pretraining",
+            "heading": "Pretraining / Code",
+        }
+    ]
+    # a program of a repository the README does not link, or no config of this tree: nothing
+    text = "# T\n\n# Training\n\n```\npython other/run.py --params <path to params.yaml>\n```\n"
+    assert extract_doc(text, path="README.md", tree=record["tree"], is_readme=True).framework_runs == []
+    command = "```\npython other/run.py --config x.yaml\n```\n"
+    linked = f"# T\n\nSee https://github.com/org/other\n\n# Training\n\n{command}"
+    assert extract_doc(linked, path="README.md", tree=record["tree"], is_readme=True).framework_runs == []
+
+
+def test_the_readmes_title_is_no_section_but_a_later_level_one_heading_is():
+    text = "# Training toolkit\n\n```\npython train.py\n```\n\n# Pretraining\n\n```\npython main.py\n```\n"
+    assert [e["path"] for e in entry_points(text, ["train.py", "main.py"])] == ["main.py"]

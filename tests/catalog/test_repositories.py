@@ -475,3 +475,86 @@ def test_a_304_after_a_rules_change_still_reclassifies(tiny_hub):
     assert crawl(repo) == "crawled"  # GitHub answers 304, the rules changed: classified again
     repo.refresh_from_db()
     assert repo.classification == "inference"
+
+
+# --- rules version 5: the branch a card links is read on that branch's tree ---------------------
+def _card_links_branch(repo: CodeRepository, model_id: str, refs: list[str]) -> AIModel:
+    from django.utils import timezone
+
+    model = AIModel.objects.create(repo_id=model_id)
+    ModelCodeRepository.objects.create(model=model, repository=repo)
+    Evidence.objects.create(
+        subject_type=choices.SubjectType.MODEL,
+        subject_id=model.pk,
+        fact=choices.Fact.DOCUMENTATION,
+        origin=choices.EvidenceOrigin.CRAWLED,
+        value={"model_card": True, "repo_subfolders": {repo.full_name: refs}},
+        source_url=f"https://huggingface.co/{model_id}",
+        fetched_at=timezone.now(),
+    )
+    return model
+
+
+def _fairseq_record() -> dict:
+    """The real snapshot record: main's tree, and the nllb branch's tree (branches.nllb)."""
+    import json
+
+    from standin.hub import SNAPSHOT_DIR
+
+    path = SNAPSHOT_DIR / "github" / "facebookresearch" / "fairseq.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_branch_the_card_links_is_read_from_githubs_tree_of_that_ref(tiny_hub):
+    """facebook/nllb-200-distilled-600M links github.com/facebookresearch/fairseq/tree/nllb: the
+    NLLB recipe is on branch nllb, not on main. The crawler asks GitHub's tree of that ref too."""
+    tiny_hub.hub.add_repo(_fairseq_record())
+    repo = linked("facebookresearch/fairseq")
+    _card_links_branch(repo, "facebook/nllb-200-distilled-600M", ["nllb"])
+    assert crawl(repo) == "crawled"
+    repo.refresh_from_db()
+    assert "examples/nllb/modeling/train/train_script.py" not in repo.tree_paths  # main
+    nllb = repo.branch_trees["nllb"]
+    assert nllb["status"] == "read"
+    assert "examples/nllb/modeling/train/train_script.py" in nllb["paths"]
+    assert repo.etags["tree:nllb"]
+    assert evidence(repo)[choices.Fact.REPO_CODE].value["branches"] == {"nllb": "read"}
+
+
+def test_an_unchanged_repository_sends_no_branch_request_and_a_changed_one_a_conditional_one(tiny_hub):
+    tiny_hub.hub.add_repo(_fairseq_record())
+    repo = linked("facebookresearch/fairseq")
+    _card_links_branch(repo, "facebook/nllb-200-distilled-600M", ["nllb"])
+    crawl(repo)
+    stored = CodeRepository.objects.get(pk=repo.pk).branch_trees
+    assert crawl(repo) == "unchanged"  # the repository's 304 covers every branch (pushed_at)
+    assert tiny_hub.stats["github_304"] == 1
+    record = _fairseq_record()
+    record["repo"]["pushed_at"] = "2026-01-01T00:00:00Z"
+    tiny_hub.hub.add_repo(record)
+    assert crawl(repo) == "crawled"
+    # the repository changed, the branch did not: its tree answers 304 and the stored paths stand
+    assert tiny_hub.stats["github_304"] == 2
+    assert CodeRepository.objects.get(pk=repo.pk).branch_trees == stored
+
+
+def test_a_branch_linked_after_the_crawl_is_read_though_github_says_304(tiny_hub):
+    tiny_hub.hub.add_repo(_fairseq_record())
+    repo = linked("facebookresearch/fairseq")
+    crawl(repo)
+    assert CodeRepository.objects.get(pk=repo.pk).branch_trees is None
+    _card_links_branch(repo, "facebook/nllb-200-distilled-600M", ["nllb/examples/nllb"])
+    assert crawl(repo) == "crawled"
+    assert CodeRepository.objects.get(pk=repo.pk).branch_trees["nllb"]["status"] == "read"
+
+
+def test_a_branch_github_does_not_know_is_recorded_missing(tiny_hub):
+    tiny_hub.hub.add_repo(repo_record("allenai/OLMo"))
+    repo = linked("allenai/OLMo")
+    # tree/Muennighoff/MoE: a branch name with a slash; only its first segment is tried
+    _card_links_branch(repo, "allenai/OLMoE-1B-7B-0924", ["Muennighoff/MoE"])
+    assert crawl(repo) == "crawled"
+    repo.refresh_from_db()
+    assert repo.branch_trees == {"Muennighoff": {"status": "missing"}}
+    assert repo.classification == choices.CodeClassification.TRAINING  # main's tree stands
+    assert "tree:Muennighoff" not in repo.etags

@@ -9,9 +9,20 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from scoring.facts import linked_subfolders, own_code_repo, recipes_for, subfolder_repo
+from catalog.sources.links import card_recipe
+from scoring.facts import (
+    _recipes_linked,
+    family_recipe,
+    folder_recipe,
+    linked_branch,
+    linked_subfolders,
+    model_family,
+    own_code_repo,
+    recipes_for,
+    subfolder_repo,
+)
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
-from scoring.rubric import EvidenceRef, RepoFact, code_part, judge_code
+from scoring.rubric import EvidenceRef, PointedRecipe, RepoFact, code_part, judge_code
 from standin.hub import SNAPSHOT_DIR
 from tests.scoring.test_rubric import base, derivative, facts, lic, repo
 
@@ -118,3 +129,142 @@ def test_a_stage_the_card_names_without_a_script_makes_the_own_part_partial():
     assert judge_code(derivative(repos=(tinyllama,)), [base(OPEN)]).level == PARTIAL
     # a base model's own pretraining code is not judged by a derivative's stages
     assert code_part(facts(repos=(tinyllama,)), derivative=False)[0] == OPEN
+
+
+# --- rules version 5: a branch the card links, a folder it points to, a config it prints ----------
+def _fairseq_branch(name: str) -> list[str]:
+    record = json.loads((SNAPSHOT_DIR / "github" / "facebookresearch" / "fairseq.json").read_text("utf-8"))
+    return record["branches"][name]["tree"]
+
+
+def _fairseq(**changes) -> RepoFact:
+    return replace(repo("facebookresearch/fairseq", "training", spdx="MIT"), framework=True, **changes)
+
+
+def test_the_model_family():
+    assert model_family("facebook/nllb-200-distilled-600M") == "nllb"
+    assert model_family("Intel/neural-chat-7b-v3-3") == "neuralchat"
+    assert model_family("Qwen/Qwen2.5-7B") == "qwen"
+    assert model_family("mosaicml/mpt-7b") == ""  # too short to find in a path
+
+
+def test_a_framework_branch_named_for_the_family_holds_the_models_recipe():
+    """fairseq's branch nllb (the card's github.com/facebookresearch/fairseq/tree/nllb): its
+    examples/nllb/modeling/train/ is the NLLB recipe; main has none, and the examples/ folder is
+    usage for the tree's own classification."""
+    nllb = _fairseq_branch("nllb")
+    assert recipes_for("facebook/nllb-200-distilled-600M", snapshot_tree("facebookresearch/fairseq")) == ()
+    assert family_recipe(snapshot_tree("facebookresearch/fairseq"), "nllb") == ()  # main: no recipe
+    found = family_recipe(nllb, "nllb")
+    assert found[0] == "examples/nllb/modeling/train/train_script.py"
+    assert "examples/nllb/modeling/train/conf/base_config.yaml" in found
+    branch = linked_branch(["nllb"], "main", {"nllb": {"status": "read", "paths": nllb}})
+    assert branch[0] == "nllb"
+    assert branch[2] == []
+    fact = _recipes_linked(
+        _fairseq(),
+        "facebook/nllb-200-distilled-600M",
+        tree=snapshot_tree("facebookresearch/fairseq"),
+        default_branch="main",
+        branch=branch,
+        pointers=[],
+        card_recipe=None,
+        bases=set(),
+    )
+    assert fact.recipe_paths[0] == "examples/nllb/modeling/train/train_script.py on branch nllb"
+    level, reason, _ = code_part(facts(repos=(fact,)), derivative=True)
+    assert level == OPEN
+    assert "on branch nllb" in reason
+    # a branch not named for the model's family is no recipe of it; an unread branch, main stands
+    other = linked_branch(["nllb"], "main", {"nllb": {"status": "read", "paths": nllb}})
+    assert (
+        _recipes_linked(
+            _fairseq(),
+            "org/opus-mt-4b",
+            tree=[],
+            default_branch="main",
+            branch=other,
+            pointers=[],
+            card_recipe=None,
+            bases=set(),
+        ).recipe_paths
+        == ()
+    )
+    assert linked_branch(["nllb"], "main", {"nllb": {"status": "missing"}}) == ("", [], [])
+    assert linked_branch(["main/e5"], "main", {"nllb": {"status": "read", "paths": nllb}}) == ("", [], [])
+
+
+def test_a_framework_folder_the_card_points_to_for_reproducing_the_model_is_its_recipe():
+    """Intel/neural-chat-7b-v3-3 and -v3-1 link .../examples/finetuning/finetune_neuralchat_v3
+    under 'Reproduce the model'; the folder names the family and holds the fine-tuning script."""
+    tree = snapshot_tree("intel/intel-extension-for-transformers")
+    folder = "intel_extension_for_transformers/neural_chat/examples/finetuning/finetune_neuralchat_v3"
+    assert folder_recipe(tree, folder)[0] == f"{folder}/finetune_neuralchat_v3.py"
+    itrex = replace(repo("intel/intel-extension-for-transformers", "training"), framework=True)
+    pointed = {
+        "tree": tree,
+        "default_branch": "main",
+        "branch": ("", [], []),
+        "card_recipe": None,
+        "bases": set(),
+    }
+    fact = _recipes_linked(itrex, "Intel/neural-chat-7b-v3-3", pointers=[f"main/{folder}"], **pointed)
+    assert fact.recipe_paths[0] == f"{folder}/finetune_neuralchat_v3.py"
+    assert code_part(derivative(repos=(fact,)), derivative=True)[0] == OPEN
+    # a folder not named for the model's family (another example beside it) is usage
+    dpo = "intel_extension_for_transformers/neural_chat/examples/finetuning/dpo_pipeline"
+    assert _recipes_linked(itrex, "Intel/neural-chat-7b-v3-3", pointers=[f"main/{dpo}"], **pointed) == itrex
+    # another model's family: usage
+    assert _recipes_linked(itrex, "org/zephyr-7b", pointers=[f"main/{folder}"], **pointed) == itrex
+
+
+def test_a_training_config_printed_in_the_card_is_the_recipe_for_the_framework_it_links():
+    """BramVanroy/GEITje-7B-ultra prints its alignment-handbook DPO config, starting from its
+    base BramVanroy/GEITje-7B-ultra-sft; the handbook (Apache-2.0) holds scripts/dpo.py."""
+    text = (SNAPSHOT_DIR / "models" / "BramVanroy" / "GEITje-7B-ultra.README.md").read_text("utf-8")
+    printed = card_recipe(text)
+    assert printed == {"base": "BramVanroy/GEITje-7B-ultra-sft", "keys": ["dataset_mixer"]}
+    assert card_recipe("```yaml\nmodel_name_or_path: org/base\n```\n") is None  # no training key
+    handbook = replace(repo("huggingface/alignment-handbook", "finetuning"), framework=True)
+    kwargs = {
+        "tree": [],
+        "default_branch": "main",
+        "branch": ("", [], []),
+        "pointers": [],
+        "card_recipe": printed,
+    }
+    fact = _recipes_linked(
+        handbook, "BramVanroy/GEITje-7B-ultra", bases={"bramvanroy/geitje-7b-ultra-sft"}, **kwargs
+    )
+    assert fact.card_recipe == "model_name_or_path BramVanroy/GEITje-7B-ultra-sft"
+    level, reason, _ = code_part(derivative(repos=(fact,)), derivative=True)
+    assert level == OPEN
+    assert "prints its training config" in reason
+    # a config starting from another model than this model's base is not its recipe
+    assert _recipes_linked(handbook, "org/other", bases={"org/base"}, **kwargs) == handbook
+    closed = replace(handbook, license_open=False, license_spdx="")
+    assert code_part(derivative(repos=(replace(closed, card_recipe="x"),)), derivative=True)[0] == PARTIAL
+
+
+def test_configs_run_by_an_open_frameworks_program_are_the_models_open_recipe():
+    """LLM360/CrystalCoder: crystalcoder-train (Apache-2.0) holds only fine-tuning code by name, but
+    its README pretrains with Cerebras/modelzoo's run.py (Apache-2.0) and its own params.yaml."""
+    run = PointedRecipe(
+        repository="cerebras/modelzoo",
+        path="pretrain/params/phase1/params.yaml",
+        kind="pretraining",
+        license_spdx="Apache-2.0",
+        license_open=True,
+        runs="modelzoo/transformers/pytorch/gpt3/run.py",
+    )
+    train = repo("llm360/crystalcoder-train", "finetuning")
+    assert code_part(facts(repos=(train,)), derivative=False)[0] == PARTIAL
+    level, reason, _ = code_part(facts(repos=(replace(train, framework_run=run),)), derivative=False)
+    assert level == OPEN
+    assert "pretrain/params/phase1/params.yaml" in reason
+    unlicensed = replace(run, license_open=None, license_spdx="Apache-2.0 and no licence")
+    assert code_part(facts(repos=(replace(train, framework_run=unlicensed),)), derivative=False)[0] == PARTIAL
+    finetune_only = replace(run, kind="finetuning")
+    assert (
+        code_part(facts(repos=(replace(train, framework_run=finetune_only),)), derivative=False)[0] == PARTIAL
+    )

@@ -775,3 +775,13 @@ def test_the_stand_in_clock_moves_rate_limit_windows_and_the_churn_hub_changes_w
         assert first.headers["RateLimit"].endswith(";t=300")
         running.httpd.clock.advance(120)
         assert httpx2.get(f"{running.url}/api/models/{new}").headers["RateLimit"].endswith(";t=180")
+
+
+def test_github_tree_of_a_ref_the_snapshot_did_not_record_is_not_found(server, http):
+    """GitHub answers 404 for a ref it does not know; the stand-in never serves the default
+    branch's tree under another name."""
+    _add_repos(server.hub)
+    answer = http.get("/github-api/repos/org/branchy/git/trees/olmoe-sft?recursive=1")
+    assert answer.status_code == 404
+    assert answer.json()["standin"] == "not in the snapshot"
+    assert http.get("/github-api/repos/org/branchy/git/trees/main?recursive=1").status_code == 200

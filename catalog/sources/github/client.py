@@ -403,7 +403,9 @@ class GitHubClient:
         return fetched
 
     def tree(self, full_name: str, ref: str, *, etag: str | None = None) -> Fetched[TreeInfo]:
-        fetched = self._get(f"/repos/{full_name}/git/trees/{ref}", etag, {"recursive": "1"})
+        """The recursive tree of a branch, tag or tree sha (``GET /repos/{owner}/{repo}/git/trees/
+        {branch_or_sha}?recursive=1``); an unknown ref raises ``GitHubNotFound``."""
+        fetched = self._get(f"/repos/{full_name}/git/trees/{quote(ref, safe='')}", etag, {"recursive": "1"})
         if fetched.value is not None:
             raw = fetched.value if isinstance(fetched.value, dict) else {}
             entries: Any = raw.get("tree") if isinstance(raw.get("tree"), list) else []

@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 
 from catalog.sources.links import HEADING_RE, extract_links
 
-DOCS_VERSION = "1"  # bump when the selection or extraction rules change: stored docs are read again
+# bump when the selection or extraction rules change: stored docs are read again. 2: a level-1
+# heading other than the README's title is a section; commands that run a linked framework's
+# program with this repository's config (framework_runs)
+DOCS_VERSION = "2"
 
 # data documentation chosen by name (lower-cased path), in order of preference
 DOC_PATTERNS = (
@@ -60,6 +63,10 @@ class DocFindings:
     # training scripts or configs the README links in another GitHub repository ("the script
     # launched to train X is <github blob link>"): {"repo", "path", "kind"}; never fetched here
     recipe_links: list[dict[str, str]] = field(default_factory=list)
+    # a training command that runs another repository's program (a checkout of a repository the
+    # README links: "python modelzoo/.../run.py --params <path to params.yaml>") with configs of
+    # this repository: {"repo", "script", "configs", "kind", "heading"} (v2: a recipe for a framework)
+    framework_runs: list[dict] = field(default_factory=list)
     dropped: int = 0  # links over the per-document cap
 
     def as_dict(self) -> dict:
@@ -69,6 +76,7 @@ class DocFindings:
             "dataset_names": self.dataset_names,
             "entry_points": self.entry_points,
             "recipe_links": self.recipe_links,
+            "framework_runs": self.framework_runs,
             "dropped": self.dropped,
         }
 
@@ -95,6 +103,7 @@ def extract_doc(
     if is_readme:
         findings.entry_points = entry_points(text, tree)
         findings.recipe_links = recipe_links(text)
+        findings.framework_runs = framework_runs(text, tree, links.github_repos)
     return findings
 
 
@@ -140,15 +149,20 @@ def _training_sections(text: str):
     (level 2 or deeper) whose own heading or a parent's speaks of training, and whose own
     heading is not about evaluation, inference, installation, conversion or data preparation."""
     stack: list[tuple[int, str]] = []
+    first = True
     for line in text.splitlines():
         match = HEADING_RE.match(line)
         if match:
             level = len(match.group(1)) if match.group(1) else 2
             title = (match.group(2) or match.group(3) or "").strip()
+            # the README's title (its first heading, at level 1) is no section; a later level-1
+            # heading ("# Pretraining" below "# CrystalCoder") is (docs rules 2)
+            level = 0 if first and level == 1 else level
+            first = False
             stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
             yield None, line
             continue
-        path = [t for lv, t in stack if lv >= 2]
+        path = [t for lv, t in stack if lv >= 1]
         if not path or NOT_ENTRY_HEADING_RE.search(path[-1]):
             continue
         training = next((t for t in reversed(path) if ENTRY_HEADING_RE.search(t)), None)
@@ -204,6 +218,50 @@ def recipe_links(text: str) -> list[dict[str, str]]:
             if len(found) >= MAX_ENTRY_POINTS:
                 return found
     return found
+
+
+# a config argument of a training command: "--params <path to params.yaml>", "--config x.yaml"
+CONFIG_ARG_RE = re.compile(r"(?:^|\s)--?(?:params|config[\w-]*|cfg|hparams|recipe)(?:=|\s+)(<[^>]*>|\S+)")
+CONFIG_FILE_RE = re.compile(r"[\w./-]*[\w-]\.(?:ya?ml|json|toml)\b")
+
+
+def framework_runs(text: str, tree: list[str], linked: list[str]) -> list[dict]:
+    """Commands under a training heading that run a program of another repository the README
+    links (the script's path starts with that repository's name: a checkout of it, absent from
+    this tree) with a config of this repository (the file the config argument names, or every
+    file of the tree by that name when the argument is a placeholder ``<path to params.yaml>``)."""
+    present = set(tree)
+    by_name = {full.rsplit("/", 1)[-1].lower(): full for full in linked}
+    found: list[dict] = []
+    for heading, line in _training_sections(text):
+        if heading is None:
+            continue
+        for command in COMMAND_RE.finditer(line):
+            script = command.group(1) or command.group(2)
+            owner = by_name.get(script.split("/", 1)[0].lower()) if "/" in script else None
+            if owner is None or script in present or _not_training(script):
+                continue
+            configs: list[str] = []
+            for arg in CONFIG_ARG_RE.finditer(line[command.end() :]):
+                for named in CONFIG_FILE_RE.findall(arg.group(1)):
+                    named = named.lstrip("./")
+                    if named in present:
+                        configs.append(named)
+                    elif "/" not in named:  # a placeholder: the tree's files of that name
+                        configs += sorted(p for p in tree if p.rsplit("/", 1)[-1] == named)
+            configs = [c for c in dict.fromkeys(configs) if not _not_training(c)]
+            if configs and all(f["script"] != script for f in found):
+                kind = "finetuning" if FINETUNE_HEADING_RE.search(heading) else "pretraining"
+                found.append(
+                    {
+                        "repo": owner,
+                        "script": script,
+                        "configs": configs[:10],
+                        "kind": kind,
+                        "heading": heading[:200],
+                    }
+                )
+    return found[:MAX_ENTRY_POINTS]
 
 
 def _in_tree(script: str, cwd: str, present: set[str]) -> str | None:

@@ -135,7 +135,7 @@ INFERENCE = re.compile(
 EVALUATION = re.compile(r"(^|[_\-/])(eval\w*|evaluat\w*|benchmark\w*|lm_eval\w*)\.(py|sh|ipynb)$")
 EVAL_DIRS = {"eval", "evals", "evaluation", "benchmarks", "benchmark", "lm_eval"}
 MAX_PATHS_PER_KIND = 20
-RULES_VERSION = "4"  # 4: training commands a README documents count (catalog.sources.github.docs)
+RULES_VERSION = "5"  # 5: branches cards link, recipes a card points to or prints (scoring.facts)
 NOT_TRAINING_DIR = re.compile(
     r"^(inference|infer|serving|serve|server|deploy|deployment|eval\w*|benchmark\w*|demo\w*|api"
     r"|examples?|cookbooks?|notebooks?|tutorials?|quickstart)$"
