@@ -136,7 +136,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             previous=repository.docs,
             etags=etags,
         )
-    report = _with_entry_points(classify_tree(tree.paths if tree else []), docs)
+    report = _with_entry_points(classify_tree(tree.paths if tree else [], repository.full_name), docs)
     status = (
         choices.RepoStatus.EMPTY if tree_error and "empty" in tree_error else choices.RepoStatus.AVAILABLE
     )
@@ -457,7 +457,9 @@ def repository_reclassify(*, repository: CodeRepository) -> bool:
     """Classify the stored tree again under the current rules (no request); True if it changed."""
     if repository.tree_paths is None:
         return False
-    report = _with_entry_points(classify_tree(list(repository.tree_paths)), repository.docs)
+    report = _with_entry_points(
+        classify_tree(list(repository.tree_paths), repository.full_name), repository.docs
+    )
     changed = (report.classification, report.paths) != (repository.classification, repository.evidence_paths)
     now = timezone.now()
     with transaction.atomic():

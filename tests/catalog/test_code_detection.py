@@ -657,5 +657,19 @@ def test_mesh_tensorflow_entry_point_and_gin_configs():
 def test_a_rules_change_bumps_the_rules_version():
     from catalog.sources.github.taxonomy import RULES_VERSION
 
-    assert RULES_VERSION == "5"  # 5: branches cards link, recipes a card points to or prints
+    assert RULES_VERSION == "6"  # 6: a repository named for training reads its root as train/
     assert classify_tree(["train.py"]).rules_version == RULES_VERSION
+
+
+def test_a_repository_named_for_training_has_its_root_entry_points_read_as_training():
+    """LLM360/amber-train (rules 6): main.py and run.sh at the root of a repository whose name
+    says it trains; the same tree under another name shows only its finetune/ folder."""
+    record = json.loads((SNAPSHOT_DIR / "github" / "LLM360" / "amber-train.json").read_text())
+    named = classify_tree(record["tree"], "LLM360/amber-train")
+    assert named.classification == "training"
+    assert {"main.py", "run.sh"} <= set(named.paths["pretraining"])
+    assert "eval_utils/eval_hf_main.py" not in named.paths.get("pretraining", [])
+    assert classify_tree(record["tree"], "LLM360/amber").classification == "finetuning"
+    assert classify_tree(record["tree"]).classification == "finetuning"
+    # only the root: a nested main.py of a training-named repository is not an entry point
+    assert classify_tree(["tools/main.py"], "someone/x-train").classification == "inference"

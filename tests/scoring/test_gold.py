@@ -18,7 +18,7 @@ from tests.scoring.test_rescore import crawled  # noqa: F401  (the snapshot, cra
 pytestmark = pytest.mark.django_db
 
 # the figures reached (a ratchet: a change may raise them, never lower them unnoticed)
-FLOORS = {"weights": 0.92, "training_data": 0.90, "training_code": 0.89, "license": 0.92}
+FLOORS = {"weights": 0.92, "training_data": 0.90, "training_code": 0.90, "license": 0.92}
 MAX_UNKNOWN_SHOWN_AS_CLOSED = 0
 
 

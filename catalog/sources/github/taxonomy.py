@@ -135,7 +135,9 @@ INFERENCE = re.compile(
 EVALUATION = re.compile(r"(^|[_\-/])(eval\w*|evaluat\w*|benchmark\w*|lm_eval\w*)\.(py|sh|ipynb)$")
 EVAL_DIRS = {"eval", "evals", "evaluation", "benchmarks", "benchmark", "lm_eval"}
 MAX_PATHS_PER_KIND = 20
-RULES_VERSION = "5"  # 5: branches cards link, recipes a card points to or prints (scoring.facts)
+# 5: branches cards link, recipes a card points to or prints (scoring.facts); 6: a repository
+# named for training ("-train") has its root entry points read as a train/ folder's
+RULES_VERSION = "6"
 NOT_TRAINING_DIR = re.compile(
     r"^(inference|infer|serving|serve|server|deploy|deployment|eval\w*|benchmark\w*|demo\w*|api"
     r"|examples?|cookbooks?|notebooks?|tutorials?|quickstart)$"
@@ -319,7 +321,15 @@ def _config_root(parts: list[str]) -> str:
     return ""
 
 
-def classify_tree(paths: list[str]) -> CodeReport:
+# a repository named for training ("amber-train", "crystalcoder-train", "foo-pretraining"):
+# its name says what a train/ folder says, so its root is read as one (rules v6)
+TRAINING_REPO_NAME = re.compile(r"[-_](train|training|pretrain|pretraining)$", re.IGNORECASE)
+
+
+def classify_tree(paths: list[str], full_name: str = "") -> CodeReport:
+    """Classify a repository's tree; ``full_name`` ("owner/name") lets a repository named for
+    training have its root-level entry points read as a train/ folder's."""
+    training_repo = bool(TRAINING_REPO_NAME.search(full_name.rsplit("/", 1)[-1]))
     found: dict[str, list[str]] = {
         k: []
         for k in (
@@ -345,6 +355,8 @@ def classify_tree(paths: list[str]) -> CodeReport:
             continue
         lower = path.lower()
         folders = {p.lower() for p in parts[:-1]}
+        if training_repo and len(parts) == 1:
+            folders = {"train"}
         is_code = lower.endswith(CODE_SUFFIXES)
         if is_code:
             found["code"].append(path)
