@@ -267,7 +267,8 @@ def test_a_journalist_finds_reads_and_cites_a_model(browser_page, crawled_site, 
     assert found
     # name matches first (relevance), then models found by their licence label (Llama 3.x licences)
     by_name = ["llama" in n.lower() and "3" in n for n in found]
-    assert by_name[0] and by_name == sorted(by_name, reverse=True), found
+    assert by_name[0], found
+    assert by_name == sorted(by_name, reverse=True), found
     rows = page.locator("table.board tbody tr").all_inner_texts()
     assert all("llama" in row.lower() and "3" in row for row in rows), rows
     page.locator("table.board tbody td.model a").first.click()
