@@ -112,8 +112,10 @@ class ScoreFilterSet(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         for name, field in self.form.fields.items():
             if isinstance(field, forms.ChoiceField) and name != "show":
+                # the sort's empty choice is not "any" order: it is the default one
+                empty = "default (relevance with a search, else total)" if name == "sort" else "any"
                 field.choices = [
-                    ("", "any") if value == "" else (value, label) for value, label in field.choices
+                    ("", empty) if value == "" else (value, label) for value, label in field.choices
                 ]
             if isinstance(field, forms.ChoiceField):
                 values = [str(value) for value, _ in field.choices if value != ""]

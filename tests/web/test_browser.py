@@ -271,6 +271,7 @@ def test_a_journalist_finds_reads_and_cites_a_model(browser_page, crawled_site, 
     assert by_name == sorted(by_name, reverse=True), found
     rows = page.locator("table.board tbody tr").all_inner_texts()
     assert all("llama" in row.lower() and "3" in row for row in rows), rows
+    shot(page, "06a-journalist-search")
     page.locator("table.board tbody td.model a").first.click()
     page.wait_for_load_state()
     assert page.locator("article.judgment").count() == 4
