@@ -227,9 +227,13 @@ def branches_wanted(repository: CodeRepository, default_branch: str) -> list[str
     names = {repository.full_name} | set(
         CodeRepository.objects.filter(canonical=repository).values_list("full_name", flat=True)
     )
-    linking = ModelCodeRepository.objects.filter(repository__full_name__in=names).values_list(
-        "model_id", flat=True
+    # a list, not a subquery: with a subquery PostgreSQL walks every model's documentation row
+    # (43 ms a repository at 100,000 models, on every 304); with the ids the unique index serves
+    linking = list(
+        ModelCodeRepository.objects.filter(repository__full_name__in=names).values_list("model_id", flat=True)
     )
+    if not linking:
+        return []
     wanted: set[str] = set()
     for name in sorted(names):
         # only the cards that link this repository through a ref (few, even for a framework
