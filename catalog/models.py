@@ -222,6 +222,9 @@ class CodeRepository(models.Model):
     branch_trees = models.JSONField(
         null=True, blank=True, help_text="Trees of the other branches cards link, by branch name"
     )
+    # set when a card linking this repository with a folder or ref is read: the next crawl asks
+    # which branches the cards name, even behind GitHub's 304 (which otherwise costs no query)
+    branches_pending = models.BooleanField(default=False)
     rules_version = models.CharField(
         max_length=8, blank=True, help_text="Code-detection rules version of the classification"
     )

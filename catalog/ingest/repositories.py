@@ -52,7 +52,13 @@ def repository_crawl(*, repository: CodeRepository) -> str:
         return _unavailable(repository, choices.RepoStatus.ERROR, exc)
     if fetched.not_modified:
         branches_changed = False
-        if repository.status == choices.RepoStatus.AVAILABLE and repository.tree_paths is not None:
+        if (
+            repository.branches_pending
+            and repository.status == choices.RepoStatus.AVAILABLE
+            and repository.tree_paths is not None
+        ):
+            # only when a card linking it with a folder or ref was read since: a plain 304 stays
+            # free of database work
             wanted = branches_wanted(repository, repository.default_branch)
             if set(wanted) != set(repository.branch_trees or {}):
                 # unchanged on GitHub, but a card now links a branch not read yet (or no longer)
@@ -60,8 +66,9 @@ def repository_crawl(*, repository: CodeRepository) -> str:
                     client, repository.full_name, wanted, repository.branch_trees, etags
                 )
                 CodeRepository.objects.filter(pk=repository.pk).update(branch_trees=branch_trees, etags=etags)
-                repository.refresh_from_db()
                 branches_changed = True
+            CodeRepository.objects.filter(pk=repository.pk).update(branches_pending=False)
+            repository.refresh_from_db()
         stale_docs = repository.status == choices.RepoStatus.AVAILABLE and not _docs_current(
             repository.docs, repository.tree_sha
         )
@@ -164,6 +171,7 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             tree_sha=tree.sha if tree else "",
             tree_paths=tree.paths if tree else None,
             branch_trees=branch_trees,
+            branches_pending=False,
             rules_version=report.rules_version,
             license_text=license_text,
             etags=etags,

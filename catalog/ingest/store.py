@@ -858,7 +858,18 @@ def model_detail_ingest(
             )
         )
         evidence_upsert(rows)
+        if links is not None and links.github_subfolders:
+            _mark_branches_pending(list(links.github_subfolders))
     return DetailOutcome(changed=True, dataset_ids=dataset_ids, repository_ids=repo_ids)
+
+
+def _mark_branches_pending(full_names: list[str]) -> None:
+    """The card links these repositories with a folder or ref: their next crawl asks which
+    branches the cards name (catalog.ingest.repositories), a renamed one's canonical too."""
+    names = [n.lower() for n in full_names]
+    renamed = CodeRepository.objects.filter(full_name__in=names, canonical__isnull=False)
+    canonical = renamed.values("canonical_id")
+    CodeRepository.objects.filter(Q(full_name__in=names) | Q(pk__in=canonical)).update(branches_pending=True)
 
 
 def _base_name_from_text(repo_id: str, links: ExtractedLinks) -> dict[str, Any] | None:

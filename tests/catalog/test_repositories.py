@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog import choices
 from catalog.ingest.repositories import repository_crawl, stale_repositories
+from catalog.ingest.store import _mark_branches_pending
 from catalog.models import AIModel, CodeRepository, CrawlFailure, Evidence, ModelCodeRepository
 from catalog.sources.github.client import GitHubRateLimited, GitHubUnavailable
 from catalog.sources.github.taxonomy import RULES_VERSION
@@ -492,6 +493,7 @@ def _card_links_branch(repo: CodeRepository, model_id: str, refs: list[str]) -> 
         source_url=f"https://huggingface.co/{model_id}",
         fetched_at=timezone.now(),
     )
+    _mark_branches_pending([repo.full_name])  # what reading such a card does (catalog.ingest.store)
     return model
 
 
@@ -558,3 +560,34 @@ def test_a_branch_github_does_not_know_is_recorded_missing(tiny_hub):
     assert repo.branch_trees == {"Muennighoff": {"status": "missing"}}
     assert repo.classification == choices.CodeClassification.TRAINING  # main's tree stands
     assert "tree:Muennighoff" not in repo.etags
+
+
+def test_a_304_costs_no_query_unless_a_card_read_since_links_a_folder_or_ref(tiny_hub):
+    """GitHub's 304 is the cheap path of every daily re-crawl: no database work. Only a card read
+    since, linking the repository with a folder or ref, makes it ask which branches cards name."""
+    tiny_hub.hub.add_repo(_fairseq_record())
+    repo = linked("facebookresearch/fairseq")
+    crawl(repo)
+    repo.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        assert repository_crawl(repository=repo) == "unchanged"
+    assert [q["sql"] for q in queries.captured_queries] == []
+    _card_links_branch(repo, "facebook/nllb-200-distilled-600M", ["nllb"])
+    repo.refresh_from_db()
+    assert repo.branches_pending
+    assert crawl(repo) == "crawled"  # the branch is read behind the 304
+    repo.refresh_from_db()
+    assert not repo.branches_pending
+    assert repo.branch_trees["nllb"]["status"] == "read"
+
+
+def test_reading_a_card_that_links_a_repository_folder_marks_the_repository(tiny_hub):
+    from catalog.ingest import crawl as model_crawls
+
+    tiny_hub.hub.add_repo(_fairseq_record())
+    tiny_hub.hub.add_model(
+        {"id": "facebook/nllb-like", "sha": "7" * 40, "siblings": [{"rfilename": "README.md"}]},
+        readme="# A model\n\nTraining code: https://github.com/facebookresearch/fairseq/tree/nllb\n",
+    )
+    model_crawls.model_crawl(model=model_crawls.model_get_or_placeholder("facebook/nllb-like"))
+    assert CodeRepository.objects.get(full_name="facebookresearch/fairseq").branches_pending
