@@ -637,30 +637,30 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
                 f"the README of {repo.full_name} trains with {run.repository}'s {run.runs} and its own "
                 f"configs ({run.path})"
             )
-            if run.kind == "finetuning" and not derivative:
-                ranked.append((2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)", repo))
-            elif run.license_open is True:
-                ranked.append((3, OPEN, f"{where} under {run.license_spdx}", repo))
-            else:
-                ranked.append((2, PARTIAL, f"{where}, without an open licence for both", repo))
+            ranked.append((*_recipe_level(run, where, derivative, "without an open licence for both"), repo))
         pointed = repo.pointed_recipe
         if pointed is not None and repo.status == "available":
             where = (
                 f"the README of {repo.full_name} points to the training recipe {pointed.path} in "
                 f"{pointed.repository}"
             )
-            if pointed.kind == "finetuning" and not derivative:
-                ranked.append((2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)", repo))
-            elif pointed.license_open is True:
-                ranked.append((3, OPEN, f"{where} under {pointed.license_spdx}", repo))
-            else:
-                ranked.append((2, PARTIAL, f"{where}, without an open licence", repo))
+            ranked.append((*_recipe_level(pointed, where, derivative, "without an open licence"), repo))
     ranked.sort(key=lambda item: item[0], reverse=True)
     _, level, reason, repo = ranked[0]
     unverified = [r for r in repos if r.status == "unverified"]
     if level != OPEN and unverified:
         return UNKNOWN, reason + f"; {_plural(len(unverified), 'repository')} not checked yet", repo
     return level, reason, repo
+
+
+def _recipe_level(recipe: PointedRecipe, where: str, derivative: bool, not_open: str) -> tuple[int, str, str]:
+    """(rank, level, reason) of a recipe a repository's README points to or runs: a fine-tuning
+    recipe for a base model is partial; otherwise open under an open licence, else partial."""
+    if recipe.kind == "finetuning" and not derivative:
+        return 2, PARTIAL, f"{where}, a fine-tuning recipe (no pretraining code)"
+    if recipe.license_open is True:
+        return 3, OPEN, f"{where} under {recipe.license_spdx}"
+    return 2, PARTIAL, f"{where}, {not_open}"
 
 
 def judge_code(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: str = "") -> Judgment:
