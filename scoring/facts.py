@@ -884,19 +884,25 @@ def _names_model(repo_id: str, *texts: str) -> bool:
     return any(stem and len(stem) >= 3 and stem in text for stem in stems for text in squashed)
 
 
-def _pointed_recipes(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, list[PointedRecipe]]:
-    """Per linked repository, the training recipes its README links in a GitHub repository
-    that is in the catalog, public, not a general framework, and whose stored tree holds the
-    path (the crawler never follows the link itself); best first."""
-    wanted = {
+def _docs_findings(repos: dict[int, dict], kind: str) -> dict[int, list[dict]]:
+    """Per public linked repository that is not a general framework, the ``kind`` findings
+    (recipe links, framework runs) of every document of it that was read."""
+    return {
         pk: [
-            link
+            found
             for f in (r["docs"] or {}).get("files", [])
-            for link in (f.get("findings") or {}).get("recipe_links", [])
+            for found in (f.get("findings") or {}).get(kind, [])
         ]
         for pk, r in repos.items()
         if r["status"] == choices.RepoStatus.AVAILABLE and not is_framework(r["full_name"])
     }
+
+
+def _pointed_recipes(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, list[PointedRecipe]]:
+    """Per linked repository, the training recipes its README links in a GitHub repository
+    that is in the catalog, public, not a general framework, and whose stored tree holds the
+    path (the crawler never follows the link itself); best first."""
+    wanted = _docs_findings(repos, "recipe_links")
     names = {link["repo"] for links in wanted.values() for link in links if not is_framework(link["repo"])}
     if not names:
         return {}
@@ -932,15 +938,7 @@ def _framework_runs(kb: KnowledgeBase, repos: dict[int, dict]) -> dict[int, Poin
     runs a program of another repository with this repository's configs (docs rules 2), when that
     repository is in the catalog and public: the configs are this repository's recipe for it.
     Its licence is free only when both the configs' and the program's repositories are."""
-    wanted = {
-        pk: [
-            run
-            for f in (r["docs"] or {}).get("files", [])
-            for run in (f.get("findings") or {}).get("framework_runs", [])
-        ]
-        for pk, r in repos.items()
-        if r["status"] == choices.RepoStatus.AVAILABLE and not is_framework(r["full_name"])
-    }
+    wanted = _docs_findings(repos, "framework_runs")
     names = {run["repo"] for runs in wanted.values() for run in runs}
     if not names:
         return {}

@@ -60,14 +60,15 @@ def repository_crawl(*, repository: CodeRepository) -> str:
             # only when a card linking it with a folder or ref was read since: a plain 304 stays
             # free of database work
             wanted = branches_wanted(repository, repository.default_branch)
+            changes: dict[str, Any] = {"branches_pending": False}
             if set(wanted) != set(repository.branch_trees or {}):
                 # unchanged on GitHub, but a card now links a branch not read yet (or no longer)
-                branch_trees = _branches_read(
+                changes["branch_trees"] = _branches_read(
                     client, repository.full_name, wanted, repository.branch_trees, etags
                 )
-                CodeRepository.objects.filter(pk=repository.pk).update(branch_trees=branch_trees, etags=etags)
+                changes["etags"] = etags
                 branches_changed = True
-            CodeRepository.objects.filter(pk=repository.pk).update(branches_pending=False)
+            CodeRepository.objects.filter(pk=repository.pk).update(**changes)
             repository.refresh_from_db()
         stale_docs = repository.status == choices.RepoStatus.AVAILABLE and not _docs_current(
             repository.docs, repository.tree_sha
