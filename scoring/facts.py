@@ -238,6 +238,24 @@ def sized_configs(repo_id: str, framework: str, tree: list[str]) -> list[str]:
     return found
 
 
+TEST_FOLDER_RE = re.compile(r"(?:auto|unit|integration|e2e)?_?tests?|testing")
+
+
+def _model_support_module(path: str) -> bool:
+    """A Python module named after a model whose name does not say it trains
+    (``lmdeploy/deepseek_v32_encoding.py``) is the framework's support for running that model,
+    not a recipe; configs and launch scripts stay recipes."""
+    name = path.lower().rsplit("/", 1)[-1]
+    return name.endswith(".py") and not any(r.search(name) for r in ENTRY_NAME_RES)
+
+
+def _test_or_package_file(path: str) -> bool:
+    """A test (``tests/pipelines/stable_diffusion_2/...``, ``autotest/configs/...``) or a
+    package's ``__init__.py`` names a model without being the recipe or config that trains it."""
+    parts = path.lower().split("/")
+    return parts[-1] == "__init__.py" or any(TEST_FOLDER_RE.fullmatch(p) for p in parts[:-1])
+
+
 def recipes_for(repo_id: str, tree: list[str], framework: str = "") -> tuple[str, ...]:
     """Paths of a framework's tree that name this model (its recipe or config), if any."""
     name = repo_id.rsplit("/", 1)[-1].lower()
@@ -249,6 +267,8 @@ def recipes_for(repo_id: str, tree: list[str], framework: str = "") -> tuple[str
         path
         for path in tree
         if path.lower().endswith((".yaml", ".yml", ".json", ".toml", ".py", ".sh"))
+        and not _test_or_package_file(path)
+        and not _model_support_module(path)
         and any(stem in re.sub(r"[-_./]", "", path.lower()) for stem in squashed)
     ]
     found += [p for p in sized_configs(repo_id, framework, tree) if p not in found]

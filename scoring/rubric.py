@@ -335,6 +335,9 @@ def judge_weights(facts: ModelFacts, bases: list[BaseSummary], lineage_problem: 
 OBTAINABLE = "available"
 NAMED_ONLY = {"gated", "external"}
 NOT_OBTAINABLE = {"missing", "private", "error", "no_files"}
+# a linked repository whose crawl failed for good, or that the stand-in's snapshot did not
+# capture (status error): its code could not be read, so it is unknown (v2 §1), never closed
+UNREAD_REPOSITORY = {"error"}
 
 
 def data_part(facts: ModelFacts) -> tuple[str, str, dict[str, Any]]:
@@ -531,6 +534,15 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
         return CLOSED, "the card links no code repository (card read)", None
     if all(r.status == "unverified" for r in repos):
         return UNKNOWN, f"the card links {_plural(len(repos), 'repository')} not checked yet", None
+    if all(r.status in UNREAD_REPOSITORY for r in repos):
+        # v2 §1: a repository that could not be read (an error, or not in the stand-in's
+        # snapshot) is unknown, never closed
+        names = ", ".join(r.full_name for r in repos[:3])
+        return (
+            UNKNOWN,
+            f"the card links {_plural(len(repos), 'repository')} that could not be checked ({names})",
+            None,
+        )
     ranked: list[tuple[int, str, str, RepoFact]] = []
     for repo in repos:
         license_ok = repo.license_open is True
@@ -629,6 +641,8 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
         elif repo.status == "available":
             what = "inference code only" if repo.classification == "inference" else "no code"
             ranked.append((0, CLOSED, f"repository {repo.full_name} holds {what}", repo))
+        elif repo.status == "error":
+            ranked.append((0, CLOSED, f"repository {repo.full_name} could not be checked", repo))
         else:
             ranked.append((0, CLOSED, f"repository {repo.full_name} is not available ({repo.status})", repo))
         run = repo.framework_run
@@ -645,11 +659,16 @@ def code_part(facts: ModelFacts, *, derivative: bool) -> tuple[str, str, RepoFac
                 f"{pointed.repository}"
             )
             ranked.append((*_recipe_level(pointed, where, derivative, "without an open licence"), repo))
-    ranked.sort(key=lambda item: item[0], reverse=True)
+    # at the same level the model repository's own training script decides: it is this model's
+    # code for certain, where another linked repository (a dataset's, a tool's) may not be
+    ranked.sort(key=lambda item: (item[0], bool(item[3].hub_files)), reverse=True)
     _, level, reason, repo = ranked[0]
     unverified = [r for r in repos if r.status == "unverified"]
     if level != OPEN and unverified:
         return UNKNOWN, reason + f"; {_plural(len(unverified), 'repository')} not checked yet", repo
+    unread = [r for r in repos if r.status in UNREAD_REPOSITORY]
+    if level != OPEN and unread:
+        return UNKNOWN, reason + f"; {_plural(len(unread), 'repository')} could not be checked", repo
     return level, reason, repo
 
 

@@ -3,7 +3,10 @@
 Every answer carries the ``x-ratelimit-*`` headers of its caller (``standin.ratelimits``) and
 an ``ETag``; a matching ``If-None-Match`` gets a bodiless 304 that, as on GitHub, uses up no
 quota when the request is authorised (an anonymous one counts).
-Renamed repositories answer 301 to ``/repositories/<id>``; an empty repository answers 409
+Renamed repositories answer 301 to ``/repositories/<id>``; a repository known to be gone
+(``github/_gone.json``, or deleted by a test) answers GitHub's plain 404, and one the snapshot
+never captured the same 404 with ``"standin": "not in the snapshot"`` (the crawler reads it as
+unread, never as deleted); an empty repository answers 409
 on its tree; a record may mark its tree as truncated. A record's ``tree`` is its default
 branch; ``branches`` may hold the trees of other branches (``/git/trees/<branch>``); any other
 ref answers 404, as GitHub does for a ref it does not know.
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
     from standin.server import StandinHandler, StandinHTTPServer
 
 NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
+# GitHub's 404 plus what only the stand-in says: the snapshot did not capture this (a repository,
+# a document, a branch's tree). The real GitHub never sends the "standin" key
+NOT_IN_SNAPSHOT = {**NOT_FOUND, "standin": "not in the snapshot"}
 
 
 def repo_number(full_name: str) -> int:
@@ -108,6 +114,10 @@ class GitHubRoutes:
     def _record(self, full_name: str) -> dict[str, Any] | None:
         return self.server.hub.github_repo(full_name)
 
+    def _gone(self, full_name: str) -> bool:
+        gone = getattr(self.server.hub, "github_gone", None)
+        return bool(gone(full_name)) if gone is not None else True
+
     def _by_number(self, number: int) -> dict[str, Any] | None:
         repos = getattr(self.server.hub, "repos", {})
         for record in repos.values():
@@ -136,7 +146,12 @@ class GitHubRoutes:
                 return
             owner, name, sub = match.groups()
             record = self._record(f"{owner}/{name}")
-        if record is None:
+            if record is None and not self._gone(f"{owner}/{name}"):
+                # a repository the snapshot never captured: GitHub's 404 with the stand-in's
+                # marker, so that it reads as unread, not as deleted (methodology v2 §1)
+                self._answer(handler, 404, NOT_IN_SNAPSHOT)
+                return
+        if record is None:  # gone from GitHub (deleted or private): its plain 404
             self._answer(handler, 404, NOT_FOUND)
             return
         if "moved_to" in record:
@@ -186,9 +201,7 @@ class GitHubRoutes:
             # the status GitHub gives a missing file; the message says when the snapshot simply
             # did not capture the repository's documentation (its tree may list the file)
             captured = "docs" in record
-            self._answer(
-                handler, 404, NOT_FOUND if captured else {**NOT_FOUND, "standin": "not in the snapshot"}
-            )
+            self._answer(handler, 404, NOT_FOUND if captured else NOT_IN_SNAPSHOT)
             return
         data = body.encode() if isinstance(body, str) else bytes(body)
         accept = handler.headers.get("Accept") or ""
@@ -248,7 +261,7 @@ class GitHubRoutes:
         elif ref not in ("", "HEAD", record["repo"].get("default_branch") or "main"):
             # GitHub answers 404 for a ref it does not know; the snapshot recorded no tree for
             # this one (it may exist on GitHub: the stand-in says so beside the 404)
-            self._answer(handler, 404, {**NOT_FOUND, "standin": "not in the snapshot"})
+            self._answer(handler, 404, NOT_IN_SNAPSHOT)
             return
         paths = record.get("tree", [])
         directories = sorted({"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)})

@@ -79,6 +79,7 @@ class Hub(Protocol):
     def list_datasets(self, author: str | None, search: str | None) -> list[dict[str, Any]]: ...
     def redirect(self, kind: str, repo_id: str) -> str | None: ...
     def github_repo(self, full_name: str) -> dict[str, Any] | None: ...
+    def github_gone(self, full_name: str) -> bool: ...
     def touch(self, repo_ids: list[str], when: str) -> int: ...
 
 
@@ -142,6 +143,9 @@ class SnapshotHub:
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     # contents of other files the snapshot captured, by (repo id, path): licence files
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    # GitHub repositories known to be gone (deleted or private), lower-cased: GitHub's plain 404.
+    # Any other name without a record is one the snapshot did not capture (FORMAT.md)
+    gone_repos: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, directory: Path = SNAPSHOT_DIR) -> SnapshotHub:
@@ -168,6 +172,10 @@ class SnapshotHub:
         for path in sorted((directory / "github").glob("*/*.json")):
             record = json.loads(path.read_text(encoding="utf-8"))
             hub.add_repo(record)
+        gone = directory / "github" / "_gone.json"
+        if gone.exists():
+            names = json.loads(gone.read_text(encoding="utf-8"))
+            hub.gone_repos.update(name.lower() for name in names if not name.startswith("_"))
         return hub
 
     def add_model(
@@ -219,6 +227,7 @@ class SnapshotHub:
     def add_repo(self, record: dict[str, Any]) -> None:
         full_name = record["repo"]["full_name"]
         self.repos[full_name.lower()] = record
+        self.gone_repos.discard(full_name.lower())
         for old in record.get("renamed_from", []):
             self.repos.setdefault(old.lower(), {"moved_to": full_name})
 
@@ -293,6 +302,10 @@ class SnapshotHub:
     def github_repo(self, full_name: str) -> dict[str, Any] | None:
         return self.repos.get(full_name.lower())
 
+    def github_gone(self, full_name: str) -> bool:
+        """Known to be gone from GitHub (plain 404), as opposed to never captured."""
+        return full_name.lower() in self.gone_repos
+
     def touch(self, repo_ids: list[str], when: str) -> int:
         touched = 0
         for repo_id in repo_ids:
@@ -340,6 +353,7 @@ class SnapshotHub:
         """A GitHub repository deleted (or made private, which GitHub answers the same way for
         anyone else: 404 "Not Found", docs.github.com REST "Get a repository")."""
         self.repos.pop(full_name.lower(), None)
+        self.gone_repos.add(full_name.lower())
 
     def make_private(self, repo_id: str, private: bool = True) -> None:
         """Privatised: off the anonymous listing; model info answers 401 RepoNotFound."""

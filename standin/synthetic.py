@@ -295,6 +295,10 @@ class SyntheticHub:
     def redirect(self, kind: str, repo_id: str) -> str | None:
         return None
 
+    def github_gone(self, full_name: str) -> bool:
+        """The synthetic world is generated whole: a name it does not generate does not exist."""
+        return True
+
     def github_repo(self, full_name: str) -> dict[str, Any] | None:
         owner, _, name = full_name.lower().partition("/")
         if owner != "synth-code" or not name.startswith("repo-"):

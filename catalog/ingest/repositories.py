@@ -515,16 +515,21 @@ def repositories_reclassify() -> list[int]:
 
 
 def _unavailable(repository: CodeRepository, status: str, exc: github.GitHubError) -> str:
+    """A repository that is gone (missing: its code is none) or could not be read (refused,
+    error, not in the stand-in's snapshot: its code is unknown, methodology v2 §1)."""
     now = timezone.now()
+    classification = (
+        choices.CodeClassification.NONE
+        if status == choices.RepoStatus.MISSING
+        else choices.CodeClassification.UNKNOWN
+    )
     with transaction.atomic():
         CodeRepository.objects.filter(pk=repository.pk).update(
             status=status,
             crawled_at=now,
             crawl_error=f"{exc.code}: {exc}"[:2000],
             etags={},
-            classification=choices.CodeClassification.UNKNOWN
-            if status != choices.RepoStatus.MISSING
-            else choices.CodeClassification.NONE,
+            classification=classification,
         )
         evidence_upsert(
             [
@@ -532,7 +537,7 @@ def _unavailable(repository: CodeRepository, status: str, exc: github.GitHubErro
                     REPO,
                     repository.pk,
                     choices.Fact.REPO_CODE,
-                    {"classification": "none", "status": status, "reason": str(exc)},
+                    {"classification": str(classification), "status": status, "reason": str(exc)},
                     f"https://github.com/{repository.full_name}",
                     "",
                     now,

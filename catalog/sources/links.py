@@ -172,13 +172,17 @@ NOT_CODE_HEADING_RE = re.compile(
     r"citation|cite|bibtex|reference|acknowledg|bias|limitation|risk|misuse|licen[cs]e|contact",
     re.IGNORECASE,
 )
-# a repository linked as a comparison, or as a help / community page (FAQ, chat, issues), is not
-# the model's source either (methodology v2: repositories linked in a source / code context)
+# a repository linked as a comparison, as the source of a method, as a help / community page
+# (FAQ, chat, issues) or as a benchmark ("[GSM8k Benchmarks](github.com/openai/grade-school-math)")
+# is not the model's source either (methodology v2: repositories linked in a source / code context)
 NOT_CODE_SENTENCE_RE = re.compile(
-    r"\bcompared (?:with|to)\b|\bcomparison\b|\boutperform\w*|\bversus\b|\bvs\.?\s", re.IGNORECASE
+    r"\bcompared (?:with|to)\b|\bcomparison\b|\boutperform\w*|\bversus\b|\bvs\.?\s"
+    # another work cited for a method it introduced ("the mask-generation strategy presented in LAMA")
+    r"|\b(?:strateg(?:y|ies)|method|approach|technique) (?:presented|proposed|introduced|described) in\b",
+    re.IGNORECASE,
 )
 COMMUNITY_LABEL_RE = re.compile(
-    r"\b(?:FAQ|learning hub|wechat|discord|slack|community|forum)\b", re.IGNORECASE
+    r"\b(?:FAQ|learning hub|wechat|discord|slack|community|forum|benchmarks?)\b", re.IGNORECASE
 )
 DATA_CONTEXT_RE = re.compile(
     r"\b(?:training|pre-?training)\s+(?:data|dataset|corpus|corpora)\b", re.IGNORECASE

@@ -11,6 +11,7 @@ from catalog.sources.github.client import (
     GitHubClient,
     GitHubEmpty,
     GitHubNotFound,
+    GitHubNotInSnapshot,
     GitHubRateLimited,
     GitHubRefused,
 )
@@ -172,11 +173,22 @@ def test_tree_and_license_of_a_renamed_repository_follow_the_redirect(tiny_hub):
 
 
 def test_unknown_repository_is_not_found(tiny_hub):
+    tiny_hub.hub.delete_repo("nobody/nothing")  # GitHub's plain 404
     with pytest.raises(GitHubNotFound) as failure:
         GitHubClient().repository("nobody/nothing")
     assert failure.value.http_status == 404
     assert not failure.value.transient
     assert "deleted, private" in str(failure.value)
+
+
+def test_a_repository_not_in_the_snapshot_is_not_read_as_deleted(tiny_hub):
+    """The stand-in's 404 with "standin": "not in the snapshot" is its own error, not GitHubNotFound."""
+    with pytest.raises(GitHubNotInSnapshot) as failure:
+        GitHubClient().repository("uncaptured/repo")
+    assert not isinstance(failure.value, GitHubNotFound)
+    assert failure.value.http_status == 404
+    assert failure.value.code == "not_in_snapshot"
+    assert "could not be checked" in str(failure.value)
 
 
 def test_tree_of_an_empty_repository_is_409(tiny_hub):

@@ -172,6 +172,7 @@ def test_renamed_repository_whose_new_name_is_already_known(tiny_hub):
 
 
 def test_deleted_repository_is_missing(tiny_hub):
+    tiny_hub.hub.delete_repo("ghost/deleted")  # gone from GitHub: its plain 404
     repo = linked("ghost/deleted")
     assert crawl(repo) == choices.RepoStatus.MISSING
     repo.refresh_from_db()
@@ -201,12 +202,33 @@ def test_private_repository_is_missing(tiny_hub):
     assert CrawlFailure.objects.get().subject_key == "org/secret"
 
 
+def test_a_repository_not_in_the_snapshot_is_unread_not_deleted(tiny_hub):
+    """The stand-in's 404 with "standin": "not in the snapshot" (a repository it never captured):
+    could not be checked, so its code is unknown (v2 §1), where a plain 404 means deleted."""
+    repo = linked("org/uncaptured")
+    assert crawl(repo) == choices.RepoStatus.ERROR
+    repo.refresh_from_db()
+    assert repo.status == choices.RepoStatus.ERROR
+    assert repo.classification == choices.CodeClassification.UNKNOWN
+    assert repo.crawl_error.startswith("not_in_snapshot:")
+    evidence = Evidence.objects.get(subject_id=repo.pk, fact=choices.Fact.REPO_CODE)
+    assert evidence.value["classification"] == "unknown"
+    assert "could not be checked" in evidence.value["reason"]
+
+    tiny_hub.hub.delete_repo("org/uncaptured")  # now GitHub's plain 404: deleted
+    assert crawl(repo) == choices.RepoStatus.MISSING
+    repo.refresh_from_db()
+    assert repo.classification == choices.CodeClassification.NONE
+    evidence = Evidence.objects.get(subject_id=repo.pk, fact=choices.Fact.REPO_CODE)
+    assert evidence.value["classification"] == "none"
+
+
 def test_repository_restored_unchanged_after_going_missing_is_available_again(tiny_hub):
     record = repo_record("org/flaky")
     tiny_hub.hub.add_repo(record)
     repo = linked("org/flaky")
     assert crawl(repo) == "crawled"
-    del tiny_hub.hub.repos["org/flaky"]
+    tiny_hub.hub.delete_repo("org/flaky")
     assert crawl(repo) == choices.RepoStatus.MISSING
     tiny_hub.hub.add_repo(record)  # back, byte for byte: the old ETag matches again
     assert crawl(repo) == "crawled"
@@ -550,14 +572,16 @@ def test_a_branch_linked_after_the_crawl_is_read_though_github_says_304(tiny_hub
     assert CodeRepository.objects.get(pk=repo.pk).branch_trees["nllb"]["status"] == "read"
 
 
-def test_a_branch_github_does_not_know_is_recorded_missing(tiny_hub):
+def test_a_branch_the_snapshot_did_not_capture_is_recorded_unread(tiny_hub):
     tiny_hub.hub.add_repo(repo_record("allenai/OLMo"))
     repo = linked("allenai/OLMo")
-    # tree/Muennighoff/MoE: a branch name with a slash; only its first segment is tried
+    # tree/Muennighoff/MoE: a branch name with a slash; only its first segment is tried. The
+    # stand-in has no tree for it and says so beside GitHub's 404: unread, not missing
     _card_links_branch(repo, "allenai/OLMoE-1B-7B-0924", ["Muennighoff/MoE"])
     assert crawl(repo) == "crawled"
     repo.refresh_from_db()
-    assert repo.branch_trees == {"Muennighoff": {"status": "missing"}}
+    assert repo.branch_trees["Muennighoff"]["status"] == "error"
+    assert repo.branch_trees["Muennighoff"]["error"].startswith("not_in_snapshot:")
     assert repo.classification == choices.CodeClassification.TRAINING  # main's tree stands
     assert "tree:Muennighoff" not in repo.etags
 

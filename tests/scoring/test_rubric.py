@@ -396,6 +396,22 @@ def test_training_code(case, model, bases, level):
     assert_one_sentence(judgment.rationale)
 
 
+def test_code_linked_repositories_that_could_not_be_checked_are_unknown_not_closed():
+    """v2 §1: a repository whose crawl failed for good, or that the stand-in's snapshot did not
+    capture (status error), is unread; a deleted one (missing) is closed."""
+    unread = repo("org/uncaptured", "unknown", status="error", license_open=None, spdx="")
+    judgment = judge_code(facts(repos=(unread,)), [])
+    assert judgment.level == UNKNOWN
+    assert "could not be checked" in judgment.rationale
+    gone = repo("org/deleted", "none", status="missing", license_open=None, spdx="")
+    assert judge_code(facts(repos=(gone,)), []).level == CLOSED
+    # beside an inference-only repository the unread one still leaves the code unknown
+    beside = judge_code(facts(repos=(repo("org/serve", "inference"), unread)), [])
+    assert (beside.level, "could not be checked" in beside.rationale) == (UNKNOWN, True)
+    # an open repository decides whatever the other one would have shown
+    assert judge_code(facts(repos=(repo("org/train"), unread)), []).level == OPEN
+
+
 def test_code_rationales_name_the_deciding_repository_as_written():
     judgment = judge_code(facts(repos=(repo("deepseek-ai/deepseek-v3", "none", configs=True),)), [])
     assert "deepseek-ai/deepseek-v3 holds training configs" in judgment.rationale

@@ -723,18 +723,24 @@ def test_github_tree_of_another_branch_comes_from_its_branches_entry(server, htt
 
 def test_github_not_found_body_shape(server, http):
     _add_repos(server.hub)
+    server.hub.delete_repo("nobody/nothing")
     expected = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
     for path in (
         "/github-api/repos/nobody/nothing",
         "/github-api/users/org",
         "/github-api/repositories/1",
-        "/github-api/repos/org/nothing-yet/license",
+        "/github-api/repos/org/nothing-yet/license",  # captured, without a licence
     ):
         response = http.get(path)
         assert response.status_code == 404, path
         assert response.json() == expected
         assert "x-ratelimit-remaining" in response.headers
         assert "ETag" in response.headers
+    # a repository the snapshot never captured: the same 404, plus the stand-in's marker
+    for path in ("/github-api/repos/org/uncaptured", "/github-api/repos/org/uncaptured/license"):
+        response = http.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {**expected, "standin": "not in the snapshot"}
 
 
 def test_a_token_lists_the_private_repos_it_can_read_and_nobody_else_sees_them(server, http):

@@ -42,6 +42,14 @@ class GitHubNotFound(GitHubError):
     code = "not_found"
 
 
+class GitHubNotInSnapshot(GitHubError):
+    """The offline stand-in did not capture this (its 404 says ``"standin": "not in the
+    snapshot"``; GitHub itself never sends that key): it may exist, so it could not be checked
+    (methodology v2 §1), which is not the same as deleted."""
+
+    code = "not_in_snapshot"
+
+
 class GitHubEmpty(GitHubError):
     code = "empty_repository"
 
@@ -284,6 +292,15 @@ def _transport_error(exc: Exception) -> GitHubError:
     return GitHubUnavailable(f"connection failed ({type(exc).__name__})")
 
 
+def _not_in_snapshot(response: httpx2.Response) -> bool:
+    """A 404 body carrying the stand-in's marker (standin/github.py NOT_IN_SNAPSHOT)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("standin") == "not in the snapshot"
+
+
 def _raise_for_status(response: httpx2.Response) -> None:
     """Raise the client's error for anything but a 200 (rate limits first)."""
     limited = _rate_limit_error(response)
@@ -295,6 +312,11 @@ def _raise_for_status(response: httpx2.Response) -> None:
             http_status=401,
         )
     if response.status_code == 404:
+        if _not_in_snapshot(response):
+            raise GitHubNotInSnapshot(
+                "not in the stand-in's snapshot (it may exist on GitHub): could not be checked",
+                http_status=404,
+            )
         raise GitHubNotFound(
             "GitHub has no public repository by this name (deleted, private, or never existed)",
             http_status=404,

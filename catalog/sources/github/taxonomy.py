@@ -232,6 +232,32 @@ FRAMEWORK_REPOS = frozenset(
         "dao-ailab/flash-attention",
         "pytorch/torchtitan",
         "pytorch/ao",
+        # general tools the cards link for serving, running, evaluating or scaling models
+        # (captured in the snapshot 2026-12-06, session wt-ghcapture)
+        "internlm/lmdeploy",
+        "modeltc/lightllm",
+        "nvidia/fastertransformer",
+        "nvidia/nemo-skills",
+        "google-research/big_vision",
+        "jax-ml/jax",
+        "google/jax",
+        "triton-lang/triton",
+        "openai/triton",
+        "bitsandbytes-foundation/bitsandbytes",
+        "timdettmers/bitsandbytes",
+        "intel-analytics/ipex-llm",
+        "intel-analytics/bigdl",
+        "huggingface/lighteval",
+        "abetlen/llama-cpp-python",
+        "marella/ctransformers",
+        "lostruins/koboldcpp",
+        "oobabooga/text-generation-webui",
+        "parisneo/lollms-webui",
+        "invoke-ai/invokeai",
+        "vladmandic/sdnext",
+        "vladmandic/automatic",
+        "mosaicml/streaming",
+        "microsoft/eureka-ml-insights",
     }
 )
 
