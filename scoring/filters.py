@@ -43,12 +43,15 @@ MAX_QUERY_LENGTH = 100
 
 def _explain_choices(name: str, field: Any) -> None:
     """Plain-words empty choices and error messages that list the valid values."""
-    if isinstance(field, forms.ChoiceField) and name != "show":
-        # the sort's empty choice is not "any" order: it is the default one
-        empty = "default (relevance with a search, else total)" if name == "sort" else "any"
-        field.choices = [("", empty) if value == "" else (value, label) for value, label in field.choices]
     if isinstance(field, forms.ChoiceField):
-        values = [str(value) for value, _ in field.choices if value != ""]
+        choices: list[tuple[Any, Any]] = list(field.choices)  # type: ignore[arg-type]  # flat lists here
+        if name != "show":
+            # the sort's empty choice is not "any" order: it is the default one
+            empty = "default (relevance with a search, else total)" if name == "sort" else "any"
+            field.choices = choices = [
+                ("", empty) if value == "" else (value, label) for value, label in choices
+            ]
+        values = [str(value) for value, _ in choices if value != ""]
         shown = ", ".join(values[:12]) + (", ..." if len(values) > 12 else "")
         field.error_messages["invalid_choice"] = f"“%(value)s” is not one of the choices ({shown})"
     elif isinstance(field, forms.DateField):
