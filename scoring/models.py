@@ -96,6 +96,9 @@ class Score(models.Model):
     is_notable = models.BooleanField(default=False)
     # the id, organization and licence folded for the name search (scoring.search)
     search_text = models.CharField(max_length=600, blank=True, default="")
+    # the model's name alone, folded the same way: its prefix index finds the best matches of a
+    # search (the name starting with the words) without ranking every match (scoring.search)
+    search_name = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -120,6 +123,8 @@ class Score(models.Model):
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
             models.Index(fields=["methodology", "pipeline_tag"], name="score_board_pipeline"),
             models.Index(fields=["repo_id", "methodology"], name="score_repo"),
+            # prefix matches (LIKE 'x%') need the pattern operator class on PostgreSQL
+            models.Index(fields=["search_name"], opclasses=["varchar_pattern_ops"], name="score_search_name"),
             # filtering by a judgment level (the leaderboard's and the API's level filters): one
             # per scoring.dimensions column
             models.Index(

@@ -23,8 +23,8 @@ from django.db.models.functions import Coalesce, TruncQuarter
 from catalog import choices as catalog_choices
 from catalog.models import AIModel, Evidence, LineageEdge
 from lib import keyset
-from scoring import dimensions
-from scoring.filters import ScoreFilterSet
+from scoring import dimensions, search
+from scoring.filters import RELEVANCE, TIEBREAK, ScoreFilterSet
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
 from scoring.lineage import bases_first
 from scoring.models import License, MethodologyVersion, Score, ScoreDetail
@@ -220,6 +220,36 @@ def _anchors(queryset: QuerySet[Score], ordering: list[str]) -> list[list]:
     return anchors
 
 
+def _relevance_page(
+    filterset: ScoreFilterSet, queryset: QuerySet[Score], start: int, size: int
+) -> list[int] | None:
+    """The ids of one page in relevance order without ranking every match (scoring.search):
+    each relevance class is read on its own in download order, skipping whole classes by their
+    (cached) counts, so a common word costs one index walk, not a sort of every match. The
+    order is the one the ranked query gives. None when the view is not sorted by relevance or
+    the query names an id (then the ranked query serves)."""
+    if not filterset.is_valid() or filterset.sort_key() != RELEVANCE:
+        return None
+    classes = search.relevance_classes(filterset.form.cleaned_data.get("q") or "")
+    if classes is None:
+        return None
+    ordering = order_by_fields(["-downloads", *TIEBREAK])
+    ids: list[int] = []
+    skip = start
+    for position, condition in enumerate(classes):
+        members = queryset.filter(condition).order_by(*ordering)
+        if position < len(classes) - 1:
+            count = _count(members)
+            if skip >= count:
+                skip -= count
+                continue
+        ids += members.values_list("id", flat=True)[skip : skip + size - len(ids)]
+        skip = 0
+        if len(ids) >= size:
+            break
+    return ids
+
+
 def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     filterset, queryset = filtered_scores(params)
     errors = filterset.error_messages()
@@ -234,17 +264,19 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     pages = max(1, -(-count // page_size))
     page = min(max(page, 1), pages)
     start = (page - 1) * page_size
-    window = queryset
-    if filterset.is_valid() and start >= 2 * ANCHOR_STEP:
-        ordering = filterset.ordering()
-        anchors = _anchors(queryset, ordering)
-        hop = min(start // ANCHOR_STEP, len(anchors))
-        if hop:
-            window = queryset.filter(
-                keyset.after(ordering, anchors[hop - 1], keyset.nullable(Score, ordering))
-            )
-            start -= hop * ANCHOR_STEP
-    ids = list(window.values_list("id", flat=True)[start : start + page_size])
+    ids = _relevance_page(filterset, queryset, start, page_size)
+    if ids is None:
+        window = queryset
+        if filterset.is_valid() and start >= 2 * ANCHOR_STEP:
+            ordering = filterset.ordering()
+            anchors = _anchors(queryset, ordering)
+            hop = min(start // ANCHOR_STEP, len(anchors))
+            if hop:
+                window = queryset.filter(
+                    keyset.after(ordering, anchors[hop - 1], keyset.nullable(Score, ordering))
+                )
+                start -= hop * ANCHOR_STEP
+        ids = list(window.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
     rows = [by_id[i] for i in ids if i in by_id]
     ranks = competition_ranks(queryset, [row.total for row in rows])
