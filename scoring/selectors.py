@@ -238,7 +238,7 @@ def _relevance_page(
     skip = start
     for position, condition in enumerate(classes):
         members = queryset.filter(condition).order_by(*ordering)
-        if position < len(classes) - 1:
+        if skip and position < len(classes) - 1:  # page 1 reads on without counting
             count = _count(members)
             if skip >= count:
                 skip -= count
