@@ -121,6 +121,19 @@ class Score(models.Model):
             models.Index(fields=["methodology", "organization_name", "-total"], name="score_board_org"),
             models.Index(fields=["methodology", "license_key"], name="score_board_license"),
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
+            # the default view shows notable models only (a few percent of the Hub): walking a
+            # whole-board index for them in ascending downloads or release order reads every
+            # less-known model first (1.3 s at 1M models); these hold the notable rows alone
+            models.Index(
+                fields=["methodology", "-downloads", "repo_id", "id"],
+                condition=Q(is_notable=True),
+                name="score_notable_downloads",
+            ),
+            models.Index(
+                fields=["methodology", "released_at"],
+                condition=Q(is_notable=True),
+                name="score_notable_released",
+            ),
             models.Index(fields=["methodology", "pipeline_tag"], name="score_board_pipeline"),
             models.Index(fields=["repo_id", "methodology"], name="score_repo"),
             # prefix matches (LIKE 'x%') need the pattern operator class on PostgreSQL
@@ -138,6 +151,22 @@ class Score(models.Model):
             ),
             models.Index(
                 fields=["methodology", "license", "-total", "repo_id", "id"], name="score_level_license"
+            ),
+            # the same for the default (notable) view: the total follows the levels, so walking
+            # the notable board by total for "license partial" skips every model above it first
+            # (33,000 rows, 84 ms at 1M models); a notable-only copy is a sixth of the size
+            *(
+                models.Index(
+                    fields=["methodology", column, "-total", "repo_id", "id"],
+                    condition=Q(is_notable=True),
+                    name=f"score_notable_{short}",
+                )
+                for column, short in (
+                    ("weights", "weights"),
+                    ("training_data", "data"),
+                    ("training_code", "code"),
+                    ("license", "license"),
+                )
             ),
         ]
 
