@@ -10,7 +10,7 @@ copies current.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import AIModel
@@ -121,6 +121,25 @@ class Score(models.Model):
             models.Index(fields=["methodology", "organization_name", "-total"], name="score_board_org"),
             models.Index(fields=["methodology", "license_key"], name="score_board_license"),
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
+            # parameters sort both ways with unknown sizes last (selectors.order_by_fields), which
+            # one index cannot serve walked backwards: one per direction (a filtered view sorted
+            # by size sorted every match, 230 ms at 1M models)
+            models.Index(
+                "methodology",
+                "is_listed",
+                F("parameters").desc(nulls_last=True),
+                "repo_id",
+                "id",
+                name="score_board_params_desc",
+            ),
+            models.Index(
+                "methodology",
+                "is_listed",
+                F("parameters").asc(nulls_last=True),
+                F("repo_id").desc(),
+                F("id").desc(),
+                name="score_board_params_asc",
+            ),
             # the default view shows notable models only (a few percent of the Hub): walking a
             # whole-board index for them in ascending downloads or release order reads every
             # less-known model first (1.3 s at 1M models); these hold the notable rows alone
