@@ -250,6 +250,28 @@ def _relevance_page(
     return ids
 
 
+def _ids_after(
+    queryset: QuerySet[Score], ordering: list[str], anchor: list, skip: int, size: int
+) -> list[int]:
+    """``size`` ids after skipping ``skip`` rows past ``anchor``, in two index ranges: the rest of
+    the anchor's own first-column value (totals take a few values, so one "total = 50" group
+    holds a tenth of the board; seeking into it by the columns after the total is one range,
+    where "total <= 50 and (...)" walked the group from its start), then the values beyond."""
+    maybe_null = keyset.nullable(Score, ordering)
+    first = ordering[0].lstrip("-")
+    if anchor[0] is None or first in maybe_null:
+        window = queryset.filter(keyset.after(ordering, anchor, maybe_null))
+        return list(window.values_list("id", flat=True)[skip : skip + size])
+    same = queryset.filter(**{first: anchor[0]}).filter(keyset.after(ordering[1:], anchor[1:], maybe_null))
+    ids = list(same.values_list("id", flat=True)[: skip + size])
+    if len(ids) >= skip + size:
+        return ids[skip:]
+    beyond = queryset.filter(keyset.after(ordering[:1], anchor[:1], maybe_null))
+    offset = skip - len(ids) if skip > len(ids) else 0
+    found = ids[skip:]
+    return found + list(beyond.values_list("id", flat=True)[offset : offset + size - len(found)])
+
+
 def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     filterset, queryset = filtered_scores(params)
     errors = filterset.error_messages()
@@ -266,17 +288,15 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     start = (page - 1) * page_size
     ids = _relevance_page(filterset, queryset, start, page_size)
     if ids is None:
-        window = queryset
+        ids = []
         if filterset.is_valid() and start >= 2 * ANCHOR_STEP:
             ordering = filterset.ordering()
             anchors = _anchors(queryset, ordering)
             hop = min(start // ANCHOR_STEP, len(anchors))
             if hop:
-                window = queryset.filter(
-                    keyset.after(ordering, anchors[hop - 1], keyset.nullable(Score, ordering))
-                )
-                start -= hop * ANCHOR_STEP
-        ids = list(window.values_list("id", flat=True)[start : start + page_size])
+                ids = _ids_after(queryset, ordering, anchors[hop - 1], start - hop * ANCHOR_STEP, page_size)
+        if not ids:
+            ids = list(queryset.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
     rows = [by_id[i] for i in ids if i in by_id]
     ranks = competition_ranks(queryset, [row.total for row in rows])
