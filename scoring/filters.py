@@ -6,7 +6,9 @@ cannot parse, are reported (the API answers 400 with the message; the page shows
 
 from __future__ import annotations
 
+import copy
 import hashlib
+from typing import Any
 
 import django_filters
 from django import forms
@@ -37,6 +39,25 @@ TIEBREAK = ("repo_id", "id")
 DERIVATIVE_CHOICES = [("base", "base models only"), ("derivative", "derivatives only")]
 SHOW_CHOICES = [("notable", "notable models"), ("all", "all models")]
 MAX_QUERY_LENGTH = 100
+
+
+def _explain_choices(name: str, field: Any) -> None:
+    """Plain-words empty choices and error messages that list the valid values."""
+    if isinstance(field, forms.ChoiceField):
+        choices: list[tuple[Any, Any]] = list(field.choices)  # type: ignore[arg-type]  # flat lists here
+        if name != "show":
+            # the sort's empty choice is not "any" order: it is the default one
+            empty = "default (relevance with a search, else total)" if name == "sort" else "any"
+            field.choices = choices = [
+                ("", empty) if value == "" else (value, label) for value, label in choices
+            ]
+        values = [str(value) for value, _ in choices if value != ""]
+        shown = ", ".join(values[:12]) + (", ..." if len(values) > 12 else "")
+        field.error_messages["invalid_choice"] = f"“%(value)s” is not one of the choices ({shown})"
+    elif isinstance(field, forms.DateField):
+        field.error_messages["invalid"] = "not a date; write it as YYYY-MM-DD"
+    elif isinstance(field, forms.DecimalField | forms.IntegerField | forms.FloatField):
+        field.error_messages["invalid"] = "not a whole number"
 
 
 def level_filters(*, first: str) -> dict[str, django_filters.ChoiceFilter]:
@@ -110,21 +131,20 @@ class ScoreFilterSet(django_filters.FilterSet):
         if hasattr(data, "setdefault"):
             data.setdefault("show", "notable")
         super().__init__(data, *args, **kwargs)
-        for name, field in self.form.fields.items():
-            if isinstance(field, forms.ChoiceField) and name != "show":
-                # the sort's empty choice is not "any" order: it is the default one
-                empty = "default (relevance with a search, else total)" if name == "sort" else "any"
-                field.choices = [
-                    ("", empty) if value == "" else (value, label) for value, label in field.choices
-                ]
-            if isinstance(field, forms.ChoiceField):
-                values = [str(value) for value, _ in field.choices if value != ""]
-                shown = ", ".join(values[:12]) + (", ..." if len(values) > 12 else "")
-                field.error_messages["invalid_choice"] = f"“%(value)s” is not one of the choices ({shown})"
-            elif isinstance(field, forms.DateField):
-                field.error_messages["invalid"] = "not a date; write it as YYYY-MM-DD"
-            elif isinstance(field, forms.DecimalField | forms.IntegerField | forms.FloatField):
-                field.error_messages["invalid"] = "not a whole number"
+
+    def get_form_class(self):
+        """The form class, built once per FilterSet class: its fields' choices and messages do
+        not depend on the request, and building them (ten choice fields, a class) cost about
+        as much as the rest of an API list request. Each form still copies its own fields."""
+        cls = type(self)
+        built = cls.__dict__.get("_form_class_built")
+        if built is None:
+            fields = {name: copy.deepcopy(f).field for name, f in cls.base_filters.items()}
+            for name, field in fields.items():
+                _explain_choices(name, field)
+            built = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            cls._form_class_built = built
+        return built
 
     # --- methods ---------------------------------------------------------------------
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -10,7 +10,7 @@ copies current.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.models import AIModel
@@ -96,6 +96,9 @@ class Score(models.Model):
     is_notable = models.BooleanField(default=False)
     # the id, organization and licence folded for the name search (scoring.search)
     search_text = models.CharField(max_length=600, blank=True, default="")
+    # the model's name alone, folded the same way: its prefix index finds the best matches of a
+    # search (the name starting with the words) without ranking every match (scoring.search)
+    search_name = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -118,8 +121,42 @@ class Score(models.Model):
             models.Index(fields=["methodology", "organization_name", "-total"], name="score_board_org"),
             models.Index(fields=["methodology", "license_key"], name="score_board_license"),
             models.Index(fields=["methodology", "released_at"], name="score_board_released"),
+            # parameters sort both ways with unknown sizes last (selectors.order_by_fields), which
+            # one index cannot serve walked backwards: one per direction (a filtered view sorted
+            # by size sorted every match, 230 ms at 1M models)
+            models.Index(
+                "methodology",
+                "is_listed",
+                F("parameters").desc(nulls_last=True),
+                "repo_id",
+                "id",
+                name="score_board_params_desc",
+            ),
+            models.Index(
+                "methodology",
+                "is_listed",
+                F("parameters").asc(nulls_last=True),
+                F("repo_id").desc(),
+                F("id").desc(),
+                name="score_board_params_asc",
+            ),
+            # the default view shows notable models only (a few percent of the Hub): walking a
+            # whole-board index for them in ascending downloads or release order reads every
+            # less-known model first (1.3 s at 1M models); these hold the notable rows alone
+            models.Index(
+                fields=["methodology", "-downloads", "repo_id", "id"],
+                condition=Q(is_notable=True),
+                name="score_notable_downloads",
+            ),
+            models.Index(
+                fields=["methodology", "released_at"],
+                condition=Q(is_notable=True),
+                name="score_notable_released",
+            ),
             models.Index(fields=["methodology", "pipeline_tag"], name="score_board_pipeline"),
             models.Index(fields=["repo_id", "methodology"], name="score_repo"),
+            # prefix matches (LIKE 'x%') need the pattern operator class on PostgreSQL
+            models.Index(fields=["search_name"], opclasses=["varchar_pattern_ops"], name="score_search_name"),
             # filtering by a judgment level (the leaderboard's and the API's level filters): one
             # per scoring.dimensions column
             models.Index(
@@ -133,6 +170,22 @@ class Score(models.Model):
             ),
             models.Index(
                 fields=["methodology", "license", "-total", "repo_id", "id"], name="score_level_license"
+            ),
+            # the same for the default (notable) view: the total follows the levels, so walking
+            # the notable board by total for "license partial" skips every model above it first
+            # (33,000 rows, 84 ms at 1M models); a notable-only copy is a sixth of the size
+            *(
+                models.Index(
+                    fields=["methodology", column, "-total", "repo_id", "id"],
+                    condition=Q(is_notable=True),
+                    name=f"score_notable_{short}",
+                )
+                for column, short in (
+                    ("weights", "weights"),
+                    ("training_data", "data"),
+                    ("training_code", "code"),
+                    ("license", "license"),
+                )
             ),
         ]
 

@@ -10,8 +10,13 @@ separators ``- _ . space``) and compared as substrings:
   family and "llama 3" does not find Llama-2-13b; other words stand alone ("apache 7b");
 - every group must occur, in any order, in the model id, the organization or the licence
   label ("llama apache" finds Llama fine-tunes under Apache-2.0);
-- results are ranked by relevance (the model's name equal to the query, then starting with it,
-  then the id containing it, then the rest), then by popularity (downloads).
+- results are ranked by relevance (the model's name or id equal to the query, then the name
+  starting with it, then every other match), then by popularity (downloads).
+
+Ranking every match would sort them all: a common word ("llama") matches a hundred thousand
+models at the Hub's size. The two best classes are found through the prefix index on the
+folded name (``Score.search_name``), which only a few models share; every other match is in
+download order, which the download index walks (``scoring.selectors.leaderboard_page``).
 
 The folded text is stored per score row (``Score.search_text``, refreshed on every rescore) so
 PostgreSQL serves the substring tests from one trigram index (scoring migration 0009): folding
@@ -48,6 +53,11 @@ def search_text(repo_id: str, organization_name: str, license_label: str) -> str
     return "|".join(parts)[:SEARCH_TEXT_LENGTH]
 
 
+def search_name(repo_id: str) -> str:
+    """The model's name without its organization, folded: "allenai/OLMo-2-7B" -> "olmo27b"."""
+    return fold(repo_id.rsplit("/", 1)[-1])[:200]
+
+
 def groups(query: str) -> list[str]:
     """The folded groups of ``query`` that must all occur (see the module docstring)."""
     out: list[str] = []
@@ -76,14 +86,35 @@ def matches(query: str) -> Q | None:
     return condition
 
 
+def phrase(query: str) -> str:
+    """The query's groups run together: what a best match's name starts with."""
+    return "".join(groups(query))
+
+
+def relevance_classes(query: str) -> list[Q] | None:
+    """The matches of each relevance class, best first: the name is the query, the name starts
+    with it, every other match. Each is read in download order on its own (the name's prefix
+    index finds the first two; the download index walks the third), which gives the ranked order
+    without ranking every match. None when the phrase holds a "/" (an id was typed: its matches
+    are few, ranking them all is cheap)."""
+    found = phrase(query)
+    if not found or "/" in found:
+        return None
+    exact, starts = Q(search_name=found), Q(search_name__startswith=found)
+    return [exact, starts & ~exact, ~starts]
+
+
 def relevance(query: str) -> Case:
-    """0: the model's name (or the whole id) is the query; 1: the name starts with it; 2: the
-    id contains it; 3: the words match elsewhere or apart. Evaluated on matching rows only."""
-    phrase = "".join(groups(query))
+    """0: the model's name (or the whole id) is the query; 1: the name (or the id) starts with
+    it; 2: every other match. Evaluated on matching rows only."""
+    found = phrase(query)
+    if "/" in found:  # an id typed whole or in part: the folded id starts the stored text
+        exact, starts = Q(search_text__startswith=f"{found}|"), Q(search_text__startswith=found)
+    else:  # a name: exactly the classes of relevance_classes(), so both ways of paging agree
+        exact, starts = Q(search_name=found), Q(search_name__startswith=found)
     return Case(
-        When(Q(search_text__startswith=f"{phrase}|") | Q(search_text__contains=f"/{phrase}|"), then=Value(0)),
-        When(search_text__contains=f"/{phrase}", then=Value(1)),
-        When(search_text__regex=rf"^[^|]*{re.escape(phrase)}", then=Value(2)),
-        default=Value(3),
+        When(exact, then=Value(0)),
+        When(starts, then=Value(1)),
+        default=Value(2),
         output_field=IntegerField(),
     )

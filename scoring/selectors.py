@@ -23,15 +23,17 @@ from django.db.models.functions import Coalesce, TruncQuarter
 from catalog import choices as catalog_choices
 from catalog.models import AIModel, Evidence, LineageEdge
 from lib import keyset
-from scoring import dimensions
-from scoring.filters import ScoreFilterSet
+from scoring import dimensions, search
+from scoring.filters import RELEVANCE, TIEBREAK, ScoreFilterSet
 from scoring.levels import CLOSED, OPEN, PARTIAL, UNKNOWN
 from scoring.lineage import bases_first
 from scoring.models import License, MethodologyVersion, Score, ScoreDetail
 
 LEVEL_RANK = {OPEN: 3, PARTIAL: 2, UNKNOWN: 1, CLOSED: 0}
-COUNT_TTL = 60
 AGGREGATE_TTL = 300
+# a value keyed by the data version cannot go stale (a rescore bumps the version): it is kept
+# for an hour, so a million-row count is not redone every minute in the middle of traffic
+VERSIONED_TTL = 3600
 MAX_LINEAGE_DEPTH = 12
 
 
@@ -125,16 +127,21 @@ def filtered_scores(
     return filterset, with_ranks(queryset, ordering).order_by(*order_by_fields(ordering))
 
 
-def _count(queryset: QuerySet[Score]) -> int:
+def _count(queryset: QuerySet[Score], parts: tuple[Q, ...] = ()) -> list[int]:
+    """The rows of a view, then the rows of each of ``parts`` within it, in one query, cached
+    per data version."""
     try:
         sql, params = queryset.order_by().query.sql_with_params()
     except EmptyResultSet:
-        return 0
-    key = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:24]
+        return [0] * (1 + len(parts))
+    key = "count:" + hashlib.sha256(repr((sql, params, parts, data_version())).encode()).hexdigest()[:24]
     value = cache.get(key)
     if value is None:
-        value = queryset.order_by().count()
-        cache.set(key, value, COUNT_TTL)
+        found = queryset.order_by().aggregate(
+            n=Count("id"), **{f"part{i}": Count("id", filter=part) for i, part in enumerate(parts)}
+        )
+        value = [found["n"], *(found[f"part{i}"] for i in range(len(parts)))]
+        cache.set(key, value, VERSIONED_TTL)
     return value
 
 
@@ -163,7 +170,7 @@ def ranks_by_total(queryset: QuerySet, field: str = "total") -> dict[float, tupl
         for total, n in base.values_list(field).annotate(n=Count("id")).order_by(f"-{field}"):
             ranks[total] = (above + 1, n > 1)
             above += n
-        cache.set(key, ranks, AGGREGATE_TTL)
+        cache.set(key, ranks, VERSIONED_TTL)
     return ranks
 
 
@@ -220,6 +227,57 @@ def _anchors(queryset: QuerySet[Score], ordering: list[str]) -> list[list]:
     return anchors
 
 
+def _relevance_classes(filterset: ScoreFilterSet) -> list[Q] | None:
+    """The relevance classes of a view sorted by relevance (scoring.search), else None."""
+    if not filterset.is_valid() or filterset.sort_key() != RELEVANCE:
+        return None
+    return search.relevance_classes(filterset.form.cleaned_data.get("q") or "")
+
+
+def _relevance_page(
+    queryset: QuerySet[Score], classes: list[Q], sizes: list[int], start: int, size: int
+) -> list[int]:
+    """The ids of one page in relevance order without ranking every match (scoring.search):
+    each relevance class is read on its own in download order, whole classes skipped by their
+    counts (``sizes``, all but the last), so a common word costs one index walk, not a sort of
+    every match. The order is the one the ranked query gives (tests/web/test_search.py)."""
+    ordering = order_by_fields(["-downloads", *TIEBREAK])
+    ids: list[int] = []
+    skip = start
+    for position, condition in enumerate(classes):
+        if position < len(sizes) and skip >= sizes[position]:
+            skip -= sizes[position]
+            continue
+        members = queryset.filter(condition).order_by(*ordering)
+        ids += members.values_list("id", flat=True)[skip : skip + size - len(ids)]
+        skip = 0
+        if len(ids) >= size:
+            break
+    return ids
+
+
+def _ids_after(
+    queryset: QuerySet[Score], ordering: list[str], anchor: list, skip: int, size: int
+) -> list[int]:
+    """``size`` ids after skipping ``skip`` rows past ``anchor``, in two index ranges: the rest of
+    the anchor's own first-column value (totals take a few values, so one "total = 50" group
+    holds a tenth of the board; seeking into it by the columns after the total is one range,
+    where "total <= 50 and (...)" walked the group from its start), then the values beyond."""
+    maybe_null = keyset.nullable(Score, ordering)
+    first = ordering[0].lstrip("-")
+    if anchor[0] is None or first in maybe_null:
+        window = queryset.filter(keyset.after(ordering, anchor, maybe_null))
+        return list(window.values_list("id", flat=True)[skip : skip + size])
+    same = queryset.filter(**{first: anchor[0]}).filter(keyset.after(ordering[1:], anchor[1:], maybe_null))
+    ids = list(same.values_list("id", flat=True)[: skip + size])
+    if len(ids) >= skip + size:
+        return ids[skip:]
+    beyond = queryset.filter(keyset.after(ordering[:1], anchor[:1], maybe_null))
+    offset = skip - len(ids) if skip > len(ids) else 0
+    found = ids[skip:]
+    return found + list(beyond.values_list("id", flat=True)[offset : offset + size - len(found)])
+
+
 def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
     filterset, queryset = filtered_scores(params)
     errors = filterset.error_messages()
@@ -230,21 +288,23 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
             kept.pop(name, None)
         filterset, queryset = filtered_scores(kept)
         errors = [f"{message} (ignored)" for message in errors] + filterset.error_messages()
-    count = _count(queryset)
+    classes = _relevance_classes(filterset)
+    count, *sizes = _count(queryset, tuple(classes[:-1]) if classes else ())
     pages = max(1, -(-count // page_size))
     page = min(max(page, 1), pages)
     start = (page - 1) * page_size
-    window = queryset
-    if filterset.is_valid() and start >= 2 * ANCHOR_STEP:
-        ordering = filterset.ordering()
-        anchors = _anchors(queryset, ordering)
-        hop = min(start // ANCHOR_STEP, len(anchors))
-        if hop:
-            window = queryset.filter(
-                keyset.after(ordering, anchors[hop - 1], keyset.nullable(Score, ordering))
-            )
-            start -= hop * ANCHOR_STEP
-    ids = list(window.values_list("id", flat=True)[start : start + page_size])
+    if classes:
+        ids = _relevance_page(queryset, classes, sizes, start, page_size)
+    else:
+        ids = []
+        if filterset.is_valid() and start >= 2 * ANCHOR_STEP:
+            ordering = filterset.ordering()
+            anchors = _anchors(queryset, ordering)
+            hop = min(start // ANCHOR_STEP, len(anchors))
+            if hop:
+                ids = _ids_after(queryset, ordering, anchors[hop - 1], start - hop * ANCHOR_STEP, page_size)
+        if not ids:
+            ids = list(queryset.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
     rows = [by_id[i] for i in ids if i in by_id]
     ranks = competition_ranks(queryset, [row.total for row in rows])
@@ -320,11 +380,11 @@ def score_for_badge(repo_id: str) -> Score | None:
 
 
 # --- aggregates for the charts ------------------------------------------------------------------
-def _cached(key: str, compute):
+def _cached(key: str, compute, ttl: int = AGGREGATE_TTL):
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, AGGREGATE_TTL)
+        cache.set(key, value, ttl)
     return value
 
 
@@ -394,7 +454,7 @@ def catalog_summary() -> dict[str, Any]:
         }
         return data
 
-    return _cached(f"agg:summary:{current_methodology().pk}:{data_version()}", compute)
+    return _cached(f"agg:summary:{current_methodology().pk}:{data_version()}", compute, VERSIONED_TTL)
 
 
 # --- pick lists, the headline, organizations ------------------------------------------------
@@ -413,7 +473,9 @@ def license_families() -> list[dict[str, Any]]:
             entry["keys"].append(row["license_key"])
         return sorted(families.values(), key=lambda e: (-e["count"], e["family"]))
 
-    return _cached(f"agg:license-families:{current_methodology().pk}:{data_version()}", compute)
+    return _cached(
+        f"agg:license-families:{current_methodology().pk}:{data_version()}", compute, VERSIONED_TTL
+    )
 
 
 def organization_counts(*, top: int = 300) -> list[tuple[str, int]]:
@@ -429,7 +491,9 @@ def organization_counts(*, top: int = 300) -> list[tuple[str, int]]:
         )
         return [(name, n) for name, n in rows]
 
-    return _cached(f"agg:org-counts:{current_methodology().pk}:{top}:{data_version()}", compute)
+    return _cached(
+        f"agg:org-counts:{current_methodology().pk}:{top}:{data_version()}", compute, VERSIONED_TTL
+    )
 
 
 def level_counts(queryset: QuerySet[Score] | None = None) -> dict[str, dict[str, int]]:
@@ -465,7 +529,7 @@ def headline() -> dict[str, Any]:
         )
         return changes.values("model_id").distinct().count()
 
-    moved = _cached(f"agg:movement:{current_methodology().pk}:{data_version()}", movement)
+    moved = _cached(f"agg:movement:{current_methodology().pk}:{data_version()}", movement, VERSIONED_TTL)
     return {
         "models": summary["models"],
         "levels": summary["levels"],
@@ -513,7 +577,7 @@ def corrected_model_ids() -> frozenset[int]:
             .distinct()
         )
 
-    return _cached(f"agg:corrected-models:{data_version()}", compute)
+    return _cached(f"agg:corrected-models:{data_version()}", compute, VERSIONED_TTL)
 
 
 def corrected_dimensions(scores) -> dict[int, frozenset[str]]:

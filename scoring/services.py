@@ -43,7 +43,7 @@ from scoring.rubric import (
     score_model,
     summarize,
 )
-from scoring.search import search_text
+from scoring.search import search_name, search_text
 from scoring.selectors import data_version_bump
 
 log = logging.getLogger(__name__)
@@ -395,6 +395,7 @@ def _score_chunk(
             "is_notable": row.is_listed
             and (row.downloads >= notable_downloads or row.likes >= notable_likes),
             "search_text": search_text(row.repo_id, row.organization_name, result.license_label),
+            "search_name": search_name(row.repo_id),
         }
         # JSON columns are serialised once here; the text and integer columns stay as they are:
         # encoding license_conflict too stored '""' and showed every model a conflict (issue 15)
@@ -504,6 +505,7 @@ _SCORE_FIELDS = [
     "is_derivative",
     "is_notable",
     "search_text",
+    "search_name",
 ]
 
 

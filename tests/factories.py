@@ -11,7 +11,7 @@ from corrections.models import Correction
 from scoring import dimensions
 from scoring.levels import POINTS
 from scoring.models import MethodologyVersion, Score, ScoreDetail
-from scoring.search import search_text
+from scoring.search import search_name, search_text
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -52,6 +52,7 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     search_text = factory.LazyAttribute(
         lambda s: search_text(s.repo_id, s.organization_name, getattr(s, "license_label", ""))
     )
+    search_name = factory.LazyAttribute(lambda s: search_name(s.repo_id))
     outputs_hash = factory.Sequence(lambda n: f"{n:032x}")
     is_notable = True
     total = factory.LazyAttribute(

@@ -93,7 +93,7 @@ def large_board(require_postgres):  # noqa: F811
     """100,000 scores over 1,000 organizations, analysed (the bench's synthetic shape)."""
     from catalog.models import AIModel
     from scoring.models import MethodologyVersion, Score
-    from scoring.search import search_text
+    from scoring.search import search_name, search_text
 
     methodology = MethodologyVersion.objects.get(is_current=True)
     AIModel.objects.bulk_create(
@@ -108,6 +108,8 @@ def large_board(require_postgres):  # noqa: F811
                 repo_id=repo_id,
                 organization_name=repo_id.split("/")[0],
                 search_text=search_text(repo_id, repo_id.split("/")[0], "Apache-2.0"),
+                search_name=search_name(repo_id),
+                downloads=(pk * 7919) % 100_003,
                 total=(pk % 9) * 12.5,
             )
             for pk, repo_id in AIModel.objects.values_list("pk", "repo_id").iterator()
@@ -133,3 +135,32 @@ def test_a_name_search_reads_the_trigram_index_not_the_whole_board(large_board):
             plan = queryset.explain()
             assert "Seq Scan on scoring_score" not in plan, (q, plan)
             assert "score_search_text_trgm" in plan, (q, plan)
+
+
+def test_a_common_word_finds_its_best_matches_by_the_name_index_and_walks_the_rest_by_downloads(
+    large_board,
+):
+    """ "model" matches all 100,000 rows: ranking them all would sort the board on every request.
+    The page reads the few names starting with the word through their prefix index, then the
+    rest in download order from the download index, stopping after one page."""
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.selectors import leaderboard_page
+
+    with CaptureQueriesContext(connection) as queries:
+        page = leaderboard_page(params=QueryDict("q=model&show=all"), page=2, page_size=50)
+    assert len(page.rows) == 50
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "scoring_score"."id"') and "LIMIT" in q["sql"]
+    ]
+    assert any('ORDER BY "scoring_score"."downloads" DESC' in sql for sql in reads), reads
+    with connection.cursor() as cursor:
+        for sql in reads:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan on scoring_score" not in plan, plan
+            # ranking every match would show as a Sort right under the Limit
+            assert "Sort" not in plan.splitlines()[1], plan

@@ -134,3 +134,59 @@ def test_results_rank_by_relevance_then_popularity(client):
     # a chosen sort wins over relevance
     by_name = ranked(client, "olmo", sort="name")
     assert by_name == sorted(by_name)
+
+
+def test_relevance_pages_list_the_best_matches_then_the_rest_by_downloads_without_ranking_all():
+    """The page is found in two steps (the name's prefix index, then the download order) and
+    must give exactly the order of the ranked query, page after page, across the boundary."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from scoring.selectors import filtered_scores, leaderboard_page
+
+    acme, zeta = OrganizationFactory(name="acme"), OrganizationFactory(name="zeta")
+    names = [
+        (acme, "OLMo", 3),  # the name is the query
+        (zeta, "olmo", 1),  # the same name in another organization: also relevance 0
+        (acme, "OLMo-7B", 50),
+        (acme, "OLMo-1B", 50),  # tie on downloads: the id decides
+        (zeta, "OLMo-2-13B", 7),
+        (acme, "tuned-from-olmo", 9_000_000),  # contains it: after every name that starts with it
+        (zeta, "my-olmo-7b", 20),
+        (zeta, "olmoe-but-not-7b", 5),  # starts with it too
+        (acme, "x-olmo", 20),
+        (zeta, "unrelated", 10**9),  # no match at all
+    ]
+    for organization, name, downloads in names:
+        ScoreFactory(model=AIModelFactory(organization=organization, name=name), downloads=downloads)
+
+    params = QueryDict("q=OLMo&show=all")
+    _, ranked = filtered_scores(params)
+    expected = list(ranked.values_list("repo_id", flat=True))
+    assert expected[:2] == ["acme/OLMo", "zeta/olmo"]
+    assert expected[-3:] == ["acme/tuned-from-olmo", "acme/x-olmo", "zeta/my-olmo-7b"]
+
+    paged: list[str] = []
+    with CaptureQueriesContext(connection) as queries:
+        for number in (1, 2, 3):  # 9 matches, 3 a page: the boundary falls inside page 2
+            page = leaderboard_page(params=params, page=number, page_size=3)
+            paged += [row.repo_id for row in page.rows]
+    assert page.num_pages == 3
+    assert paged == expected, (paged, expected)
+    # no read ranks the matches: each relevance class is read in download order
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert not any("ORDER BY CASE" in sql for sql in sqls), sqls
+    assert any('ORDER BY "scoring_score"."downloads" DESC' in sql for sql in sqls)
+
+
+def test_a_search_for_an_id_ranks_the_id_first():
+    acme = OrganizationFactory(name="acme")
+    for name, downloads in (("OLMo", 1), ("OLMo-7B", 10), ("other-olmo", 100)):
+        ScoreFactory(model=AIModelFactory(organization=acme, name=name), downloads=downloads)
+    from django.http import QueryDict
+
+    from scoring.selectors import leaderboard_page
+
+    page = leaderboard_page(params=QueryDict("q=acme/OLMo&show=all"), page=1, page_size=10)
+    assert [row.repo_id for row in page.rows] == ["acme/OLMo", "acme/OLMo-7B"]
