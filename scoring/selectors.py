@@ -312,7 +312,7 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
 
 
 # --- one model --------------------------------------------------------------------------------
-def _count_of(queryset) -> Subquery:
+def count_of(queryset) -> Subquery:
     """A correlated COUNT(*) to annotate onto the row the page reads anyway."""
     counted = queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted[:1]), 0)

@@ -35,8 +35,8 @@ def model_page(repo_id: str) -> ModelPage | None:
     model = (
         AIModel.objects.select_related("organization")
         .annotate(
-            derivatives=selectors._count_of(LineageEdge.objects.filter(parent=OuterRef("pk"))),
-            corrections_pending=selectors._count_of(
+            derivatives=selectors.count_of(LineageEdge.objects.filter(parent=OuterRef("pk"))),
+            corrections_pending=selectors.count_of(
                 Correction.objects.filter(model=OuterRef("pk"), status="pending")
             ),
             # any correction ever (so the page reads the trail only for models that have one)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import django_filters
 from django.conf import settings
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, OuterRef, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -296,6 +296,10 @@ class ModelDetail(ReadOnlyAPIView):
         score = (
             Score.objects.select_related("detail", "model", "methodology")
             .filter(methodology=selectors.current_methodology(), repo_id=repo_id)
+            # the derivatives counted in the same query (one round trip fewer per request)
+            .annotate(
+                derivatives=selectors.count_of(LineageEdge.objects.filter(parent_id=OuterRef("model_id")))
+            )
             .first()
         )
         if score is None:
@@ -303,10 +307,9 @@ class ModelDetail(ReadOnlyAPIView):
             if moved is not None:
                 return moved
             raise Http404(f"{repo_id} is not in the index")
-        derivatives = LineageEdge.objects.filter(parent_id=score.model_id).count()
         return Response(
             serializers.ModelDetailSerializer(
-                score, context={"request": request, "derivatives": derivatives}
+                score, context={"request": request, "derivatives": score.derivatives}
             ).data
         )
 
