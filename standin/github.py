@@ -115,8 +115,7 @@ class GitHubRoutes:
         return self.server.hub.github_repo(full_name)
 
     def _gone(self, full_name: str) -> bool:
-        gone = getattr(self.server.hub, "github_gone", None)
-        return bool(gone(full_name)) if gone is not None else True
+        return self.server.hub.github_gone(full_name)
 
     def _by_number(self, number: int) -> dict[str, Any] | None:
         repos = getattr(self.server.hub, "repos", {})
