@@ -82,6 +82,31 @@ def sort_choices() -> list[tuple[str, str]]:
     return out
 
 
+class _ReadOnlyFields(dict):
+    """A form class's fields, shared by its forms instead of deep-copied into each: these forms
+    are only validated, and the leaderboard renders them from the fields' data, so no request
+    changes a field. The copies cost more than validating (this form serves every board and
+    API list request)."""
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        return dict(self)
+
+
+class _ShallowFilters(dict):
+    """A FilterSet class's filters, copied shallowly into each FilterSet rather than deeply
+    (django-filter's default): a copy only gets its own ``parent`` and ``model``, and its
+    ``method`` rebound so that it calls the new FilterSet's method."""
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        copies = {}
+        for name, original in self.items():
+            duplicate = copy.copy(original)
+            if original.method is not None:
+                duplicate.method = original.method  # a FilterMethod bound to the copy
+            copies[name] = duplicate
+        return copies
+
+
 class ScoreFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
@@ -132,6 +157,10 @@ class ScoreFilterSet(django_filters.FilterSet):
             data.setdefault("show", "notable")
         super().__init__(data, *args, **kwargs)
 
+    @classmethod
+    def get_filters(cls) -> dict:
+        return _ShallowFilters(super().get_filters())
+
     def get_form_class(self):
         """The form class, built once per FilterSet class: its fields' choices and messages do
         not depend on the request, and building them (ten choice fields, a class) cost about
@@ -143,6 +172,7 @@ class ScoreFilterSet(django_filters.FilterSet):
             for name, field in fields.items():
                 _explain_choices(name, field)
             built = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            built.base_fields = _ReadOnlyFields(built.base_fields)
             cls._form_class_built = built
         return built
 

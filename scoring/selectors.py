@@ -16,7 +16,20 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Case, Count, F, IntegerField, Max, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncQuarter
 
@@ -127,14 +140,25 @@ def filtered_scores(
     return filterset, with_ranks(queryset, ordering).order_by(*order_by_fields(ordering))
 
 
-def _count(queryset: QuerySet[Score], parts: tuple[Q, ...] = ()) -> list[int]:
-    """The rows of a view, then the rows of each of ``parts`` within it, in one query, cached
-    per data version."""
+def view_sql(queryset: QuerySet) -> tuple[str, tuple] | None:
+    """The SQL of a view without its ordering (None when it can match nothing): what its
+    cached count and ranks are keyed by. Compiling it costs about as much as running a small
+    query, so a page compiles it once for both."""
     try:
-        sql, params = queryset.order_by().query.sql_with_params()
+        return queryset.order_by().query.sql_with_params()
     except EmptyResultSet:
+        return None
+
+
+def _count(
+    queryset: QuerySet[Score], parts: tuple[Q, ...] = (), sql: tuple[str, tuple] | None = None
+) -> list[int]:
+    """The rows of a view, then the rows of each of ``parts`` within it, in one query, cached
+    per data version (``sql``: the view's ``view_sql``, when the caller has it)."""
+    sql = sql or view_sql(queryset)
+    if sql is None:
         return [0] * (1 + len(parts))
-    key = "count:" + hashlib.sha256(repr((sql, params, parts, data_version())).encode()).hexdigest()[:24]
+    key = "count:" + hashlib.sha256(repr((*sql, parts, data_version())).encode()).hexdigest()[:24]
     value = cache.get(key)
     if value is None:
         found = queryset.order_by().aggregate(
@@ -145,24 +169,27 @@ def _count(queryset: QuerySet[Score], parts: tuple[Q, ...] = ()) -> list[int]:
     return value
 
 
-def competition_ranks(queryset: QuerySet[Score], totals: list[float]) -> dict[float, tuple[int, bool]]:
+def competition_ranks(
+    queryset: QuerySet[Score], totals: list[float], sql: tuple[str, tuple] | None = None
+) -> dict[float, tuple[int, bool]]:
     """Each total's rank within the filtered view ``queryset``, whatever its sort (see
     ``ranks_by_total``); nothing to rank when the page is empty."""
-    return ranks_by_total(queryset) if totals else {}
+    return ranks_by_total(queryset, sql=sql) if totals else {}
 
 
-def ranks_by_total(queryset: QuerySet, field: str = "total") -> dict[float, tuple[int, bool]]:
+def ranks_by_total(
+    queryset: QuerySet, field: str = "total", sql: tuple[str, tuple] | None = None
+) -> dict[float, tuple[int, bool]]:
     """Competition ranks of a view by ``field``: 1 + the number of rows with a higher value
     ("1, 1, 1, 4"), and whether another row shares it (shown "=1"). Totals take few distinct
     values (levels are discrete), so one GROUP BY over the view gives every rank at once; it
     is cached per view and data version, for every page. ``field`` may be an annotation (the
-    past board ranks ``total_then``)."""
+    past board ranks ``total_then``; ``sql``: the view's ``view_sql``, when the caller has it)."""
     base = queryset.order_by()
-    try:
-        sql, params = base.query.sql_with_params()
-    except EmptyResultSet:
+    sql = sql or view_sql(queryset)
+    if sql is None:
         return {}
-    key = "ranks:" + hashlib.sha256(repr((sql, params, field, data_version())).encode()).hexdigest()[:24]
+    key = "ranks:" + hashlib.sha256(repr((*sql, field, data_version())).encode()).hexdigest()[:24]
     ranks = cache.get(key)
     if ranks is None:
         ranks = {}
@@ -289,7 +316,8 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
         filterset, queryset = filtered_scores(kept)
         errors = [f"{message} (ignored)" for message in errors] + filterset.error_messages()
     classes = _relevance_classes(filterset)
-    count, *sizes = _count(queryset, tuple(classes[:-1]) if classes else ())
+    sql = view_sql(queryset)
+    count, *sizes = _count(queryset, tuple(classes[:-1]) if classes else (), sql)
     pages = max(1, -(-count // page_size))
     page = min(max(page, 1), pages)
     start = (page - 1) * page_size
@@ -307,7 +335,7 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
             ids = list(queryset.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids)}
     rows = [by_id[i] for i in ids if i in by_id]
-    ranks = competition_ranks(queryset, [row.total for row in rows])
+    ranks = competition_ranks(queryset, [row.total for row in rows], sql)
     return LeaderboardPage(filterset, rows, page, page_size, count, errors, ranks)
 
 
@@ -316,6 +344,42 @@ def count_of(queryset) -> Subquery:
     """A correlated COUNT(*) to annotate onto the row the page reads anyway."""
     counted = queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted[:1]), 0)
+
+
+# What the API's model detail reads of the catalog row (its "hub" object): the card's text and
+# HTML, tags and file lists are left in the database, since decoding them cost more than the query.
+API_DETAIL_MODEL_FIELDS = (
+    "sha",
+    "gated",
+    "private",
+    "disabled",
+    "is_placeholder",
+    "missing_since",
+    "retired_at",
+    "retired_reason",
+    "library_name",
+    "hub_created_at",
+    "last_modified",
+)
+# the Score columns only search and rescoring read
+_SCORE_INTERNAL_FIELDS = {"search_text", "search_name", "outputs_hash"}
+
+
+def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> Score | None:
+    """One model's score with its detail, the catalog fields the API shows and the number of
+    its derivatives, in one query."""
+    score_fields = [f.name for f in Score._meta.concrete_fields if f.name not in _SCORE_INTERNAL_FIELDS]
+    return (
+        Score.objects.select_related("detail", "model")
+        .only(
+            *score_fields,
+            *(f"detail__{f.name}" for f in ScoreDetail._meta.concrete_fields),
+            *(f"model__{name}" for name in API_DETAIL_MODEL_FIELDS),
+        )
+        .filter(methodology=methodology, repo_id=repo_id)
+        .annotate(derivatives=count_of(LineageEdge.objects.filter(parent_id=OuterRef("model_id"))))
+        .first()
+    )
 
 
 def _lineage_rows(model_id: int) -> list[AIModel]:

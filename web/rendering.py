@@ -40,6 +40,8 @@ _CELLS = [
     {level: f'<td class="lvl" data-label="{escape(d.heading)}">{level_mark(level)}</td>' for level in MARKS}
     for d in dimensions.ALL
 ]
+# text filters offered as pick lists of the values present (the datalists of ``pick_lists``)
+PICK_LISTS = {"license": "license-families", "organization": "organizations"}
 BOARD_COLUMNS = ROW.count("<td") + len(dimensions.ALL)  # the empty table's colspan
 
 
@@ -122,6 +124,39 @@ def board_rows(rows, ranks: dict, corrected: dict[int, frozenset[str]] | None = 
             )
         )
     return mark_safe("".join(out))  # noqa: S308 - every interpolated catalog value is escaped above
+
+
+def _filter_control(name: str, field, value: str) -> str:
+    from django import forms
+
+    attrs = f'name="{escape(name)}" id="id_{escape(name)}"'
+    if isinstance(field, forms.ChoiceField):
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) == value else ""}>{escape(label)}</option>'
+            for v, label in field.choices
+        )
+        return f"<select {attrs}>{options}</select>"
+    kind = "date" if isinstance(field, forms.DateField) else getattr(field.widget, "input_type", "text")
+    extra = ' maxlength="100"' if kind == "text" else ""
+    if name in PICK_LISTS:
+        extra += f' list="{PICK_LISTS[name]}" autocomplete="off"'
+    return f'<input type="{kind}" {attrs} value="{escape(value)}"{extra}>'
+
+
+def filter_grid(form) -> SafeString:
+    """The leaderboard's filter controls, one labelled control per filter of the form, with the
+    request's values filled in. Written here rather than through each widget's templates: a
+    dozen selects of options cost the template engine more than the rest of the page."""
+    data = form.data if hasattr(form.data, "get") else {}
+    cells = []
+    for name, field in form.fields.items():
+        value = str(data.get(name, "") or "")
+        label = escape(field.label or name)
+        cells.append(
+            f'<div class="filter-field"><label for="id_{escape(name)}">{label}</label>'
+            f"{_filter_control(name, field, value)}</div>"
+        )
+    return mark_safe('<div class="filter-grid">' + "".join(cells) + "</div>")  # noqa: S308 - escaped above
 
 
 def _models(n: int) -> str:

@@ -34,13 +34,11 @@ from web import badges, charts
 from web import selectors as page_selectors
 from web.exports import export_meta, iter_rows, stream_csv, stream_json
 from web.forms import TOPIC_CHOICES, ProblemReportForm
-from web.rendering import BOARD_COLUMNS, board_rows, pick_lists
+from web.rendering import BOARD_COLUMNS, board_rows, filter_grid, pick_lists
 from web.site import absolute_url, citation, model_path, org_path
 
 MAX_PAGE = 100_000
 LEVELS_SHOWN = ("open", "partial", "closed", "unknown")
-# text filters offered as pick lists of the values present (datalists in the template)
-PICK_LISTS = {"license": "license-families", "organization": "organizations"}
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
 
@@ -49,25 +47,6 @@ def _page_number(request) -> int:
         return min(max(int(request.GET.get("page", "1")), 1), MAX_PAGE)
     except ValueError:
         return 1
-
-
-def filter_fields(form) -> list[dict]:
-    """The filter controls as plain data: one template loop renders them, much faster than
-    rendering each widget through its own templates (this page is the most requested)."""
-    from django import forms
-
-    fields = []
-    for name, field in form.fields.items():
-        value = form.data.get(name, "") if hasattr(form.data, "get") else ""
-        entry = {"name": name, "id": f"id_{name}", "label": field.label or name, "value": value}
-        if isinstance(field, forms.ChoiceField):
-            entry["options"] = [(str(v), label, str(v) == str(value)) for v, label in field.choices]
-        else:
-            widget_type = getattr(field.widget, "input_type", "text")
-            entry["type"] = "date" if isinstance(field, forms.DateField) else widget_type
-            entry["list"] = PICK_LISTS.get(name, "")
-        fields.append(entry)
-    return fields
 
 
 def headline_rows() -> dict:
@@ -110,7 +89,7 @@ def leaderboard(request):
     sort_key = page.filterset.sort_key()
     context = {
         "page": page,
-        "filter_fields": filter_fields(page.filterset.form),
+        "filter_grid": filter_grid(page.filterset.form),
         "rows_html": board_rows(page.rows, page.ranks, selectors.corrected_dimensions(page.rows)),
         "sort_key": sort_key,
         "sorted_by_total": sort_key.lstrip("-") == "total",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import django_filters
 from django.conf import settings
-from django.db.models import Avg, Count, OuterRef, Q
+from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from catalog.models import CodeRepository, Dataset, LineageEdge, ModelAlias
+from catalog.models import CodeRepository, Dataset, ModelAlias
 from scoring import selectors
 from scoring.filters import ScoreFilterSet
 from scoring.levels import OPEN
@@ -293,15 +293,8 @@ class ModelDetail(ReadOnlyAPIView):
 
     def read(self, request, owner: str, name: str):
         repo_id = f"{owner}/{name}"
-        score = (
-            Score.objects.select_related("detail", "model", "methodology")
-            .filter(methodology=selectors.current_methodology(), repo_id=repo_id)
-            # the derivatives counted in the same query (one round trip fewer per request)
-            .annotate(
-                derivatives=selectors.count_of(LineageEdge.objects.filter(parent_id=OuterRef("model_id")))
-            )
-            .first()
-        )
+        methodology = selectors.current_methodology()
+        score = selectors.score_for_api_detail(methodology, repo_id)
         if score is None:
             moved = renamed_redirect(request, repo_id, "api-model")
             if moved is not None:
@@ -309,7 +302,12 @@ class ModelDetail(ReadOnlyAPIView):
             raise Http404(f"{repo_id} is not in the index")
         return Response(
             serializers.ModelDetailSerializer(
-                score, context={"request": request, "derivatives": score.derivatives}
+                score,
+                context={
+                    "request": request,
+                    "derivatives": score.derivatives,
+                    "methodology_version": methodology.version,
+                },
             ).data
         )
 
