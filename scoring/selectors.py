@@ -365,11 +365,11 @@ API_DETAIL_MODEL_FIELDS = (
 _SCORE_INTERNAL_FIELDS = {"search_text", "search_name", "outputs_hash"}
 
 
-def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> Score | None:
-    """One model's score with its detail, the catalog fields the API shows and the number of
-    its derivatives, in one query."""
+def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> tuple[Score, int] | None:
+    """One model's score with its detail and the catalog fields the API shows, and the number
+    of its derivatives, in one query."""
     score_fields = [f.name for f in Score._meta.concrete_fields if f.name not in _SCORE_INTERNAL_FIELDS]
-    return (
+    found = (
         Score.objects.select_related("detail", "model")
         .only(
             *score_fields,
@@ -380,6 +380,7 @@ def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> Score
         .annotate(derivatives=count_of(LineageEdge.objects.filter(parent_id=OuterRef("model_id"))))
         .first()
     )
+    return None if found is None else (found, found.derivatives)
 
 
 def _lineage_rows(model_id: int) -> list[AIModel]:

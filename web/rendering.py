@@ -9,6 +9,7 @@ value from the catalog goes through ``escape``.
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Any
 
 from django.utils import timezone
 from django.utils.html import escape
@@ -126,14 +127,15 @@ def board_rows(rows, ranks: dict, corrected: dict[int, frozenset[str]] | None = 
     return mark_safe("".join(out))  # noqa: S308 - every interpolated catalog value is escaped above
 
 
-def _filter_control(name: str, field, value: str) -> str:
+def _filter_control(name: str, field: Any, value: str) -> str:
     from django import forms
 
     attrs = f'name="{escape(name)}" id="id_{escape(name)}"'
     if isinstance(field, forms.ChoiceField):
+        choices: Any = field.choices  # normalised to (value, label) pairs by the field
         options = "".join(
             f'<option value="{escape(v)}"{" selected" if str(v) == value else ""}>{escape(label)}</option>'
-            for v, label in field.choices
+            for v, label in choices
         )
         return f"<select {attrs}>{options}</select>"
     kind = "date" if isinstance(field, forms.DateField) else getattr(field.widget, "input_type", "text")

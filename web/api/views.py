@@ -294,18 +294,19 @@ class ModelDetail(ReadOnlyAPIView):
     def read(self, request, owner: str, name: str):
         repo_id = f"{owner}/{name}"
         methodology = selectors.current_methodology()
-        score = selectors.score_for_api_detail(methodology, repo_id)
-        if score is None:
+        found = selectors.score_for_api_detail(methodology, repo_id)
+        if found is None:
             moved = renamed_redirect(request, repo_id, "api-model")
             if moved is not None:
                 return moved
             raise Http404(f"{repo_id} is not in the index")
+        score, derivatives = found
         return Response(
             serializers.ModelDetailSerializer(
                 score,
                 context={
                     "request": request,
-                    "derivatives": score.derivatives,
+                    "derivatives": derivatives,
                     "methodology_version": methodology.version,
                 },
             ).data
