@@ -51,6 +51,9 @@ def _explain_choices(name: str, field: Any) -> None:
             field.choices = choices = [
                 ("", empty) if value == "" else (value, label) for value, label in choices
             ]
+            # the list now starts with its own empty choice: django-filter's iterator would
+            # otherwise put its "---------" before it again
+            field.empty_label = None  # type: ignore[attr-defined]  # django-filter's ChoiceField
         values = [str(value) for value, _ in choices if value != ""]
         shown = ", ".join(values[:12]) + (", ..." if len(values) > 12 else "")
         field.error_messages["invalid_choice"] = f"“%(value)s” is not one of the choices ({shown})"
