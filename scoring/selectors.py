@@ -20,6 +20,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -34,7 +35,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncQuarter
 
 from catalog import choices as catalog_choices
-from catalog.models import AIModel, Evidence, LineageEdge
+from catalog.models import AIModel, Evidence, LineageEdge, ModelAlias
 from lib import keyset
 from scoring import dimensions, search
 from scoring.filters import RELEVANCE, TIEBREAK, ScoreFilterSet
@@ -365,22 +366,39 @@ API_DETAIL_MODEL_FIELDS = (
 _SCORE_INTERNAL_FIELDS = {"search_text", "search_name", "outputs_hash"}
 
 
-def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> tuple[Score, int] | None:
-    """One model's score with its detail and the catalog fields the API shows, and the number
-    of its derivatives, in one query."""
+@dataclass
+class ApiDetail:
+    score: Score  # with its detail and the catalog fields of API_DETAIL_MODEL_FIELDS
+    derivatives: int
+    former_ids: list[str]  # the ids the Hub served it under before a rename
+
+
+def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> ApiDetail | None:
+    """What the API's model detail shows, in one query; a renamed model's former ids in a
+    second one (the first says whether there are any)."""
     score_fields = [f.name for f in Score._meta.concrete_fields if f.name not in _SCORE_INTERNAL_FIELDS]
-    found = (
+    found = list(
         Score.objects.select_related("detail", "model")
         .only(
             *score_fields,
             *(f"detail__{f.name}" for f in ScoreDetail._meta.concrete_fields),
             *(f"model__{name}" for name in API_DETAIL_MODEL_FIELDS),
         )
-        .filter(methodology=methodology, repo_id=repo_id)
-        .annotate(derivatives=count_of(LineageEdge.objects.filter(parent_id=OuterRef("model_id"))))
-        .first()
+        .filter(methodology=methodology, repo_id=repo_id)  # unique: no ORDER BY needed
+        .annotate(
+            derivatives=count_of(LineageEdge.objects.filter(parent_id=OuterRef("model_id"))),
+            renamed=Exists(ModelAlias.objects.filter(model_id=OuterRef("model_id"))),
+        )[:1]
     )
-    return None if found is None else (found, found.derivatives)
+    if not found:
+        return None
+    score = found[0]
+    former_ids = (
+        sorted(ModelAlias.objects.filter(model_id=score.model_id).values_list("repo_id", flat=True))
+        if score.renamed
+        else []
+    )
+    return ApiDetail(score, score.derivatives, former_ids)
 
 
 def _lineage_rows(model_id: int) -> list[AIModel]:

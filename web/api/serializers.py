@@ -280,6 +280,9 @@ class ModelDetailSerializer(ModelListSerializer):
     )
     def get_hub(self, obj: Score) -> dict:
         m = obj.model
+        former_ids = self.context.get("former_ids")
+        if former_ids is None:
+            former_ids = sorted(m.aliases.values_list("repo_id", flat=True))
         iso = lambda value: value.isoformat() if value else None  # noqa: E731
         return {
             "sha": m.sha,
@@ -291,7 +294,7 @@ class ModelDetailSerializer(ModelListSerializer):
             # gone from the Hub (a complete pass did not list it; the Hub says deleted or private)
             "retired_at": iso(m.retired_at),
             "retired_reason": m.retired_reason,
-            "former_ids": sorted(m.aliases.values_list("repo_id", flat=True)),  # renamed from
+            "former_ids": former_ids,  # renamed from
             "library_name": m.library_name,
             "created_at": iso(m.hub_created_at),
             "last_modified": iso(m.last_modified),

@@ -300,13 +300,13 @@ class ModelDetail(ReadOnlyAPIView):
             if moved is not None:
                 return moved
             raise Http404(f"{repo_id} is not in the index")
-        score, derivatives = found
         return Response(
             serializers.ModelDetailSerializer(
-                score,
+                found.score,
                 context={
                     "request": request,
-                    "derivatives": derivatives,
+                    "derivatives": found.derivatives,
+                    "former_ids": found.former_ids,
                     "methodology_version": methodology.version,
                 },
             ).data
