@@ -9,6 +9,7 @@ and aggregates are cached briefly; they change only when a rescore writes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -373,23 +374,31 @@ class ApiDetail:
     former_ids: list[str]  # the ids the Hub served it under before a rename
 
 
-def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> ApiDetail | None:
-    """What the API's model detail shows, in one query; a renamed model's former ids in a
-    second one (the first says whether there are any)."""
+@functools.cache
+def _api_detail_queryset() -> QuerySet[Score]:
+    """The API detail's query without its lookup, built once per process and narrowed per
+    request (QuerySets are immutable: each ``filter`` is a copy): putting together its column
+    list and subqueries cost more than running it. Never evaluated itself."""
     score_fields = [f.name for f in Score._meta.concrete_fields if f.name not in _SCORE_INTERNAL_FIELDS]
-    found = list(
+    return (
         Score.objects.select_related("detail", "model")
         .only(
             *score_fields,
             *(f"detail__{f.name}" for f in ScoreDetail._meta.concrete_fields),
             *(f"model__{name}" for name in API_DETAIL_MODEL_FIELDS),
         )
-        .filter(methodology=methodology, repo_id=repo_id)  # unique: no ORDER BY needed
         .annotate(
             derivatives=count_of(LineageEdge.objects.filter(parent_id=OuterRef("model_id"))),
             renamed=Exists(ModelAlias.objects.filter(model_id=OuterRef("model_id"))),
-        )[:1]
+        )
     )
+
+
+def score_for_api_detail(methodology: MethodologyVersion, repo_id: str) -> ApiDetail | None:
+    """What the API's model detail shows, in one query; a renamed model's former ids in a
+    second one (the first says whether there are any)."""
+    # unique together: no ORDER BY needed
+    found = list(_api_detail_queryset().filter(methodology_id=methodology.pk, repo_id=repo_id)[:1])
     if not found:
         return None
     score = found[0]
