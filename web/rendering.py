@@ -114,11 +114,11 @@ def board_rows(rows, ranks: dict, corrected: dict[int, frozenset[str]] | None = 
         out.append(
             ROW.format(
                 repo=repo,
-                pk=row.pk,
+                pk=row.id,
                 rank=rank_text(ranks, row.total),
                 derivative=DERIVATIVE if row.is_derivative else "",
                 org=_org_cell(row.organization_name),
-                levels=_level_cells(row, corrected.get(row.pk, frozenset())),
+                levels=_level_cells(row, corrected.get(row.id, frozenset())),
                 total=row.total,
                 mof=MOF_NAMES.get(row.mof_class, "none"),
                 label=escape_text(_truncate(row.license_label, 40)),

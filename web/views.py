@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import condition, require_http_methods, require_safe
 
@@ -70,6 +72,15 @@ def headline_rows() -> dict:
     }
 
 
+def _headline_html() -> SafeString:
+    """The headline section, rendered once per data version (its counts are cached as long)."""
+    return cache.get_or_set(  # type: ignore[return-value]  # a SafeString, kept so by pickling
+        f"html:headline:{selectors.current_methodology().pk}:{selectors.data_version()}",
+        lambda: render_to_string("includes/headline.html", {"headline": headline_rows()}),
+        selectors.AGGREGATE_TTL,
+    )
+
+
 def _pick_lists():
     return cache.get_or_set(
         f"html:pick-lists:{selectors.data_version()}",
@@ -97,7 +108,7 @@ def leaderboard(request):
             1 for name in ScoreFilterSet.known_parameters() - {"show", "sort"} if request.GET.get(name)
         ),
         "summary": selectors.catalog_summary(),
-        "headline": headline_rows(),
+        "headline_html": _headline_html(),
         "pick_lists": _pick_lists(),
         "errors": page.errors
         + [f"“{name[:40]}” is not a filter this page knows; it was ignored." for name in unknown],
