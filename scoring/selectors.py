@@ -250,30 +250,43 @@ class LeaderboardPage:
         return (self.number - 1) * self.page_size + 1
 
 
-ANCHOR_STEP = 1000
+ANCHOR_STEP = 200
+# anchors are cached in blocks, so that a deep page reads one block, not every anchor of a
+# million-row view
+ANCHORS_PER_BLOCK = 100
 
 
-def _anchors(queryset: QuerySet[Score], ordering: list[str]) -> list[list]:
-    """The sort key of every ANCHOR_STEP-th row of this view, cached per data version.
+def _anchor(
+    queryset: QuerySet[Score], ordering: list[str], number: int, sql: tuple[str, tuple] | None
+) -> list | None:
+    """The sort key of row ``number * ANCHOR_STEP`` of this view (``number`` ≥ 1), cached per
+    data version; None when the view is shorter.
 
     A deep page then starts from the nearest anchor (a seek) and skips fewer than
     ANCHOR_STEP rows, instead of walking every row before it: page 1,000 costs about what
-    page 1 costs. One pass over the view's ordering builds them, once per data change.
+    page 1 costs. One pass over the view's ordering builds every anchor, once per data change.
+    ``sql``: the view's ``view_sql`` (the cache key: that and ``ordering``).
     """
-    try:
-        sql, params = queryset.query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    key = "anchors:" + hashlib.sha256(repr((sql, params, data_version())).encode()).hexdigest()[:24]
-    anchors = cache.get(key)
-    if anchors is None:
+    if sql is None:
+        return None
+    key = "anchors:" + hashlib.sha256(
+        repr((*sql, ordering, data_version(), ANCHOR_STEP, ANCHORS_PER_BLOCK)).encode()
+    ).hexdigest()[:24]
+    block_number, index = divmod(number - 1, ANCHORS_PER_BLOCK)
+    block = cache.get(f"{key}:{block_number}")
+    if block is None:
         fields = [f.lstrip("-") for f in ordering]
         anchors = []
         for position, row in enumerate(queryset.values_list(*fields).iterator(chunk_size=5000), start=1):
             if position % ANCHOR_STEP == 0:
                 anchors.append(list(row))
-        cache.set(key, anchors, 3600)
-    return anchors
+        blocks = {
+            f"{key}:{n}": anchors[start : start + ANCHORS_PER_BLOCK]
+            for n, start in enumerate(range(0, len(anchors), ANCHORS_PER_BLOCK))
+        }
+        cache.set_many(blocks, 3600)
+        block = blocks.get(f"{key}:{block_number}", [])
+    return block[index] if index < len(block) else None
 
 
 def _relevance_classes(filterset: ScoreFilterSet) -> list[Q] | None:
@@ -349,10 +362,10 @@ def leaderboard_page(*, params, page: int, page_size: int) -> LeaderboardPage:
         ids = []
         if filterset.is_valid() and start >= 2 * ANCHOR_STEP:
             ordering = filterset.ordering()
-            anchors = _anchors(queryset, ordering)
-            hop = min(start // ANCHOR_STEP, len(anchors))
-            if hop:
-                ids = _ids_after(queryset, ordering, anchors[hop - 1], start - hop * ANCHOR_STEP, page_size)
+            hop = start // ANCHOR_STEP
+            anchor = _anchor(queryset, ordering, hop, sql)
+            if anchor is not None:
+                ids = _ids_after(queryset, ordering, anchor, start - hop * ANCHOR_STEP, page_size)
         if not ids:
             ids = list(queryset.values_list("id", flat=True)[start : start + page_size])
     by_id = {row.id: row for row in Score.objects.filter(id__in=ids).values_list(*BOARD_FIELDS, named=True)}

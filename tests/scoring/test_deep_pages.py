@@ -18,8 +18,10 @@ ROWS = 730
 @pytest.fixture
 def board(monkeypatch):
     """730 listed scores with few distinct totals (ties run across anchors, as at scale), some
-    sizes unknown; anchors every 100 rows so that page 5 of 50 already starts from one."""
+    sizes unknown; anchors every 100 rows so that page 5 of 50 already starts from one, cached
+    three to a block so that deep pages read different blocks."""
     monkeypatch.setattr(selectors, "ANCHOR_STEP", 100)
+    monkeypatch.setattr(selectors, "ANCHORS_PER_BLOCK", 3)
     methodology = MethodologyVersion.objects.get(is_current=True)
     AIModel.objects.bulk_create(
         AIModel(repo_id=f"org-{n % 7}/m-{n:04d}", name=f"m-{n:04d}") for n in range(ROWS)
