@@ -696,6 +696,34 @@ def test_every_page_has_a_strict_content_security_policy_and_no_inline_script(si
     assert ' style="' not in html, "no inline style (the policy refuses it)"
 
 
+def test_the_filter_controls_show_the_request_escaped_and_one_choice_each(site):
+    """The filter controls are written in Python (web.rendering.filter_grid): what a visitor
+    typed comes back escaped in its box, each select shows the chosen value and has exactly one
+    empty choice."""
+    hostile = '"><script>alert(1)</script>'
+    html = html_of(site.get("/", {"q": hostile, "weights": "open", "sort": "-downloads", "show": "all"}))
+    assert "<script>alert(1)" not in html
+    inputs = {
+        attrs["name"]: attrs for attrs in Elements(html).all("input") if attrs.get("id", "").startswith("id_")
+    }
+    assert inputs["q"]["value"] == hostile  # the parser unescapes: the box holds what was typed
+    assert inputs["organization"]["value"] == ""
+    assert inputs["license"]["list"] == "license-families"
+    assert inputs["released_after"]["type"] == "date"
+    selects = dict(re.findall(r'<select name="(\w+)" id="id_\w+">(.*?)</select>', html))
+    assert set(selects) >= {"show", "weights", "training_data", "training_code", "license_grade", "sort"}
+    chosen = {
+        name: re.findall(r'<option value="([^"]*)" selected>', options) for name, options in selects.items()
+    }
+    assert chosen["weights"] == ["open"]
+    assert chosen["sort"] == ["-downloads"]
+    assert chosen["show"] == ["all"]
+    assert chosen["training_data"] == [""]  # "any"
+    for name, options in selects.items():
+        assert "---------" not in options, name
+        assert options.count('<option value=""') <= 1, name
+
+
 def test_the_not_found_page_has_the_policy_and_escapes_the_address(site):
     response = site.get("/models/%3Cscript%3Ealert(1)%3C/script%3E/x/")
     assert response.status_code == 404
