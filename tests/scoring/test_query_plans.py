@@ -10,20 +10,31 @@ code (scoring.facts) and each is EXPLAINed: none may scan the whole evidence tab
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scoring import facts as scoring_facts
 from scoring import services
-from tests.conftest import require_postgres  # noqa: F401  (fixture)
+from tests.conftest import _missing_service
 
 pytestmark = pytest.mark.django_db
 FACTS = ("weights_files", "license", "datasets", "documentation", "code_repositories", "base_models")
 
 
-@pytest.fixture
-def large_evidence(require_postgres):  # noqa: F811
-    with connection.cursor() as cursor:
+def _require_postgres_here() -> None:
+    if not settings.USING_POSTGRES:
+        _missing_service("PostgreSQL", "DATABASE_URL does not point at PostgreSQL")
+
+
+@pytest.fixture(scope="module")
+def large_evidence(django_db_setup, django_db_blocker):
+    """Built once for the module and committed (each test's transaction rolls back on top of
+    it), then deleted: filling and indexing 600,000 rows per test cost CI most of a minute."""
+    _require_postgres_here()
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM catalog_evidence")
+        (before,) = cursor.fetchone()
         cursor.execute(
             """
             INSERT INTO catalog_evidence
@@ -33,6 +44,10 @@ def large_evidence(require_postgres):  # noqa: F811
             """,
             [list(FACTS)],
         )
+        cursor.execute("ANALYZE catalog_evidence")
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM catalog_evidence WHERE id > %s", [before])
         cursor.execute("ANALYZE catalog_evidence")
 
 
@@ -92,35 +107,46 @@ def test_a_full_rescore_refreshes_the_statistics_it_plans_with(large_evidence):
         assert cursor.fetchone()[0] > 500_000
 
 
-@pytest.fixture
-def large_board(require_postgres):  # noqa: F811
-    """100,000 scores over 1,000 organizations, analysed (the bench's synthetic shape)."""
+@pytest.fixture(scope="module")
+def large_board(django_db_setup, django_db_blocker):
+    """100,000 scores over 1,000 organizations, analysed (the bench's synthetic shape); built
+    once for the module and committed, then deleted, as ``large_evidence``."""
     from catalog.models import AIModel
     from scoring.models import MethodologyVersion, Score
     from scoring.search import search_name, search_text
 
-    methodology = MethodologyVersion.objects.get(is_current=True)
-    AIModel.objects.bulk_create(
-        (AIModel(repo_id=f"org-{g % 1000}/model-{g}", name=f"model-{g}") for g in range(100_000)),
-        batch_size=5000,
-    )
-    Score.objects.bulk_create(
-        (
-            Score(
-                model_id=pk,
-                methodology=methodology,
-                repo_id=repo_id,
-                organization_name=repo_id.split("/")[0],
-                search_text=search_text(repo_id, repo_id.split("/")[0], "Apache-2.0"),
-                search_name=search_name(repo_id),
-                downloads=(pk * 7919) % 100_003,
-                total=(pk % 9) * 12.5,
-            )
-            for pk, repo_id in AIModel.objects.values_list("pk", "repo_id").iterator()
-        ),
-        batch_size=5000,
-    )
-    with connection.cursor() as cursor:
+    _require_postgres_here()
+    with django_db_blocker.unblock():
+        methodology = MethodologyVersion.objects.get(is_current=True)
+        models = AIModel.objects.bulk_create(
+            (AIModel(repo_id=f"org-{g % 1000}/model-{g}", name=f"model-{g}") for g in range(100_000)),
+            batch_size=5000,
+        )
+        model_ids = [m.pk for m in models]
+        Score.objects.bulk_create(
+            (
+                Score(
+                    model_id=pk,
+                    methodology=methodology,
+                    repo_id=repo_id,
+                    organization_name=repo_id.split("/")[0],
+                    search_text=search_text(repo_id, repo_id.split("/")[0], "Apache-2.0"),
+                    search_name=search_name(repo_id),
+                    downloads=(pk * 7919) % 100_003,
+                    total=(pk % 9) * 12.5,
+                )
+                for pk, repo_id in AIModel.objects.filter(pk__in=model_ids)
+                .values_list("pk", "repo_id")
+                .iterator()
+            ),
+            batch_size=5000,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE scoring_score")
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM scoring_score WHERE model_id = ANY(%s)", [model_ids])
+        cursor.execute("DELETE FROM catalog_aimodel WHERE id = ANY(%s)", [model_ids])
         cursor.execute("ANALYZE scoring_score")
 
 
