@@ -269,9 +269,12 @@ def _anchor(
     """
     if sql is None:
         return None
-    key = "anchors:" + hashlib.sha256(
-        repr((*sql, ordering, data_version(), ANCHOR_STEP, ANCHORS_PER_BLOCK)).encode()
-    ).hexdigest()[:24]
+    key = (
+        "anchors:"
+        + hashlib.sha256(
+            repr((*sql, ordering, data_version(), ANCHOR_STEP, ANCHORS_PER_BLOCK)).encode()
+        ).hexdigest()[:24]
+    )
     block_number, index = divmod(number - 1, ANCHORS_PER_BLOCK)
     block = cache.get(f"{key}:{block_number}")
     if block is None:
