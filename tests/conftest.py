@@ -42,10 +42,15 @@ def require_redis() -> str:
     return url
 
 
-@pytest.fixture
-def require_postgres() -> None:
+def postgres_required() -> None:
+    """Skip (fail in CI) unless the tests run on PostgreSQL; callable from any fixture scope."""
     if not django_settings.USING_POSTGRES:
         _missing_service("PostgreSQL", "DATABASE_URL does not point at PostgreSQL")
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    postgres_required()
 
 
 @pytest.fixture(autouse=True)

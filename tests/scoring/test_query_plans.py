@@ -10,28 +10,22 @@ code (scoring.facts) and each is EXPLAINed: none may scan the whole evidence tab
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scoring import facts as scoring_facts
 from scoring import services
-from tests.conftest import _missing_service
+from tests.conftest import postgres_required
 
 pytestmark = pytest.mark.django_db
 FACTS = ("weights_files", "license", "datasets", "documentation", "code_repositories", "base_models")
-
-
-def _require_postgres_here() -> None:
-    if not settings.USING_POSTGRES:
-        _missing_service("PostgreSQL", "DATABASE_URL does not point at PostgreSQL")
 
 
 @pytest.fixture(scope="module")
 def large_evidence(django_db_setup, django_db_blocker):
     """Built once for the module and committed (each test's transaction rolls back on top of
     it), then deleted: filling and indexing 600,000 rows per test cost CI most of a minute."""
-    _require_postgres_here()
+    postgres_required()
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM catalog_evidence")
         (before,) = cursor.fetchone()
@@ -115,7 +109,7 @@ def large_board(django_db_setup, django_db_blocker):
     from scoring.models import MethodologyVersion, Score
     from scoring.search import search_name, search_text
 
-    _require_postgres_here()
+    postgres_required()
     with django_db_blocker.unblock():
         methodology = MethodologyVersion.objects.get(is_current=True)
         models = AIModel.objects.bulk_create(
